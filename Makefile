@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# ctn: application containers on one shared kernel.
+#
+#   make            build ctn.ko (against the cached test kernel, or KDIR=...) and ctnctl
+#   make check      install the toolchain, build everything, run host tests and the VM suite
+#   make demo       build everything and boot a VM that shows ctn working
+#   make vm-test    the VM suite only (TEST=name runs one test script)
+#   make clean      remove build products (the kernel cache stays in ~/.cache/ctn)
+#
+# Set KDIR to build the module against another kernel tree with CONFIG_RUST=y, for example
+# KDIR=/lib/modules/$(uname -r)/build; LLVM, RUSTC, RUSTDOC and BINDGEN follow that tree.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+LLVM ?= -19
+RUSTC ?= /usr/bin/rustc
+RUSTDOC ?= /usr/bin/rustdoc
+BINDGEN ?= $(shell . scripts/common.sh && echo $$CTN_BINDGEN)
+
+# Without KDIR, the cached test kernel (built on first use by scripts/build-kernel).
+ifeq ($(origin KDIR),undefined)
+KDIR_SH := $$(scripts/build-kernel)
+else
+KDIR_SH := $(KDIR)
+endif
+KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC) BINDGEN=$(BINDGEN)
+
+TARGET_DIR := target/x86_64-unknown-linux-gnu/release
+CTNCTL := $(TARGET_DIR)/ctnctl
+
+.PHONY: all module ctnctl toolchain kernel host-test vm-test check demo rustfmt clean
+
+all: module ctnctl
+
+toolchain:
+	@scripts/setup-toolchain
+
+kernel:
+	@scripts/build-kernel >/dev/null
+
+module:
+	@kdir=$(KDIR_SH) && $(KMAKE) modules
+
+ctnctl:
+	$(CARGO) build --release --workspace --bins
+
+# Host-side checks: ABI header agreement and ctnctl unit tests, clippy and rustfmt clean.
+host-test:
+	$(CARGO) test --workspace
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all --check
+	rustfmt --edition 2021 --check src/ctn.rs
+
+vm-test: all
+	scripts/vm --suite $(if $(TEST),--test $(TEST))
+
+check: toolchain
+	$(MAKE) all
+	$(MAKE) host-test
+	$(MAKE) vm-test
+
+demo: toolchain
+	$(MAKE) all
+	scripts/vm -- /tests/demo.sh
+
+clean:
+	find src -name '*.o' -o -name '.*.cmd' -o -name '*.d' | xargs rm -f
+	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers src/sys/bindings_generated.rs
+	$(CARGO) clean
+	rm -rf out

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Glue between the shared ABI (`uapi/ctn.rs`) and the kernel: which structures may be copied
+//! from and to user memory as bytes, and the checks every request passes first.
+
+use kernel::prelude::*;
+use kernel::types::{AsBytes, FromBytes};
+use kernel::uaccess::{UserPtr, UserSlice, UserSliceWriter};
+
+use crate::uapi;
+
+/// An ABI structure that starts with `size` and carries a `reserved` array.
+pub(crate) trait Request: FromBytes + AsBytes {
+    /// Evaluating this fails the build if the structure has padding (see `requests!`).
+    const NO_PADDING: ();
+    fn size(&self) -> u32;
+    fn reserved_is_zero(&self) -> bool;
+}
+
+/// Declares ABI structures as requests. Each must list all its fields: the build fails unless
+/// their sizes add up to the structure's size (no padding), which copying as bytes relies on.
+macro_rules! requests {
+    ($($ty:ident { $($field:ident),* }),* $(,)?) => {$(
+        // SAFETY: `repr(C)` with integer and integer-array fields only and no padding (checked
+        // above): every byte pattern is a valid value and every byte is initialised.
+        unsafe impl FromBytes for uapi::$ty {}
+        // SAFETY: as above.
+        unsafe impl AsBytes for uapi::$ty {}
+        impl Request for uapi::$ty {
+            const NO_PADDING: () = assert!(
+                0 $(+ size_of_field(|s: &uapi::$ty| &s.$field))* == core::mem::size_of::<uapi::$ty>()
+            );
+            fn size(&self) -> u32 {
+                self.size
+            }
+            fn reserved_is_zero(&self) -> bool {
+                self.reserved.iter().all(|&r| r == 0)
+            }
+        }
+    )*};
+}
+
+/// The size of the field that `_field` projects to (only its type is used).
+const fn size_of_field<T, F>(_field: fn(&T) -> &F) -> usize {
+    core::mem::size_of::<F>()
+}
+
+requests! {
+    CtnVersion { size, abi_version, module_version, reserved },
+}
+
+/// Reads a request from the user buffer at `arg`, refusing a `size` other than this ABI's and
+/// non-zero reserved fields (`EINVAL`) and bad pointers (`EFAULT`). Returns it with a writer
+/// for the answer, which goes back to the same buffer.
+pub(crate) fn read_request<T: Request>(arg: UserPtr) -> Result<(T, UserSliceWriter)> {
+    #[allow(clippy::let_unit_value)]
+    let () = T::NO_PADDING;
+    let (mut reader, writer) = UserSlice::new(arg, core::mem::size_of::<T>()).reader_writer();
+    let req: T = reader.read()?;
+    if req.size() as usize != core::mem::size_of::<T>() || !req.reserved_is_zero() {
+        return Err(EINVAL);
+    }
+    Ok((req, writer))
+}
+
+/// `s` as a NUL-terminated, NUL-filled fixed array (truncated to fit).
+pub(crate) fn fixed_str<const N: usize>(s: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let len = s.len().min(N.saturating_sub(1));
+    out[..len].copy_from_slice(&s.as_bytes()[..len]);
+    out
+}

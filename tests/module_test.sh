@@ -1,0 +1,51 @@
+#!/bin/sh
+# The module loads, registers /dev/ctn (root-only character device), and unloads cleanly,
+# also when repeated.
+. "$(dirname "$0")/lib.sh"
+ktap_plan 5
+
+t_load() {
+    ctn_unload
+    insmod "$CTN_KO" || fail "insmod failed"
+    ctn_loaded || fail "ctn is not in /proc/modules after insmod"
+}
+
+t_device_node() {
+    ctn_load || fail "cannot load"
+    [ -c /dev/ctn ] || fail "/dev/ctn is not a character device"
+    expect_eq "mode and owner of /dev/ctn" "600 0 0" "$(stat -c '%a %u %g' /dev/ctn)"
+    grep -q ' ctn$' /proc/misc || fail "ctn missing from /proc/misc"
+}
+
+t_unprivileged_open() {
+    ctn_load || fail "cannot load"
+    expect_eq "open by uid 1000" "errno=EACCES" "$(as_user ctntest version)"
+}
+
+t_unload() {
+    ctn_load || fail "cannot load"
+    rmmod ctn || fail "rmmod failed"
+    ! ctn_loaded || fail "ctn still in /proc/modules"
+    [ ! -e /dev/ctn ] || fail "/dev/ctn still exists after rmmod"
+    ! grep -q ' ctn$' /proc/misc || fail "ctn still in /proc/misc"
+}
+
+t_reload_20() {
+    ctn_unload
+    i=0
+    while [ $i -lt 20 ]; do
+        insmod "$CTN_KO" || fail "insmod $i failed"
+        expect_eq "version after load $i" "abi=1 module=0.1.0 reserved_clear=true" "$(ctntest version)" || return 1
+        rmmod ctn || fail "rmmod $i failed"
+        i=$((i + 1))
+    done
+    [ ! -e /dev/ctn ] || fail "/dev/ctn left behind"
+}
+
+run_case "module loads" t_load
+run_case "/dev/ctn is a root-only (0600) character device" t_device_node
+run_case "unprivileged users cannot open /dev/ctn" t_unprivileged_open
+run_case "module unloads and removes /dev/ctn" t_unload
+run_case "20 load/unload cycles" t_reload_20
+ctn_unload
+ktap_finish
