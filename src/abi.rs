@@ -47,6 +47,75 @@ const fn size_of_field<T, F>(_field: fn(&T) -> &F) -> usize {
 
 requests! {
     CtnVersion { size, abi_version, module_version, reserved },
+    CtnCreate { size, flags, name, history_len, id, reserved },
+    CtnDestroy { size, flags, target, reserved },
+    CtnAttach { size, pid, target, threads, reserved0, reserved },
+    CtnInfoReq { size, flags, target, info, reserved },
+    CtnList { size, flags, out, reserved },
+    CtnPs { size, flags, target, out, reserved },
+    CtnEvents { size, flags, target, since, next, lost, out, reserved },
+    CtnKill { size, flags, target, signal, signalled, reserved },
+}
+
+/// Declares ABI structures that are nested in requests or written as array entries: plain
+/// bytes, with the same no-padding check.
+macro_rules! plain {
+    ($($ty:ident { $($field:ident),* }),* $(,)?) => {$(
+        const _: () = assert!(
+            0 $(+ size_of_field(|s: &uapi::$ty| &s.$field))* == core::mem::size_of::<uapi::$ty>()
+        );
+        // SAFETY: `repr(C)`, integer fields only, no padding (checked above).
+        unsafe impl FromBytes for uapi::$ty {}
+        // SAFETY: as above.
+        unsafe impl AsBytes for uapi::$ty {}
+    )*};
+}
+
+plain! {
+    CtnTarget { id, reserved0, name },
+    CtnBuffer { buf, capacity, entry_size, count, total },
+    CtnInfo {
+        id, flags, name, tasks, peak_tasks, history_len, reserved0, created_ns, forks, execs,
+        exits, joins, cpu_ns, events_recorded, events_dropped
+    },
+    CtnTask { pid, tgid, ppid, state, comm, cpu_ns },
+    CtnEvent { seq, time_ns, kind, pid, tgid, arg, comm },
+}
+
+/// Largest array a caller may offer (entries): bounds what one call can make the module
+/// allocate.
+const MAX_ENTRIES: u32 = 1 << 16;
+
+/// Writes `entries` into the caller's array described by `out`, setting `count` and `total`.
+/// The array's geometry is checked first: `entry_size` must be `E`'s size (`EINVAL`), and a
+/// capacity above `MAX_ENTRIES` is treated as `MAX_ENTRIES`.
+pub(crate) fn write_entries<E: AsBytes>(
+    out: &mut uapi::CtnBuffer,
+    entries: &[E],
+    total: u32,
+) -> Result {
+    let mut writer = UserSlice::new(
+        out.buf as UserPtr,
+        entries.len() * core::mem::size_of::<E>(),
+    )
+    .writer();
+    for e in entries {
+        writer.write(e)?;
+    }
+    out.count = entries.len() as u32;
+    out.total = total;
+    Ok(())
+}
+
+/// How many entries of `E` the caller's array can take (after validating its geometry).
+pub(crate) fn capacity<E>(out: &uapi::CtnBuffer) -> Result<usize> {
+    if out.entry_size as usize != core::mem::size_of::<E>() {
+        return Err(EINVAL);
+    }
+    if out.capacity > 0 && out.buf == 0 {
+        return Err(EFAULT);
+    }
+    Ok(out.capacity.min(MAX_ENTRIES) as usize)
 }
 
 /// Reads a request from the user buffer at `arg`, refusing a `size` other than this ABI's and

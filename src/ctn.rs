@@ -2,14 +2,18 @@
 
 //! ctn: application containers on one shared kernel.
 //!
-//! The module owns every registration it makes (the `/dev/ctn` device now, hooks later);
-//! dropping the module struct at unload undoes them in reverse order.
+//! The module owns every registration it makes; dropping the module struct at unload undoes
+//! them in field order: first the device (no more requests), then the hooks (no more events),
+//! then the registry (containers are freed; their tasks go on as host tasks).
 
 use kernel::c_str;
 use kernel::prelude::*;
 
 mod abi;
 mod device;
+mod events;
+mod process;
+mod registry;
 mod sys;
 
 // The shared ABI file, also compiled into ctnctl: its items are `pub` for userspace and not
@@ -18,7 +22,11 @@ mod sys;
 #[path = "../uapi/ctn.rs"]
 mod uapi;
 
+use process::ProcessHooks;
+use registry::Registry;
+use sys::clone::CloneGate;
 use sys::miscdev::MiscDevice;
+use sys::tracepoint::SchedProbes;
 
 module! {
     type: Ctn,
@@ -30,14 +38,31 @@ module! {
 
 struct Ctn {
     _control: MiscDevice<device::Control>,
+    _clone_gate: CloneGate<ProcessHooks>,
+    _sched_probes: SchedProbes<ProcessHooks>,
+    _registry: kernel::sync::Arc<Registry>,
 }
 
 impl kernel::Module for Ctn {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let registry = Registry::new()?;
+        let observer = kernel::sync::Arc::new(ProcessHooks(registry.clone()), GFP_KERNEL)?;
+        let sched_probes = SchedProbes::register(observer)?;
+        let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
         // Registered last: /dev/ctn can be opened as soon as it exists.
-        let control = MiscDevice::register(c_str!("ctn"), 0o600, module, device::Control)?;
+        let control = MiscDevice::register(
+            c_str!("ctn"),
+            0o600,
+            module,
+            device::Control::new(registry.clone()),
+        )?;
         pr_info!("loaded (ABI {})\n", uapi::CTN_ABI_VERSION);
-        Ok(Self { _control: control })
+        Ok(Self {
+            _control: control,
+            _clone_gate: clone_gate,
+            _sched_probes: sched_probes,
+            _registry: registry,
+        })
     }
 }
 

@@ -1,28 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The ioctl interface of `/dev/ctn`: each request is validated, checked for privilege and
-//! dispatched here. Unknown requests get `ENOTTY`.
+//! dispatched to the registry here. Unknown requests get `ENOTTY`.
+//!
+//! Privilege: mutating requests need `CAP_SYS_ADMIN` (initial user namespace) and a caller
+//! outside every container (`EPERM`). Queries need only the open device (root: it is 0600);
+//! from inside a container they see that container only.
 
 use kernel::prelude::*;
+use kernel::sync::Arc;
 use kernel::uaccess::UserPtr;
 
-use crate::abi::{fixed_str, read_request};
+use crate::abi::{capacity, fixed_str, read_request, write_entries};
+use crate::registry::{Name, Registry, Target};
+use crate::sys::cred;
 use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.1.0";
+const MODULE_VERSION: &str = "0.2.0";
 
 /// The handler behind `/dev/ctn`.
-pub(crate) struct Control;
+pub(crate) struct Control {
+    registry: Arc<Registry>,
+}
+
+impl Control {
+    pub(crate) fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+
+    fn require_admin(&self) -> Result {
+        if !cred::has_sys_admin() || self.registry.current_is_member() {
+            return Err(EPERM);
+        }
+        Ok(())
+    }
+}
 
 impl IoctlHandler for Control {
     fn ioctl(&self, cmd: u32, arg: UserPtr) -> Result<u32> {
         match cmd {
             uapi::CTN_IOC_VERSION => version(arg),
+            uapi::CTN_IOC_CREATE => self.create(arg),
+            uapi::CTN_IOC_DESTROY => self.destroy(arg),
+            uapi::CTN_IOC_ATTACH => self.attach(arg),
+            uapi::CTN_IOC_LIST => self.list(arg),
+            uapi::CTN_IOC_INFO => self.info(arg),
+            uapi::CTN_IOC_PS => self.ps(arg),
+            uapi::CTN_IOC_EVENTS => self.events(arg),
+            uapi::CTN_IOC_KILL => self.kill(arg),
             _ => Err(ENOTTY),
         }
     }
+}
+
+/// Refuses unknown flag bits.
+fn check_flags(flags: u32, known: u32) -> Result {
+    if flags & !known != 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
 }
 
 /// `CTN_IOC_VERSION`: open to anyone who can open the device.
@@ -32,4 +70,92 @@ fn version(arg: UserPtr) -> Result<u32> {
     v.module_version = fixed_str(MODULE_VERSION);
     out.write(&v)?;
     Ok(0)
+}
+
+impl Control {
+    fn create(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnCreate>(arg)?;
+        check_flags(req.flags, 0)?;
+        let name = Name::parse(&req.name)?;
+        self.require_admin()?;
+        req.id = self.registry.create(name, req.history_len)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn destroy(&self, arg: UserPtr) -> Result<u32> {
+        let (req, _) = read_request::<uapi::CtnDestroy>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        self.require_admin()?;
+        self.registry.destroy(target)?;
+        Ok(0)
+    }
+
+    fn attach(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnAttach>(arg)?;
+        if req.reserved0 != 0 {
+            return Err(EINVAL);
+        }
+        let target = Target::parse(&req.target)?;
+        self.require_admin()?;
+        req.threads = self.registry.attach(target, req.pid)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn kill(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnKill>(arg)?;
+        check_flags(req.flags, uapi::CTN_KILL_SEAL)?;
+        let target = Target::parse(&req.target)?;
+        self.require_admin()?;
+        let seal = req.flags & uapi::CTN_KILL_SEAL != 0;
+        req.signalled = self.registry.kill(target, req.signal, seal)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn info(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnInfoReq>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        req.info = self.registry.info(target)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn list(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnList>(arg)?;
+        check_flags(req.flags, 0)?;
+        let max = capacity::<uapi::CtnInfo>(&req.out)?;
+        let (entries, total) = self.registry.list(max)?;
+        write_entries(&mut req.out, &entries, total)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn ps(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnPs>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        let max = capacity::<uapi::CtnTask>(&req.out)?;
+        let (entries, total) = self.registry.ps(target, max)?;
+        write_entries(&mut req.out, &entries, total)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn events(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnEvents>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        let max = capacity::<uapi::CtnEvent>(&req.out)?;
+        let batch = self.registry.events(target, req.since, max)?;
+        let total = batch.events.len() as u32;
+        write_entries(&mut req.out, &batch.events, total)?;
+        req.next = batch.next;
+        req.lost = batch.lost;
+        out.write(&req)?;
+        Ok(0)
+    }
 }

@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 1;
+pub const CTN_ABI_VERSION: u32 = 2;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -31,7 +31,7 @@ pub const CTN_VERSION_LEN: usize = 32;
 
 /// Argument of `CTN_IOC_VERSION`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CtnVersion {
     /// In: `size_of::<CtnVersion>()`.
     pub size: u32,
@@ -45,6 +45,280 @@ pub struct CtnVersion {
 
 /// Report the ABI version and module version.
 pub const CTN_IOC_VERSION: u32 = ioc_rw::<CtnVersion>(0x00);
+
+/// Longest container name, including the terminating NUL: names are 1-63 bytes of
+/// `[A-Za-z0-9_.-]`.
+pub const CTN_NAME_LEN: usize = 64;
+/// Length of a command name (the kernel's `TASK_COMM_LEN`), including the NUL.
+pub const CTN_COMM_LEN: usize = 16;
+/// Event history length of a container created with `history_len` 0.
+pub const CTN_HISTORY_DEFAULT: u32 = 256;
+/// Largest event history a container may have.
+pub const CTN_HISTORY_MAX: u32 = 65536;
+
+/// Names a container: by `id` when it is non-zero (then `name` must be empty), else by `name`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CtnTarget {
+    pub id: u32,
+    /// Must be zero.
+    pub reserved0: u32,
+    pub name: [u8; CTN_NAME_LEN],
+}
+
+/// Argument of `CTN_IOC_CREATE`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnCreate {
+    /// In: `size_of::<CtnCreate>()`.
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    /// In: the new container's name.
+    pub name: [u8; CTN_NAME_LEN],
+    /// In: how many events the history keeps (0: `CTN_HISTORY_DEFAULT`).
+    pub history_len: u32,
+    /// Out: the new container's id.
+    pub id: u32,
+    /// Must be zero.
+    pub reserved: [u64; 8],
+}
+
+/// Argument of `CTN_IOC_DESTROY`: fails with `EBUSY` while the container has tasks.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnDestroy {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// Argument of `CTN_IOC_ATTACH`: moves a process, with all its threads, into a container.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnAttach {
+    pub size: u32,
+    /// In: the process to move; 0 means the calling process.
+    pub pid: u32,
+    pub target: CtnTarget,
+    /// Out: how many threads were moved.
+    pub threads: u32,
+    /// Must be zero.
+    pub reserved0: u32,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// `CtnInfo::flags`: the container refuses new tasks (it is being stopped).
+pub const CTN_INFO_SEALED: u32 = 1 << 0;
+
+/// What `CTN_IOC_INFO` and `CTN_IOC_LIST` report about a container.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnInfo {
+    pub id: u32,
+    /// `CTN_INFO_*`.
+    pub flags: u32,
+    pub name: [u8; CTN_NAME_LEN],
+    /// Tasks (threads) in the container now.
+    pub tasks: u32,
+    /// Most tasks it ever had at once.
+    pub peak_tasks: u32,
+    /// Capacity of its event history.
+    pub history_len: u32,
+    pub reserved0: u32,
+    /// Creation time, ns since the epoch (CLOCK_REALTIME).
+    pub created_ns: u64,
+    /// Tasks created by its members (processes and threads).
+    pub forks: u64,
+    pub execs: u64,
+    /// Tasks that exited while in it.
+    pub exits: u64,
+    /// Processes that joined it from outside (`CTN_IOC_ATTACH`).
+    pub joins: u64,
+    /// CPU time (user + system) of its exited and live tasks, ns.
+    pub cpu_ns: u64,
+    /// Events recorded since creation, and how many of them the history no longer holds.
+    pub events_recorded: u64,
+    pub events_dropped: u64,
+}
+
+/// Argument of `CTN_IOC_INFO`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnInfoReq {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// Out.
+    pub info: CtnInfo,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// A caller-supplied array the module fills: `buf` points to `capacity` entries of
+/// `entry_size` bytes (which must be the size of the entry type of this ABI).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnBuffer {
+    /// In: user address of the array.
+    pub buf: u64,
+    /// In: number of entries the array holds.
+    pub capacity: u32,
+    /// In: size of one entry.
+    pub entry_size: u32,
+    /// Out: entries written.
+    pub count: u32,
+    /// Out: entries there were to write (more than `count` when the array was too small).
+    pub total: u32,
+}
+
+/// Argument of `CTN_IOC_LIST`: fills `out` with `CtnInfo` entries (a process inside a
+/// container sees only its own).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnList {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub out: CtnBuffer,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// One task, as `CTN_IOC_PS` reports it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnTask {
+    pub pid: i32,
+    /// Its process (thread group) id: equal to `pid` for a process's main thread.
+    pub tgid: i32,
+    pub ppid: i32,
+    /// State letter as in ps(1): R, S, D, T, Z, ...
+    pub state: u32,
+    pub comm: [u8; CTN_COMM_LEN],
+    /// CPU time (user + system) so far, ns.
+    pub cpu_ns: u64,
+}
+
+/// Argument of `CTN_IOC_PS`: fills `out` with `CtnTask` entries, one per thread.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnPs {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    pub out: CtnBuffer,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// `CtnEvent::kind` values.
+pub const CTN_EVENT_CREATED: u32 = 1;
+/// A process joined from outside; `arg` is the number of threads.
+pub const CTN_EVENT_JOINED: u32 = 2;
+/// The task was created by a member; `arg` is the creating thread's pid.
+pub const CTN_EVENT_FORK: u32 = 3;
+/// The task executed a new program (`comm` is the new one).
+pub const CTN_EVENT_EXEC: u32 = 4;
+/// The task exited; `arg` is its exit code in wait(2) status encoding.
+pub const CTN_EVENT_EXIT: u32 = 5;
+/// The container was sealed: it refuses new tasks from now on.
+pub const CTN_EVENT_SEALED: u32 = 6;
+/// The container's processes were sent signal `arg`; `pid` is how many processes.
+pub const CTN_EVENT_SIGNALLED: u32 = 7;
+/// A task creation was refused; `arg` is the errno.
+pub const CTN_EVENT_REFUSED: u32 = 8;
+
+/// One entry of a container's history.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnEvent {
+    /// Sequence number: 0 for the container's first event, then consecutive.
+    pub seq: u64,
+    /// ns since the epoch (CLOCK_REALTIME).
+    pub time_ns: u64,
+    /// `CTN_EVENT_*`.
+    pub kind: u32,
+    /// The task the event is about (0 when none).
+    pub pid: i32,
+    pub tgid: i32,
+    /// Depends on `kind`.
+    pub arg: i32,
+    pub comm: [u8; CTN_COMM_LEN],
+}
+
+/// Argument of `CTN_IOC_EVENTS`: fills `out` with the events numbered `since` and later that
+/// the history still holds, oldest first.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnEvents {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// In: the first sequence number wanted.
+    pub since: u64,
+    /// Out: the sequence number to ask for next time.
+    pub next: u64,
+    /// Out: events from `since` on that the history no longer holds.
+    pub lost: u64,
+    pub out: CtnBuffer,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// `CtnKill::flags`: also seal the container, so that its tasks can create no new ones.
+pub const CTN_KILL_SEAL: u32 = 1 << 0;
+
+/// Argument of `CTN_IOC_KILL`: sends a signal to every process of a container.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnKill {
+    pub size: u32,
+    /// `CTN_KILL_*`.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// In: the signal (0 only seals, with `CTN_KILL_SEAL`).
+    pub signal: u32,
+    /// Out: how many processes were signalled.
+    pub signalled: u32,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// Every ABI structure is plain integers, so all-zero is a valid value: the starting point of
+/// every request (sizes and fields are then filled in).
+macro_rules! zeroed_default {
+    ($($t:ty),* $(,)?) => {$(
+        impl Default for $t {
+            fn default() -> Self {
+                // SAFETY: the type is `repr(C)` with integer and integer-array fields only, for
+                // which the all-zero bit pattern is a valid value.
+                unsafe { core::mem::zeroed() }
+            }
+        }
+    )*};
+}
+
+zeroed_default!(
+    CtnVersion, CtnTarget, CtnCreate, CtnDestroy, CtnAttach, CtnInfo, CtnInfoReq, CtnBuffer,
+    CtnList, CtnTask, CtnPs, CtnEvent, CtnEvents, CtnKill,
+);
+
+pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
+pub const CTN_IOC_DESTROY: u32 = ioc_rw::<CtnDestroy>(0x02);
+pub const CTN_IOC_ATTACH: u32 = ioc_rw::<CtnAttach>(0x03);
+pub const CTN_IOC_LIST: u32 = ioc_rw::<CtnList>(0x04);
+pub const CTN_IOC_INFO: u32 = ioc_rw::<CtnInfoReq>(0x05);
+pub const CTN_IOC_PS: u32 = ioc_rw::<CtnPs>(0x06);
+pub const CTN_IOC_EVENTS: u32 = ioc_rw::<CtnEvents>(0x07);
+pub const CTN_IOC_KILL: u32 = ioc_rw::<CtnKill>(0x08);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

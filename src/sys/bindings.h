@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one header bindgen reads for ctn (see Kbuild). What it may expose is listed in
- * bindgen_allowlist next to it.
+ * bindgen_allowlist next to it; helpers.c wraps what is inline or a macro.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/ftrace.h>
+#include <linux/kprobes.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/tracepoint.h>
+#include <linux/binfmts.h>
+#include <linux/delay.h>
+
+#include "helpers.h"

@@ -4,4 +4,12 @@
 //! style of the `kernel` crate's abstractions. Nothing outside this directory uses `bindings`.
 
 mod bindings;
+pub(crate) mod clock;
+pub(crate) mod clone;
+pub(crate) mod cred;
+pub(crate) mod ftrace;
 pub(crate) mod miscdev;
+pub(crate) mod rcu;
+pub(crate) mod table;
+pub(crate) mod task;
+pub(crate) mod tracepoint;

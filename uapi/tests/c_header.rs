@@ -28,11 +28,74 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_IOC_MAGIC" => CTN_IOC_MAGIC,
         "CTN_VERSION_LEN" => CTN_VERSION_LEN,
         "CTN_IOC_VERSION" => CTN_IOC_VERSION,
+        "CTN_NAME_LEN" => CTN_NAME_LEN,
+        "CTN_COMM_LEN" => CTN_COMM_LEN,
+        "CTN_HISTORY_DEFAULT" => CTN_HISTORY_DEFAULT,
+        "CTN_HISTORY_MAX" => CTN_HISTORY_MAX,
+        "CTN_INFO_SEALED" => CTN_INFO_SEALED,
+        "CTN_EVENT_CREATED" => CTN_EVENT_CREATED,
+        "CTN_EVENT_JOINED" => CTN_EVENT_JOINED,
+        "CTN_EVENT_FORK" => CTN_EVENT_FORK,
+        "CTN_EVENT_EXEC" => CTN_EVENT_EXEC,
+        "CTN_EVENT_EXIT" => CTN_EVENT_EXIT,
+        "CTN_EVENT_SEALED" => CTN_EVENT_SEALED,
+        "CTN_EVENT_SIGNALLED" => CTN_EVENT_SIGNALLED,
+        "CTN_EVENT_REFUSED" => CTN_EVENT_REFUSED,
+        "CTN_KILL_SEAL" => CTN_KILL_SEAL,
+        "CTN_IOC_CREATE" => CTN_IOC_CREATE,
+        "CTN_IOC_DESTROY" => CTN_IOC_DESTROY,
+        "CTN_IOC_ATTACH" => CTN_IOC_ATTACH,
+        "CTN_IOC_LIST" => CTN_IOC_LIST,
+        "CTN_IOC_INFO" => CTN_IOC_INFO,
+        "CTN_IOC_PS" => CTN_IOC_PS,
+        "CTN_IOC_EVENTS" => CTN_IOC_EVENTS,
+        "CTN_IOC_KILL" => CTN_IOC_KILL,
     }
     structs! {
         "ctn_version" => CtnVersion {
             size => size, abi_version => abi_version, module_version => module_version,
             reserved => reserved,
+        },
+        "ctn_target" => CtnTarget { id => id, reserved0 => reserved0, name => name },
+        "ctn_create" => CtnCreate {
+            size => size, flags => flags, name => name, history_len => history_len, id => id,
+            reserved => reserved,
+        },
+        "ctn_destroy" => CtnDestroy { size => size, flags => flags, target => target, reserved => reserved },
+        "ctn_attach" => CtnAttach {
+            size => size, pid => pid, target => target, threads => threads,
+            reserved0 => reserved0, reserved => reserved,
+        },
+        "ctn_info" => CtnInfo {
+            id => id, flags => flags, name => name, tasks => tasks, peak_tasks => peak_tasks,
+            history_len => history_len, reserved0 => reserved0, created_ns => created_ns,
+            forks => forks, execs => execs, exits => exits, joins => joins, cpu_ns => cpu_ns,
+            events_recorded => events_recorded, events_dropped => events_dropped,
+        },
+        "ctn_info_req" => CtnInfoReq {
+            size => size, flags => flags, target => target, info => info, reserved => reserved,
+        },
+        "ctn_buffer" => CtnBuffer {
+            buf => buf, capacity => capacity, entry_size => entry_size, count => count, total => total,
+        },
+        "ctn_list" => CtnList { size => size, flags => flags, out => out, reserved => reserved },
+        "ctn_task" => CtnTask {
+            pid => pid, tgid => tgid, ppid => ppid, state => state, comm => comm, cpu_ns => cpu_ns,
+        },
+        "ctn_ps" => CtnPs {
+            size => size, flags => flags, target => target, out => out, reserved => reserved,
+        },
+        "ctn_event" => CtnEvent {
+            seq => seq, time_ns => time_ns, kind => kind, pid => pid, tgid => tgid, arg => arg,
+            comm => comm,
+        },
+        "ctn_events" => CtnEvents {
+            size => size, flags => flags, target => target, since => since, next => next,
+            lost => lost, out => out, reserved => reserved,
+        },
+        "ctn_kill" => CtnKill {
+            size => size, flags => flags, target => target, signal => signal,
+            signalled => signalled, reserved => reserved,
         },
     }
     out

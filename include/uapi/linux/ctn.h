@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		1
+#define CTN_ABI_VERSION		2
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -25,5 +25,155 @@ struct ctn_version {
 };
 
 #define CTN_IOC_VERSION		_IOWR(CTN_IOC_MAGIC, 0x00, struct ctn_version)
+
+#define CTN_NAME_LEN		64	/* names: 1-63 bytes of [A-Za-z0-9_.-] plus NUL */
+#define CTN_COMM_LEN		16
+#define CTN_HISTORY_DEFAULT	256
+#define CTN_HISTORY_MAX		65536
+
+/* Names a container: by id when non-zero (name must then be empty), else by name. */
+struct ctn_target {
+	__u32 id;
+	__u32 reserved0;		/* must be zero */
+	char name[CTN_NAME_LEN];
+};
+
+struct ctn_create {
+	__u32 size;
+	__u32 flags;			/* must be zero */
+	char name[CTN_NAME_LEN];
+	__u32 history_len;		/* 0: CTN_HISTORY_DEFAULT */
+	__u32 id;			/* out */
+	__u64 reserved[8];
+};
+
+/* Fails with EBUSY while the container has tasks. */
+struct ctn_destroy {
+	__u32 size;
+	__u32 flags;			/* must be zero */
+	struct ctn_target target;
+	__u64 reserved[4];
+};
+
+/* Moves a process and all its threads into a container. */
+struct ctn_attach {
+	__u32 size;
+	__u32 pid;			/* 0: the calling process */
+	struct ctn_target target;
+	__u32 threads;			/* out: threads moved */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+#define CTN_INFO_SEALED		(1U << 0)
+
+struct ctn_info {
+	__u32 id;
+	__u32 flags;			/* CTN_INFO_* */
+	char name[CTN_NAME_LEN];
+	__u32 tasks;
+	__u32 peak_tasks;
+	__u32 history_len;
+	__u32 reserved0;
+	__u64 created_ns;		/* CLOCK_REALTIME */
+	__u64 forks;
+	__u64 execs;
+	__u64 exits;
+	__u64 joins;
+	__u64 cpu_ns;
+	__u64 events_recorded;
+	__u64 events_dropped;
+};
+
+struct ctn_info_req {
+	__u32 size;
+	__u32 flags;			/* must be zero */
+	struct ctn_target target;
+	struct ctn_info info;		/* out */
+	__u64 reserved[4];
+};
+
+/* A caller-supplied array: capacity entries of entry_size bytes at buf. */
+struct ctn_buffer {
+	__u64 buf;
+	__u32 capacity;
+	__u32 entry_size;		/* must be sizeof the entry type */
+	__u32 count;			/* out: entries written */
+	__u32 total;			/* out: entries there were */
+};
+
+struct ctn_list {			/* entries: struct ctn_info */
+	__u32 size;
+	__u32 flags;			/* must be zero */
+	struct ctn_buffer out;
+	__u64 reserved[4];
+};
+
+struct ctn_task {
+	__s32 pid;
+	__s32 tgid;
+	__s32 ppid;
+	__u32 state;			/* ps(1) state letter */
+	char comm[CTN_COMM_LEN];
+	__u64 cpu_ns;
+};
+
+struct ctn_ps {				/* entries: struct ctn_task, one per thread */
+	__u32 size;
+	__u32 flags;			/* must be zero */
+	struct ctn_target target;
+	struct ctn_buffer out;
+	__u64 reserved[4];
+};
+
+#define CTN_EVENT_CREATED	1
+#define CTN_EVENT_JOINED	2	/* arg: threads */
+#define CTN_EVENT_FORK		3	/* arg: creating thread's pid */
+#define CTN_EVENT_EXEC		4
+#define CTN_EVENT_EXIT		5	/* arg: wait(2) status */
+#define CTN_EVENT_SEALED	6
+#define CTN_EVENT_SIGNALLED	7	/* arg: signal, pid: processes */
+#define CTN_EVENT_REFUSED	8	/* arg: errno */
+
+struct ctn_event {
+	__u64 seq;
+	__u64 time_ns;			/* CLOCK_REALTIME */
+	__u32 kind;			/* CTN_EVENT_* */
+	__s32 pid;
+	__s32 tgid;
+	__s32 arg;
+	char comm[CTN_COMM_LEN];
+};
+
+struct ctn_events {			/* entries: struct ctn_event, oldest first */
+	__u32 size;
+	__u32 flags;			/* must be zero */
+	struct ctn_target target;
+	__u64 since;			/* in: first sequence number wanted */
+	__u64 next;			/* out: ask for this next time */
+	__u64 lost;			/* out: wanted but no longer held */
+	struct ctn_buffer out;
+	__u64 reserved[4];
+};
+
+#define CTN_KILL_SEAL		(1U << 0)
+
+struct ctn_kill {
+	__u32 size;
+	__u32 flags;			/* CTN_KILL_* */
+	struct ctn_target target;
+	__u32 signal;			/* 0: only seal */
+	__u32 signalled;		/* out: processes signalled */
+	__u64 reserved[4];
+};
+
+#define CTN_IOC_CREATE		_IOWR(CTN_IOC_MAGIC, 0x01, struct ctn_create)
+#define CTN_IOC_DESTROY		_IOWR(CTN_IOC_MAGIC, 0x02, struct ctn_destroy)
+#define CTN_IOC_ATTACH		_IOWR(CTN_IOC_MAGIC, 0x03, struct ctn_attach)
+#define CTN_IOC_LIST		_IOWR(CTN_IOC_MAGIC, 0x04, struct ctn_list)
+#define CTN_IOC_INFO		_IOWR(CTN_IOC_MAGIC, 0x05, struct ctn_info_req)
+#define CTN_IOC_PS		_IOWR(CTN_IOC_MAGIC, 0x06, struct ctn_ps)
+#define CTN_IOC_EVENTS		_IOWR(CTN_IOC_MAGIC, 0x07, struct ctn_events)
+#define CTN_IOC_KILL		_IOWR(CTN_IOC_MAGIC, 0x08, struct ctn_kill)
 
 #endif /* _UAPI_LINUX_CTN_H */

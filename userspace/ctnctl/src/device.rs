@@ -4,10 +4,30 @@ use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-use crate::error::Error;
 use ctn_uapi as uapi;
+use nix::errno::Errno;
+
+use crate::error::Error;
 
 nix::ioctl_readwrite_bad!(ioc_version, uapi::CTN_IOC_VERSION, uapi::CtnVersion);
+nix::ioctl_readwrite_bad!(ioc_create, uapi::CTN_IOC_CREATE, uapi::CtnCreate);
+nix::ioctl_readwrite_bad!(ioc_destroy, uapi::CTN_IOC_DESTROY, uapi::CtnDestroy);
+nix::ioctl_readwrite_bad!(ioc_attach, uapi::CTN_IOC_ATTACH, uapi::CtnAttach);
+nix::ioctl_readwrite_bad!(ioc_list, uapi::CTN_IOC_LIST, uapi::CtnList);
+nix::ioctl_readwrite_bad!(ioc_info, uapi::CTN_IOC_INFO, uapi::CtnInfoReq);
+nix::ioctl_readwrite_bad!(ioc_ps, uapi::CTN_IOC_PS, uapi::CtnPs);
+nix::ioctl_readwrite_bad!(ioc_events, uapi::CTN_IOC_EVENTS, uapi::CtnEvents);
+nix::ioctl_readwrite_bad!(ioc_kill, uapi::CTN_IOC_KILL, uapi::CtnKill);
+
+/// Sets `size` to the structure's own size: the first thing every request needs.
+macro_rules! request {
+    ($ty:ty { $($field:ident: $value:expr),* $(,)? }) => {{
+        let mut r = <$ty>::default();
+        r.size = size_of::<$ty>() as u32;
+        $( r.$field = $value; )*
+        r
+    }};
+}
 
 /// An open handle on the ctn control device.
 pub struct Device {
@@ -18,6 +38,48 @@ pub struct Device {
 pub struct ModuleVersion {
     pub abi: u32,
     pub module: String,
+}
+
+/// A container name as the ABI carries it (validated by `crate::names`).
+pub fn target(name: &str) -> uapi::CtnTarget {
+    uapi::CtnTarget {
+        name: fixed(name),
+        ..Default::default()
+    }
+}
+
+fn fixed<const N: usize>(s: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let n = s.len().min(N - 1);
+    out[..n].copy_from_slice(&s.as_bytes()[..n]);
+    out
+}
+
+/// Runs one ioctl, turning its errno into an `Error` that names the operation.
+fn call(op: &'static str, ret: nix::Result<i32>) -> Result<(), Error> {
+    ret.map(|_| ()).map_err(|e| Error::Ioctl(op, e))
+}
+
+/// Fills a caller-supplied array, growing it until everything fits.
+fn fetch_all<E: Default + Clone>(
+    mut ask: impl FnMut(&mut uapi::CtnBuffer) -> Result<(), Error>,
+) -> Result<Vec<E>, Error> {
+    let mut cap = 64usize;
+    loop {
+        let mut entries = vec![E::default(); cap];
+        let mut out = uapi::CtnBuffer {
+            buf: entries.as_mut_ptr() as u64,
+            capacity: cap as u32,
+            entry_size: size_of::<E>() as u32,
+            ..Default::default()
+        };
+        ask(&mut out)?;
+        if out.total <= out.count || cap >= 1 << 16 {
+            entries.truncate(out.count as usize);
+            return Ok(entries);
+        }
+        cap = (out.total as usize + 16).min(1 << 16);
+    }
 }
 
 impl Device {
@@ -35,18 +97,123 @@ impl Device {
         }
     }
 
+    fn fd(&self) -> i32 {
+        self.file.as_raw_fd()
+    }
+
     pub fn version(&self) -> Result<ModuleVersion, Error> {
-        let mut v = uapi::CtnVersion {
-            size: size_of::<uapi::CtnVersion>() as u32,
-            ..Default::default()
-        };
+        let mut v = request!(uapi::CtnVersion {});
         // SAFETY: `v` is a valid, writable `CtnVersion`, the type CTN_IOC_VERSION encodes.
-        unsafe { ioc_version(self.file.as_raw_fd(), &mut v) }
-            .map_err(|e| Error::Ioctl("CTN_IOC_VERSION", e))?;
+        call("CTN_IOC_VERSION", unsafe { ioc_version(self.fd(), &mut v) })?;
         Ok(ModuleVersion {
             abi: v.abi_version,
             module: c_string(&v.module_version),
         })
+    }
+
+    pub fn create(&self, name: &str, history_len: u32) -> Result<u32, Error> {
+        let mut r = request!(uapi::CtnCreate {
+            name: fixed(name),
+            history_len: history_len
+        });
+        // SAFETY: `r` is a valid, writable `CtnCreate` (likewise for every call below).
+        call("create", unsafe { ioc_create(self.fd(), &mut r) })?;
+        Ok(r.id)
+    }
+
+    pub fn destroy(&self, name: &str) -> Result<(), Error> {
+        let mut r = request!(uapi::CtnDestroy {
+            target: target(name)
+        });
+        // SAFETY: see `create`.
+        call("destroy", unsafe { ioc_destroy(self.fd(), &mut r) })
+    }
+
+    /// Moves process `pid` (0: this process) into the container; returns the threads moved.
+    pub fn attach(&self, name: &str, pid: u32) -> Result<u32, Error> {
+        let mut r = request!(uapi::CtnAttach {
+            target: target(name),
+            pid: pid
+        });
+        // SAFETY: see `create`.
+        call("attach", unsafe { ioc_attach(self.fd(), &mut r) })?;
+        Ok(r.threads)
+    }
+
+    /// Sends `signal` to every process in the container; returns how many.
+    pub fn kill(&self, name: &str, signal: i32, seal: bool) -> Result<u32, Error> {
+        let flags = if seal { uapi::CTN_KILL_SEAL } else { 0 };
+        let mut r = request!(uapi::CtnKill {
+            target: target(name),
+            signal: signal as u32,
+            flags: flags
+        });
+        // SAFETY: see `create`.
+        call("kill", unsafe { ioc_kill(self.fd(), &mut r) })?;
+        Ok(r.signalled)
+    }
+
+    pub fn info(&self, name: &str) -> Result<uapi::CtnInfo, Error> {
+        let mut r = request!(uapi::CtnInfoReq {
+            target: target(name)
+        });
+        // SAFETY: see `create`.
+        call("info", unsafe { ioc_info(self.fd(), &mut r) })?;
+        Ok(r.info)
+    }
+
+    pub fn list(&self) -> Result<Vec<uapi::CtnInfo>, Error> {
+        fetch_all(|out| {
+            let mut r = request!(uapi::CtnList { out: *out });
+            // SAFETY: see `create`; `out.buf` points to `out.capacity` entries.
+            call("list", unsafe { ioc_list(self.fd(), &mut r) })?;
+            *out = r.out;
+            Ok(())
+        })
+    }
+
+    pub fn ps(&self, name: &str) -> Result<Vec<uapi::CtnTask>, Error> {
+        fetch_all(|out| {
+            let mut r = request!(uapi::CtnPs {
+                target: target(name),
+                out: *out
+            });
+            // SAFETY: see `list`.
+            call("ps", unsafe { ioc_ps(self.fd(), &mut r) })?;
+            *out = r.out;
+            Ok(())
+        })
+    }
+
+    /// Events numbered `since` and later; returns them, the next number to ask for, and how
+    /// many wanted events the history no longer held.
+    pub fn events(&self, name: &str, since: u64) -> Result<(Vec<uapi::CtnEvent>, u64, u64), Error> {
+        let mut all = Vec::new();
+        let mut since = since;
+        let mut lost = 0;
+        loop {
+            let mut entries = vec![uapi::CtnEvent::default(); 512];
+            let mut r = request!(uapi::CtnEvents {
+                target: target(name),
+                since: since,
+                out: uapi::CtnBuffer {
+                    buf: entries.as_mut_ptr() as u64,
+                    capacity: entries.len() as u32,
+                    entry_size: size_of::<uapi::CtnEvent>() as u32,
+                    ..Default::default()
+                },
+            });
+            // SAFETY: see `list`.
+            call("events", unsafe { ioc_events(self.fd(), &mut r) })?;
+            entries.truncate(r.out.count as usize);
+            lost += r.lost;
+            let done = entries.len() < 512;
+            all.extend(entries);
+            since = r.next;
+            if done {
+                return Ok((all, since, lost));
+            }
+        }
     }
 }
 
@@ -54,4 +221,12 @@ impl Device {
 pub fn c_string(bytes: &[u8]) -> String {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// Errno of an error, if it came from the kernel.
+pub fn errno(e: &Error) -> Option<Errno> {
+    match e {
+        Error::Ioctl(_, errno) => Some(*errno),
+        _ => None,
+    }
 }

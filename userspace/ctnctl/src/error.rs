@@ -1,9 +1,10 @@
-//! Errors ctnctl reports, each with a hint on what to do, and the exit status it maps to.
+//! Errors ctnctl reports, each saying what to do, and the exit status each maps to.
 
 use nix::errno::Errno;
 
-/// Exit statuses: 0 success, 1 the operation failed, 2 bad usage (clap's own choice).
-pub const EXIT_FAILURE: i32 = 1;
+/// Exit statuses: 0 success, 1 the operation failed, 2 bad usage (clap's own choice too).
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -15,20 +16,45 @@ pub enum Error {
     Io(String, std::io::Error),
     #[error("{0} failed: {1}{hint}", hint = ioctl_hint(*.1))]
     Ioctl(&'static str, Errno),
+    /// An operation the module refused, explained for this operation.
+    #[error("{0}")]
+    Refused(String),
+    /// Bad command-line input.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
-        EXIT_FAILURE
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        }
     }
 }
 
 fn ioctl_hint(e: Errno) -> &'static str {
     match e {
-        Errno::ENOTTY | Errno::EINVAL => {
-            "\n  The loaded module may speak another ABI version than this ctnctl: check `ctnctl version`."
+        Errno::ENOTTY => {
+            "\n  The loaded module speaks another ABI than this ctnctl: check `ctnctl version`."
         }
         Errno::EPERM => "\n  This needs CAP_SYS_ADMIN, from outside every container.",
         _ => "",
     }
+}
+
+/// Explains a kernel refusal of an operation on container `name` in the user's terms.
+pub fn explain(e: Error, name: &str) -> Error {
+    let Error::Ioctl(op, errno) = e else { return e };
+    let msg = match errno {
+        Errno::ENOENT => format!("no container named '{name}'.\n  See `ctnctl list` for the containers there are."),
+        Errno::EEXIST => format!("a container named '{name}' already exists.\n  Pick another name, or `ctnctl destroy {name}` first."),
+        Errno::EBUSY => format!("container '{name}' still has processes.\n  Stop them, or use `ctnctl destroy --force {name}`."),
+        Errno::EPERM => format!("{op} '{name}': not permitted.\n  It needs CAP_SYS_ADMIN, from outside every container (a process in a container cannot leave it or join another)."),
+        Errno::EAGAIN => format!("container '{name}' is being stopped (sealed) and takes no new processes."),
+        Errno::ESRCH => format!("{op} '{name}': no such process."),
+        Errno::ENOSPC => "the module holds as many containers as it can (65535).".to_string(),
+        _ => return Error::Ioctl(op, errno),
+    };
+    Error::Refused(msg)
 }

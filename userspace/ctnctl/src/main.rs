@@ -4,24 +4,38 @@
 
 mod device;
 mod error;
+mod names;
+mod view;
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
+use nix::sys::signal::Signal;
 use serde::Serialize;
 
 use device::Device;
-use error::Error;
+use error::{explain, Error};
+use view::{json, secs, table, ContainerView, EventView, TaskView};
 
 #[derive(Parser)]
-#[command(name = "ctnctl", version, about = "Control ctn application containers", long_about = None)]
+#[command(
+    name = "ctnctl",
+    version,
+    about = "Control ctn application containers",
+    long_about = "Control ctn application containers: named groups of processes that share one \
+                  identity and resource allocation on the host's kernel.\n\n\
+                  Exit status: 0 success, 1 the operation failed, 2 bad usage."
+)]
 struct Cli {
     /// Path of the ctn control device.
     #[arg(long, global = true, default_value = ctn_uapi::CTN_DEVICE_PATH, value_name = "PATH")]
     device: PathBuf,
 
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text (read verbs).
     #[arg(long, global = true)]
     json: bool,
 
@@ -33,6 +47,281 @@ struct Cli {
 enum Command {
     /// Print ctnctl's version and the loaded module's ABI version.
     Version,
+    /// Create an empty container.
+    Create {
+        name: String,
+        /// How many events its history keeps (default 256, at most 65536).
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        history: u32,
+    },
+    /// Destroy a container; it must have no processes unless --force is given.
+    Destroy {
+        name: String,
+        /// Stop its processes first: SIGTERM, then SIGKILL after the grace period.
+        #[arg(long)]
+        force: bool,
+        /// Seconds between SIGTERM and SIGKILL with --force.
+        #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+        grace: f64,
+    },
+    /// List the containers.
+    List,
+    /// Show one container in detail.
+    Show { name: String },
+    /// Show statistics of one container, or of all.
+    Stats { name: Option<String> },
+    /// List the processes of a container.
+    Ps {
+        name: String,
+        /// One line per thread instead of per process.
+        #[arg(long)]
+        threads: bool,
+    },
+    /// Print a container's history of events.
+    Events {
+        name: String,
+        /// Keep printing new events as they happen (until the container is destroyed).
+        #[arg(short, long)]
+        follow: bool,
+        /// Start at this sequence number.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+    },
+    /// Run a command inside a container (ctnctl joins it, then executes the command).
+    Exec {
+        name: String,
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, required = true, value_name = "CMD")]
+        cmd: Vec<String>,
+    },
+    /// Move a running process, with all its threads, into a container.
+    Attach { name: String, pid: u32 },
+    /// Send a signal to every process of a container.
+    Kill {
+        name: String,
+        /// Signal name or number.
+        #[arg(short, long, default_value = "TERM")]
+        signal: String,
+        /// Also seal the container: its processes can create no new ones.
+        #[arg(long)]
+        seal: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ctnctl: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), Error> {
+    if let Command::Version = cli.command {
+        return version(cli);
+    }
+    let dev = Device::open(&cli.device)?;
+    match &cli.command {
+        Command::Version => unreachable!("handled above"),
+        Command::Create { name, history } => {
+            let name = names::check(name)?;
+            if *history > ctn_uapi::CTN_HISTORY_MAX {
+                return Err(Error::Usage(format!(
+                    "--history {history} is too large: at most {}",
+                    ctn_uapi::CTN_HISTORY_MAX
+                )));
+            }
+            let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
+            print(cli, &serde_json::json!({ "name": name, "id": id }), || {
+                format!("created container {name} (id {id})")
+            });
+            Ok(())
+        }
+        Command::Destroy { name, force, grace } => {
+            destroy(cli, &dev, names::check(name)?, *force, *grace)
+        }
+        Command::List => {
+            let all = dev.list()?;
+            let views: Vec<ContainerView> = all.iter().map(ContainerView::from).collect();
+            print(cli, &views, || {
+                let rows: Vec<Vec<String>> = views
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.id.to_string(),
+                            c.name.clone(),
+                            c.tasks.to_string(),
+                            if c.sealed { "sealed" } else { "open" }.into(),
+                            c.created.clone(),
+                        ]
+                    })
+                    .collect();
+                table(&["ID", "NAME", "TASKS", "STATE", "CREATED"], &rows)
+            });
+            Ok(())
+        }
+        Command::Show { name } => {
+            let name = names::check(name)?;
+            let c = ContainerView::from(&dev.info(name).map_err(|e| explain(e, name))?);
+            print(cli, &c, || {
+                format!(
+                    "name:        {}\nid:          {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped",
+                    c.name,
+                    c.id,
+                    if c.sealed { "sealed" } else { "open" },
+                    c.created,
+                    c.tasks,
+                    c.peak_tasks,
+                    c.history_len,
+                    c.events_recorded,
+                    c.events_dropped
+                )
+            });
+            Ok(())
+        }
+        Command::Stats { name } => {
+            let infos = match name {
+                Some(n) => {
+                    let n = names::check(n)?;
+                    vec![dev.info(n).map_err(|e| explain(e, n))?]
+                }
+                None => dev.list()?,
+            };
+            let views: Vec<ContainerView> = infos.iter().map(ContainerView::from).collect();
+            print(cli, &views, || {
+                let rows: Vec<Vec<String>> = views
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.name.clone(),
+                            c.tasks.to_string(),
+                            c.peak_tasks.to_string(),
+                            c.forks.to_string(),
+                            c.execs.to_string(),
+                            c.exits.to_string(),
+                            c.joins.to_string(),
+                            secs(c.cpu_ns),
+                            c.created.clone(),
+                        ]
+                    })
+                    .collect();
+                table(
+                    &[
+                        "NAME", "TASKS", "PEAK", "FORKS", "EXECS", "EXITS", "JOINS", "CPU(s)",
+                        "CREATED",
+                    ],
+                    &rows,
+                )
+            });
+            Ok(())
+        }
+        Command::Ps { name, threads } => {
+            let name = names::check(name)?;
+            let tasks = dev.ps(name).map_err(|e| explain(e, name))?;
+            let views: Vec<TaskView> = tasks
+                .iter()
+                .filter(|t| *threads || t.pid == t.tgid)
+                .map(TaskView::from)
+                .collect();
+            print(cli, &views, || {
+                let rows: Vec<Vec<String>> = views
+                    .iter()
+                    .map(|t| {
+                        let mut row = vec![t.pid.to_string()];
+                        if *threads {
+                            row.push(t.tgid.to_string());
+                        }
+                        row.extend([
+                            t.ppid.to_string(),
+                            t.state.clone(),
+                            secs(t.cpu_ns),
+                            t.command.clone(),
+                        ]);
+                        row
+                    })
+                    .collect();
+                let header: &[&str] = if *threads {
+                    &["PID", "TGID", "PPID", "STATE", "CPU(s)", "COMMAND"]
+                } else {
+                    &["PID", "PPID", "STATE", "CPU(s)", "COMMAND"]
+                };
+                table(header, &rows)
+            });
+            Ok(())
+        }
+        Command::Events {
+            name,
+            follow,
+            since,
+        } => events(cli, &dev, names::check(name)?, *follow, *since),
+        Command::Exec { name, cmd } => {
+            let name = names::check(name)?;
+            dev.attach(name, 0).map_err(|e| explain(e, name))?;
+            drop(dev); // no descriptor of /dev/ctn inside the container
+            let err = std::process::Command::new(&cmd[0]).args(&cmd[1..]).exec();
+            eprintln!("ctnctl: cannot run {}: {err}", cmd[0]);
+            std::process::exit(127);
+        }
+        Command::Attach { name, pid } => {
+            let name = names::check(name)?;
+            if *pid == 0 {
+                return Err(Error::Usage(
+                    "attach needs a process id other than 0".into(),
+                ));
+            }
+            let threads = dev.attach(name, *pid).map_err(|e| explain(e, name))?;
+            print(
+                cli,
+                &serde_json::json!({ "name": name, "pid": pid, "threads": threads }),
+                || format!("moved process {pid} ({threads} threads) into {name}"),
+            );
+            Ok(())
+        }
+        Command::Kill { name, signal, seal } => {
+            let name = names::check(name)?;
+            let sig = parse_signal(signal)?;
+            let n = dev.kill(name, sig, *seal).map_err(|e| explain(e, name))?;
+            print(
+                cli,
+                &serde_json::json!({ "name": name, "signal": sig, "signalled": n }),
+                || format!("sent signal {sig} to {n} processes in {name}"),
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Prints `value` as JSON with --json, else the text `human` makes.
+fn print<T: Serialize + ?Sized>(cli: &Cli, value: &T, human: impl FnOnce() -> String) {
+    if cli.json {
+        println!("{}", json(value));
+    } else {
+        println!("{}", human());
+    }
+}
+
+fn parse_signal(s: &str) -> Result<i32, Error> {
+    if let Ok(n) = s.parse::<i32>() {
+        if (0..=64).contains(&n) {
+            return Ok(n);
+        }
+    } else {
+        let upper = s.to_ascii_uppercase();
+        let full = if upper.starts_with("SIG") {
+            upper
+        } else {
+            format!("SIG{upper}")
+        };
+        if let Ok(sig) = Signal::from_str(&full) {
+            return Ok(sig as i32);
+        }
+    }
+    Err(Error::Usage(format!(
+        "unknown signal '{s}': give a name like TERM or a number 0-64"
+    )))
 }
 
 #[derive(Serialize)]
@@ -56,36 +345,136 @@ fn version(cli: &Cli) -> Result<(), Error> {
         report.module_abi = Some(m.abi);
         report.module_version = Some(m.module.clone());
     }
-    if cli.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("plain struct serializes")
-        );
-    } else {
-        println!("ctnctl {} (ABI {})", report.ctnctl, report.abi);
+    print(cli, &report, || {
+        let mut s = format!("ctnctl {} (ABI {})", report.ctnctl, report.abi);
         if let Ok(m) = &module {
-            println!("module {} (ABI {})", m.module, m.abi);
-            if m.abi != report.abi {
-                eprintln!(
-                    "warning: module ABI {} differs from ctnctl ABI {}: use the ctnctl built with the module",
-                    m.abi, report.abi
-                );
-            }
+            s.push_str(&format!("\nmodule {} (ABI {})", m.module, m.abi));
+        }
+        s
+    });
+    if let Ok(m) = &module {
+        if m.abi != report.abi {
+            eprintln!(
+                "warning: module ABI {} differs from ctnctl ABI {}: use the ctnctl built with the module",
+                m.abi, report.abi
+            );
         }
     }
     module.map(|_| ())
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Version => version(&cli),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ctnctl: {e}");
-            ExitCode::from(e.exit_code() as u8)
+/// Waits until the container has no tasks, for at most `limit`; returns the tasks left.
+fn wait_empty(dev: &Device, name: &str, limit: Duration) -> Result<u32, Error> {
+    let start = Instant::now();
+    loop {
+        let tasks = dev.info(name).map_err(|e| explain(e, name))?.tasks;
+        if tasks == 0 || start.elapsed() >= limit {
+            return Ok(tasks);
         }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn destroy(cli: &Cli, dev: &Device, name: &str, force: bool, grace: f64) -> Result<(), Error> {
+    if !(0.0..=3600.0).contains(&grace) {
+        return Err(Error::Usage(format!(
+            "--grace {grace}: give 0 to 3600 seconds"
+        )));
+    }
+    let mut report = serde_json::json!({ "name": name, "terminated": 0, "killed": 0 });
+    if force {
+        // Seal first so that nothing forks past the signals, then ask politely.
+        let termed = dev
+            .kill(name, Signal::SIGTERM as i32, true)
+            .map_err(|e| explain(e, name))?;
+        report["terminated"] = termed.into();
+        let left = wait_empty(dev, name, Duration::from_secs_f64(grace))?;
+        if left > 0 {
+            let killed = dev
+                .kill(name, Signal::SIGKILL as i32, true)
+                .map_err(|e| explain(e, name))?;
+            report["killed"] = killed.into();
+            let left = wait_empty(dev, name, Duration::from_secs(10))?;
+            if left > 0 {
+                return Err(Error::Refused(format!(
+                    "container '{name}' still has {left} tasks 10 s after SIGKILL (stuck in the kernel?)"
+                )));
+            }
+        }
+    }
+    dev.destroy(name).map_err(|e| explain(e, name))?;
+    print(cli, &report, || {
+        let mut s = format!("destroyed container {name}");
+        if force {
+            s.push_str(&format!(
+                " (SIGTERM to {} processes, SIGKILL to {} after {grace} s)",
+                report["terminated"], report["killed"]
+            ));
+        }
+        s
+    });
+    Ok(())
+}
+
+fn events(cli: &Cli, dev: &Device, name: &str, follow: bool, since: u64) -> Result<(), Error> {
+    let mut since = since;
+    let mut header = !cli.json;
+    loop {
+        let (batch, next, lost) = match dev.events(name, since) {
+            Ok(r) => r,
+            // The container went away while we followed it: that is the end of its history.
+            Err(e)
+                if follow && device::errno(&e) == Some(nix::errno::Errno::ENOENT) && since > 0 =>
+            {
+                return Ok(())
+            }
+            Err(e) => return Err(explain(e, name)),
+        };
+        if lost > 0 {
+            eprintln!(
+                "ctnctl: {lost} events were dropped from the history before they could be read"
+            );
+        }
+        let views: Vec<EventView> = batch.iter().map(EventView::from).collect();
+        if cli.json {
+            if follow {
+                for v in &views {
+                    println!("{}", serde_json::to_string(v).unwrap_or_default());
+                }
+            } else {
+                println!("{}", json(&views));
+            }
+        } else {
+            let rows: Vec<Vec<String>> = views
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.time.clone(),
+                        e.kind.to_string(),
+                        e.pid.to_string(),
+                        e.command.clone(),
+                        e.detail.clone(),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() || header {
+                let t = table(&["SEQ", "TIME", "EVENT", "PID", "COMMAND", "DETAIL"], &rows);
+                let t = if header {
+                    t
+                } else {
+                    t.lines().skip(1).collect::<Vec<_>>().join("\n")
+                };
+                if !t.is_empty() {
+                    println!("{t}");
+                }
+                header = false;
+            }
+        }
+        since = next;
+        if !follow {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }

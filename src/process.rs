@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Process attribution: the scheduler's fork/exec/exit tracepoints keep every task in its
+//! creator's container, and the `kernel_clone` gate decides whether a container task may
+//! create one at all. Tasks outside every container pay one table load in each.
+
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+use crate::registry::Registry;
+use crate::sys::clone::ClonePolicy;
+use crate::sys::task::{self, TaskRef};
+use crate::sys::tracepoint::SchedObserver;
+
+/// The registry as seen by the process hooks.
+pub(crate) struct ProcessHooks(pub(crate) Arc<Registry>);
+
+impl SchedObserver for ProcessHooks {
+    fn on_fork(&self, parent: TaskRef<'_>, child: TaskRef<'_>) {
+        self.0.on_fork(parent, child);
+    }
+
+    fn on_exec(&self, task: TaskRef<'_>) {
+        self.0.on_exec(task);
+    }
+
+    fn on_exit(&self, task: TaskRef<'_>) {
+        self.0.on_exit(task);
+    }
+}
+
+impl ClonePolicy for ProcessHooks {
+    fn gated(&self) -> bool {
+        self.0.slot_of(task::current_pid()) != 0
+    }
+
+    fn admit(&self) -> Result {
+        self.0.admit_clone()
+    }
+}

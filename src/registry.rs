@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Containers and the task -> container map.
+//!
+//! - `members[pid]` is the slot of the container task `pid` belongs to (0: none). Hooks read it
+//!   with one atomic load, lock-free; it is written by the fork and exit tracepoints (for the
+//!   task concerned) and by `attach` (under the control mutex).
+//! - `slots[slot]` holds the container, RCU-protected: hooks reach it under an RCU read lock;
+//!   destroy empties the slot and frees the container after a grace period.
+//! - The control mutex serialises create, destroy, attach and name lookups (the ioctl path
+//!   only, never a hook).
+//!
+//! A container's `tasks` counts the `members` entries naming it, so a container with no tasks
+//! has no entries and can be destroyed: no hook can reach it through a task any more.
+
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::rbtree::RBTree;
+use kernel::sync::{Arc, Mutex};
+
+use crate::events::{Batch, History};
+use crate::sys::clock;
+use crate::sys::rcu::{self, RcuBox, ReadGuard};
+use crate::sys::table;
+use crate::sys::task::{self, TaskRef};
+use crate::uapi;
+
+/// Containers allocated and not yet freed, module-wide: reported at unload (must be 0).
+static LIVE_CONTAINERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Most containers that can exist at once (slot 0 means "none").
+pub(crate) const MAX_CONTAINERS: usize = u16::MAX as usize;
+
+/// A valid container name: 1-63 bytes of `[A-Za-z0-9_.-]`, stored NUL-filled.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Name([u8; uapi::CTN_NAME_LEN]);
+
+impl Name {
+    /// Validates a name from the ABI: NUL-terminated, allowed characters, zeros after the NUL.
+    pub(crate) fn parse(raw: &[u8; uapi::CTN_NAME_LEN]) -> Result<Self> {
+        let len = raw.iter().position(|&b| b == 0).ok_or(EINVAL)?;
+        let ok_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+        if len == 0 || !raw[..len].iter().all(ok_char) || raw[len..].iter().any(|&b| b != 0) {
+            return Err(EINVAL);
+        }
+        Ok(Self(*raw))
+    }
+
+    pub(crate) fn is_empty_raw(raw: &[u8; uapi::CTN_NAME_LEN]) -> bool {
+        raw.iter().all(|&b| b == 0)
+    }
+
+    pub(crate) fn bytes(&self) -> [u8; uapi::CTN_NAME_LEN] {
+        self.0
+    }
+}
+
+/// Which container a request is about, validated.
+#[derive(Clone, Copy)]
+pub(crate) enum Target {
+    Id(u32),
+    Name(Name),
+}
+
+impl Target {
+    pub(crate) fn parse(raw: &uapi::CtnTarget) -> Result<Self> {
+        if raw.reserved0 != 0 {
+            return Err(EINVAL);
+        }
+        match raw.id {
+            0 => Ok(Self::Name(Name::parse(&raw.name)?)),
+            id if Name::is_empty_raw(&raw.name) => Ok(Self::Id(id)),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// One container.
+pub(crate) struct Container {
+    pub(crate) id: u32,
+    slot: u16,
+    pub(crate) name: Name,
+    created_ns: u64,
+    /// Refuses new tasks (being stopped).
+    sealed: AtomicBool,
+    tasks: AtomicU32,
+    peak_tasks: AtomicU32,
+    forks: AtomicU64,
+    execs: AtomicU64,
+    exits: AtomicU64,
+    joins: AtomicU64,
+    /// CPU time of the tasks that exited in it.
+    exited_cpu_ns: AtomicU64,
+    pub(crate) history: History,
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        LIVE_CONTAINERS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Container {
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.sealed.load(Ordering::Relaxed)
+    }
+
+    fn task_added(&self) {
+        let now = self.tasks.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_tasks.fetch_max(now, Ordering::Relaxed);
+    }
+
+    fn record(&self, kind: u32, task: &TaskRef<'_>, arg: i32) {
+        self.history
+            .record(kind, task.pid(), task.tgid(), arg, task.comm());
+    }
+}
+
+/// Names to slots, and the next id generation (under the control mutex).
+struct Control {
+    by_name: RBTree<Name, u16>,
+    generation: u16,
+    /// Where the search for a free slot starts.
+    next_slot: usize,
+}
+
+/// All containers.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registry {
+    members: VVec<AtomicU16>,
+    slots: KVVec<RcuBox<Container>>,
+    #[pin]
+    control: Mutex<Control>,
+}
+
+impl Registry {
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        let members = table::zeroed_u16(task::pid_max_limit() as usize + 1)?;
+        let mut slots = KVVec::with_capacity(MAX_CONTAINERS + 1, GFP_KERNEL)?;
+        for _ in 0..=MAX_CONTAINERS {
+            slots.push(RcuBox::empty(), GFP_KERNEL)?;
+        }
+        let control = Control {
+            by_name: RBTree::new(),
+            generation: 0,
+            next_slot: 1,
+        };
+        Arc::pin_init(
+            pin_init!(Self {
+                members,
+                slots,
+                control <- new_mutex!(control, "ctn_registry"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn member_slot(&self, pid: i32) -> Option<&AtomicU16> {
+        usize::try_from(pid).ok().and_then(|i| self.members.get(i))
+    }
+
+    /// The slot of the container task `pid` belongs to (0: none). One load, no lock.
+    pub(crate) fn slot_of(&self, pid: i32) -> u16 {
+        self.member_slot(pid)
+            .map_or(0, |m| m.load(Ordering::Relaxed))
+    }
+
+    /// Whether the current task is in a container. One load, no lock.
+    pub(crate) fn current_is_member(&self) -> bool {
+        self.slot_of(task::current_pid()) != 0
+    }
+
+    fn container<'g>(&self, slot: u16, guard: &'g ReadGuard) -> Option<&'g Container> {
+        self.slots.get(slot as usize)?.get(guard)
+    }
+
+    /// The container of task `pid`, if any.
+    pub(crate) fn container_of<'g>(&self, pid: i32, guard: &'g ReadGuard) -> Option<&'g Container> {
+        match self.slot_of(pid) {
+            0 => None,
+            slot => self.container(slot, guard),
+        }
+    }
+
+    // --- hooks -------------------------------------------------------------------------
+
+    /// `child` was created by `parent`: it joins `parent`'s container before it first runs.
+    pub(crate) fn on_fork(&self, parent: TaskRef<'_>, child: TaskRef<'_>) {
+        let slot = self.slot_of(parent.pid());
+        if slot == 0 {
+            return;
+        }
+        let guard = ReadGuard::new();
+        let (Some(c), Some(entry)) = (self.container(slot, &guard), self.member_slot(child.pid()))
+        else {
+            return;
+        };
+        entry.store(slot, Ordering::SeqCst);
+        c.task_added();
+        c.forks.fetch_add(1, Ordering::Relaxed);
+        c.record(uapi::CTN_EVENT_FORK, &child, parent.pid());
+    }
+
+    pub(crate) fn on_exec(&self, task: TaskRef<'_>) {
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(task.pid(), &guard) {
+            c.execs.fetch_add(1, Ordering::Relaxed);
+            c.record(uapi::CTN_EVENT_EXEC, &task, 0);
+        }
+    }
+
+    /// `task` is exiting: it leaves its container. The swap pairs with `attach` (see there).
+    pub(crate) fn on_exit(&self, task: TaskRef<'_>) {
+        let Some(entry) = self.member_slot(task.pid()) else {
+            return;
+        };
+        let slot = entry.swap(0, Ordering::SeqCst);
+        if slot == 0 {
+            return;
+        }
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container(slot, &guard) {
+            c.record(uapi::CTN_EVENT_EXIT, &task, task.exit_code());
+            c.exited_cpu_ns
+                .fetch_add(task.cputime_ns(), Ordering::Relaxed);
+            c.exits.fetch_add(1, Ordering::Relaxed);
+            c.tasks.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the current task may create a task now.
+    pub(crate) fn admit_clone(&self) -> Result {
+        let guard = ReadGuard::new();
+        match self.container_of(task::current_pid(), &guard) {
+            Some(c) if c.is_sealed() => Err(EAGAIN),
+            _ => Ok(()),
+        }
+    }
+
+    // --- control (ioctls) --------------------------------------------------------------
+
+    /// Finds the slot `target` names; `viewer` is the caller's own slot (0: host), which
+    /// restricts what it can see to its own container.
+    fn resolve(&self, ctl: &Control, target: Target, viewer: u16) -> Result<u16> {
+        let slot = match target {
+            Target::Name(name) => *ctl.by_name.get(&name).ok_or(ENOENT)?,
+            Target::Id(id) => {
+                let slot = (id & 0xffff) as u16;
+                let guard = ReadGuard::new();
+                match self.container(slot, &guard) {
+                    Some(c) if c.id == id => slot,
+                    _ => return Err(ENOENT),
+                }
+            }
+        };
+        if viewer != 0 && viewer != slot {
+            return Err(ENOENT);
+        }
+        Ok(slot)
+    }
+
+    /// Runs `f` on the container `target` names, which cannot be destroyed meanwhile. `f` runs
+    /// in an RCU read-side critical section: it must not sleep (allocate beforehand).
+    fn with_container<R>(
+        &self,
+        target: Target,
+        f: impl FnOnce(&Container) -> Result<R>,
+    ) -> Result<R> {
+        let viewer = self.slot_of(task::current_pid());
+        let ctl = self.control.lock();
+        let slot = self.resolve(&ctl, target, viewer)?;
+        let guard = ReadGuard::new();
+        let c = self.container(slot, &guard).ok_or(ENOENT)?;
+        f(c)
+    }
+
+    pub(crate) fn create(&self, name: Name, history_len: u32) -> Result<u32> {
+        let history = match history_len {
+            0 => uapi::CTN_HISTORY_DEFAULT,
+            n if n <= uapi::CTN_HISTORY_MAX => n,
+            _ => return Err(EINVAL),
+        };
+        // Allocate before taking the lock.
+        let history = History::new(history)?;
+        let node = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL)?;
+        let mut ctl = self.control.lock();
+        if ctl.by_name.get(&name).is_some() {
+            return Err(EEXIST);
+        }
+        let slot = self.free_slot(&ctl).ok_or(ENOSPC)?;
+        ctl.generation = ctl.generation.wrapping_add(1);
+        let id = (u32::from(ctl.generation) << 16) | u32::from(slot);
+        // Counted before it exists: if the allocation fails, dropping it uncounts it.
+        LIVE_CONTAINERS.fetch_add(1, Ordering::SeqCst);
+        let container = KBox::new(
+            Container {
+                id,
+                slot,
+                name,
+                created_ns: clock::now_real_ns(),
+                sealed: AtomicBool::new(false),
+                tasks: AtomicU32::new(0),
+                peak_tasks: AtomicU32::new(0),
+                forks: AtomicU64::new(0),
+                execs: AtomicU64::new(0),
+                exits: AtomicU64::new(0),
+                joins: AtomicU64::new(0),
+                exited_cpu_ns: AtomicU64::new(0),
+                history,
+            },
+            GFP_KERNEL,
+        )?;
+        container
+            .history
+            .record(uapi::CTN_EVENT_CREATED, 0, 0, 0, [0; task::COMM_LEN]);
+        if self.slots[slot as usize].fill(container).is_err() {
+            return Err(EBUSY); // cannot happen: free_slot saw it empty under the mutex
+        }
+        ctl.by_name.insert(node.into_node(name, slot));
+        ctl.next_slot = slot as usize + 1;
+        Ok(id)
+    }
+
+    fn free_slot(&self, ctl: &Control) -> Option<u16> {
+        let start = ctl.next_slot.clamp(1, MAX_CONTAINERS);
+        Iterator::chain(start..=MAX_CONTAINERS, 1..start)
+            .find(|&s| !self.slots[s].is_occupied())
+            .map(|s| s as u16)
+    }
+
+    /// Destroys an empty container (`EBUSY` while it has tasks).
+    pub(crate) fn destroy(&self, target: Target) -> Result {
+        let retired = {
+            let mut ctl = self.control.lock();
+            let slot = self.resolve(&ctl, target, 0)?;
+            let guard = ReadGuard::new();
+            let c = self.container(slot, &guard).ok_or(ENOENT)?;
+            if c.tasks.load(Ordering::SeqCst) != 0 {
+                return Err(EBUSY);
+            }
+            let name = c.name;
+            drop(guard);
+            ctl.by_name.remove(&name);
+            self.slots[slot as usize].take()
+        };
+        // Freed after a grace period, outside the mutex.
+        drop(retired);
+        Ok(())
+    }
+
+    /// Moves process `pid` (0: the caller's) and all its threads into `target`.
+    pub(crate) fn attach(&self, target: Target, pid: u32) -> Result<u32> {
+        let ctl = self.control.lock();
+        let slot = self.resolve(&ctl, target, 0)?;
+        let guard = ReadGuard::new();
+        let c = self.container(slot, &guard).ok_or(ENOENT)?;
+        if c.is_sealed() {
+            return Err(EAGAIN);
+        }
+        let tgid = match pid {
+            0 => task::with_current(|t| t.tgid()),
+            p => i32::try_from(p).map_err(|_| EINVAL)?,
+        };
+        let mut leader = None;
+        task::for_each_process(&guard, |p| {
+            if p.tgid() == tgid {
+                leader = Some(p);
+            }
+        });
+        let leader = leader.ok_or(ESRCH)?;
+        if leader.is_kernel_thread() {
+            return Err(EINVAL);
+        }
+        let mut busy = false;
+        leader.for_each_thread(&guard, |t| busy |= self.slot_of(t.pid()) != 0);
+        if busy {
+            return Err(EPERM);
+        }
+        // A thread created meanwhile by a thread not yet moved is caught by the next pass.
+        let mut moved = 0u32;
+        for _ in 0..8 {
+            let mut added = 0;
+            leader.for_each_thread(&guard, |t| {
+                if self.join_task(c, slot, &t) {
+                    added += 1;
+                }
+            });
+            moved += added;
+            if added == 0 {
+                break;
+            }
+        }
+        if moved == 0 {
+            return Err(ESRCH); // every thread was exiting
+        }
+        c.joins.fetch_add(1, Ordering::Relaxed);
+        c.record(uapi::CTN_EVENT_JOINED, &leader, moved as i32);
+        drop(ctl);
+        Ok(moved)
+    }
+
+    /// Makes `t` a member of `c` unless it is one already or is exiting.
+    ///
+    /// The exit hook swaps the entry to 0 after the task sets `PF_EXITING`; this stores the
+    /// entry, then checks `PF_EXITING` (both with full ordering). Either the exit hook sees the
+    /// entry (and counts the exit), or this sees `PF_EXITING` and takes the entry back unless
+    /// the exit hook already did, so the count always matches the entries.
+    fn join_task(&self, c: &Container, slot: u16, t: &TaskRef<'_>) -> bool {
+        let Some(entry) = self.member_slot(t.pid()) else {
+            return false;
+        };
+        if t.is_exiting()
+            || entry
+                .compare_exchange(0, slot, Ordering::SeqCst, Ordering::SeqCst)
+                .is_err()
+        {
+            return false;
+        }
+        c.task_added();
+        core::sync::atomic::fence(Ordering::SeqCst);
+        if t.is_exiting()
+            && entry
+                .compare_exchange(slot, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            c.tasks.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Sends `signal` (if non-zero) to every process with a thread in `target`; with `seal`,
+    /// first makes the container refuse new tasks. Returns how many processes were signalled.
+    pub(crate) fn kill(&self, target: Target, signal: u32, seal: bool) -> Result<u32> {
+        let signal = i32::try_from(signal)
+            .ok()
+            .filter(|s| (0..=64).contains(s))
+            .ok_or(EINVAL)?;
+        let slot = {
+            let ctl = self.control.lock();
+            self.resolve(&ctl, target, 0)?
+        };
+        self.with_container(Target::Id(self.id_of(slot)?), |c| {
+            if seal && !c.sealed.swap(true, Ordering::SeqCst) {
+                c.history
+                    .record(uapi::CTN_EVENT_SEALED, 0, 0, 0, [0; task::COMM_LEN]);
+            }
+            let mut signalled = 0u32;
+            if signal != 0 {
+                let guard = ReadGuard::new();
+                task::for_each_process(&guard, |p| {
+                    let mut member = false;
+                    p.for_each_thread(&guard, |t| member |= self.slot_of(t.pid()) == slot);
+                    if member && p.signal_process(signal).is_ok() {
+                        signalled += 1;
+                    }
+                });
+                c.history.record(
+                    uapi::CTN_EVENT_SIGNALLED,
+                    signalled as i32,
+                    0,
+                    signal,
+                    [0; task::COMM_LEN],
+                );
+            }
+            Ok(signalled)
+        })
+    }
+
+    fn id_of(&self, slot: u16) -> Result<u32> {
+        let guard = ReadGuard::new();
+        Ok(self.container(slot, &guard).ok_or(ENOENT)?.id)
+    }
+
+    pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {
+        self.with_container(target, |c| Ok(self.describe(c)))
+    }
+
+    fn describe(&self, c: &Container) -> uapi::CtnInfo {
+        let mut live_cpu = 0u64;
+        {
+            let guard = ReadGuard::new();
+            task::for_each_thread(&guard, |t| {
+                if self.slot_of(t.pid()) == c.slot {
+                    live_cpu += t.cputime_ns();
+                }
+            });
+        }
+        let (recorded, dropped) = c.history.counts();
+        uapi::CtnInfo {
+            id: c.id,
+            flags: if c.is_sealed() {
+                uapi::CTN_INFO_SEALED
+            } else {
+                0
+            },
+            name: c.name.bytes(),
+            tasks: c.tasks.load(Ordering::Relaxed),
+            peak_tasks: c.peak_tasks.load(Ordering::Relaxed),
+            history_len: c.history.capacity(),
+            reserved0: 0,
+            created_ns: c.created_ns,
+            forks: c.forks.load(Ordering::Relaxed),
+            execs: c.execs.load(Ordering::Relaxed),
+            exits: c.exits.load(Ordering::Relaxed),
+            joins: c.joins.load(Ordering::Relaxed),
+            cpu_ns: c.exited_cpu_ns.load(Ordering::Relaxed) + live_cpu,
+            events_recorded: recorded,
+            events_dropped: dropped,
+        }
+    }
+
+    /// Up to `max` containers (the caller's own only, from inside one), and how many there are.
+    pub(crate) fn list(&self, max: usize) -> Result<(KVec<uapi::CtnInfo>, u32)> {
+        let viewer = self.slot_of(task::current_pid());
+        let ctl = self.control.lock();
+        let mut out = KVec::with_capacity(max.min(ctl_len(&ctl)), GFP_KERNEL)?;
+        let mut total = 0u32;
+        let guard = ReadGuard::new();
+        for (_, &slot) in ctl.by_name.iter() {
+            if viewer != 0 && slot != viewer {
+                continue;
+            }
+            total += 1;
+            if out.len() < out.capacity() {
+                if let Some(c) = self.container(slot, &guard) {
+                    out.push(self.describe(c), GFP_NOWAIT)?;
+                }
+            }
+        }
+        Ok((out, total))
+    }
+
+    /// Up to `max` tasks of `target`, one per thread, and how many it has.
+    pub(crate) fn ps(&self, target: Target, max: usize) -> Result<(KVec<uapi::CtnTask>, u32)> {
+        // Allocate outside the RCU read section the walk needs.
+        let expected =
+            self.with_container(target, |c| Ok(c.tasks.load(Ordering::Relaxed) as usize))?;
+        let mut out = KVec::with_capacity(max.min(expected + 16), GFP_KERNEL)?;
+        self.with_container(target, |c| {
+            let mut total = 0u32;
+            let guard = ReadGuard::new();
+            task::for_each_thread(&guard, |t| {
+                if self.slot_of(t.pid()) != c.slot {
+                    return;
+                }
+                total += 1;
+                if out.len() < out.capacity() {
+                    let entry = uapi::CtnTask {
+                        pid: t.pid(),
+                        tgid: t.tgid(),
+                        ppid: t.ppid(&guard),
+                        state: u32::from(t.state_char()),
+                        comm: t.comm(),
+                        cpu_ns: t.cputime_ns(),
+                    };
+                    // Within capacity: never allocates.
+                    let _ = out.push(entry, GFP_NOWAIT);
+                }
+            });
+            Ok(total)
+        })
+        .map(|total| (out, total))
+    }
+
+    pub(crate) fn events(&self, target: Target, since: u64, max: usize) -> Result<Batch> {
+        let capacity = self.with_container(target, |c| Ok(c.history.capacity() as usize))?;
+        let mut events = KVec::with_capacity(max.min(capacity), GFP_KERNEL)?;
+        self.with_container(target, |c| c.history.read(since, &mut events))
+            .map(|(next, lost)| Batch { events, next, lost })
+    }
+
+    /// Containers alive and tasks in them (for the unload report).
+    fn census(&self) -> (usize, u64) {
+        let guard = ReadGuard::new();
+        self.slots
+            .iter()
+            .filter_map(|s| s.get(&guard))
+            .fold((0, 0), |(n, t), c| {
+                (n + 1, t + u64::from(c.tasks.load(Ordering::Relaxed)))
+            })
+    }
+}
+
+fn ctl_len(ctl: &Control) -> usize {
+    ctl.by_name.iter().count()
+}
+
+#[pinned_drop]
+impl PinnedDrop for Registry {
+    fn drop(self: Pin<&mut Self>) {
+        // Runs after every hook and the device are gone: nothing can reach a container.
+        let (containers, tasks) = self.census();
+        if containers > 0 {
+            pr_info!(
+                "released {containers} containers with {tasks} tasks (they go on as host tasks)\n"
+            );
+        }
+        // Retire every container with one grace period for all of them.
+        let mut retired = KVec::new();
+        for slot in self.slots.iter() {
+            if let Some(r) = slot.take() {
+                // On allocation failure `r` is dropped here: one grace period for it alone.
+                let _ = retired.push(r, GFP_KERNEL);
+            }
+        }
+        rcu::free_batch(retired);
+        pr_info!(
+            "live objects at unload: {} containers\n",
+            LIVE_CONTAINERS.load(Ordering::SeqCst)
+        );
+    }
+}

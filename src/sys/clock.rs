@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Wall-clock time.
+
+use super::bindings;
+
+/// Nanoseconds since the epoch (CLOCK_REALTIME).
+pub(crate) fn now_real_ns() -> u64 {
+    // SAFETY: `ktime_get_real_ns` may be called from any context.
+    unsafe { bindings::ctn_now_real_ns() }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The task-creation gate: a hook on `kernel_clone`, which every fork, vfork, clone, clone3 and
+//! pthread_create goes through, at a point where the new task can still be refused.
+
+use kernel::prelude::*;
+use kernel::ThisModule;
+
+use super::bindings;
+use super::ftrace::{Divert, FunctionHook, Hooked};
+
+/// Who may create tasks.
+pub(crate) trait ClonePolicy: Send + Sync {
+    /// In the ftrace callback (see [`Divert`]): whether the current task's clone is subject to
+    /// `admit`. Tasks it says no to pay only this check.
+    fn gated(&self) -> bool;
+    /// Whether the current task may create a task now; an error is what the clone returns.
+    fn admit(&self) -> Result;
+}
+
+struct Gate<P>(P);
+
+impl<P: ClonePolicy> Divert for Gate<P> {
+    fn divert(&self) -> bool {
+        self.0.gated()
+    }
+}
+
+/// The installed gate; dropping it removes the hook.
+pub(crate) struct CloneGate<P: ClonePolicy> {
+    _hook: FunctionHook<Gate<P>>,
+}
+
+impl<P: ClonePolicy> CloneGate<P> {
+    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
+        // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed
+        // by `*const Hooked<Gate<P>>`, returns `pid_t`, holds an `InFlight` guard throughout
+        // and calls the original through `Hooked::original`, not in tail position.
+        let hook = unsafe {
+            FunctionHook::register(
+                module,
+                kernel::c_str!("kernel_clone"),
+                1,
+                kernel_clone_replacement::<P> as usize,
+                Gate(policy),
+            )?
+        };
+        Ok(Self { _hook: hook })
+    }
+}
+
+/// `pid_t kernel_clone(struct kernel_clone_args *args)`, for gated tasks.
+///
+/// # Safety
+///
+/// Reached only through the hook's redirection, with the arguments of a real `kernel_clone`
+/// call and the live hook state.
+unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
+    args: *mut bindings::kernel_clone_args,
+    hooked: *const Hooked<Gate<P>>,
+) -> i32 {
+    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    let hooked = unsafe { &*hooked };
+    let _in_flight = hooked.enter();
+    if let Err(e) = hooked.policy().0.admit() {
+        return e.to_errno();
+    }
+    // SAFETY: `original` is the start of `kernel_clone`, whose type this is; `args` is the
+    // caller's, passed through unchanged.
+    let ret = unsafe {
+        let original: unsafe extern "C" fn(*mut bindings::kernel_clone_args) -> i32 =
+            core::mem::transmute(hooked.original());
+        original(args)
+    };
+    // Keeps the call out of tail position (`_in_flight` is dropped after it, too).
+    core::hint::black_box(ret)
+}

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Privilege checks on the current task.
+
+use super::bindings;
+
+/// Whether the current task has `CAP_SYS_ADMIN` in the initial user namespace.
+///
+/// Like `capable()`, this marks the task as having used the capability (audit, `PF_SUPERPRIV`).
+pub(crate) fn has_sys_admin() -> bool {
+    // SAFETY: `capable` only reads the current task's credentials; CAP_SYS_ADMIN is valid.
+    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) }
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Function hooks: an ftrace callback on a kernel function diverts the calls it picks to a
+//! replacement function in this module, which may sleep, refuse the call, or call the
+//! original (calls from this module are let through).
+//!
+//! The replacement receives the hook's context as one extra argument after the hooked
+//! function's own: the callback writes it into the next argument register, which the x86
+//! ftrace trampoline reloads from `ftrace_regs` before returning into the replacement.
+
+use core::pin::Pin;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use kernel::ffi::c_ulong;
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::types::Opaque;
+use kernel::ThisModule;
+
+use super::bindings;
+use super::rcu;
+
+/// Decides, inside the ftrace callback, whether the current call is diverted. It runs on every
+/// call of the hooked function by any task: it must be cheap, must not sleep, and must not call
+/// traced functions.
+pub(crate) trait Divert: Send + Sync {
+    fn divert(&self) -> bool;
+}
+
+/// The hook's state; replacements receive a reference to it.
+#[repr(C)]
+pub(crate) struct Hooked<D> {
+    ops: Opaque<bindings::ftrace_ops>,
+    module: *mut bindings::module,
+    /// Start of the hooked function (its ENDBR with IBT): where the replacement calls it.
+    original: usize,
+    replacement: usize,
+    /// Index of the argument register that carries `&Hooked` to the replacement.
+    context_arg: u32,
+    in_flight: AtomicUsize,
+    policy: D,
+}
+
+// SAFETY: the raw fields are written before registration only, then read; `policy` is
+// `Send + Sync`; `in_flight` is atomic.
+unsafe impl<D: Divert> Send for Hooked<D> {}
+// SAFETY: as above.
+unsafe impl<D: Divert> Sync for Hooked<D> {}
+
+impl<D: Divert> Hooked<D> {
+    pub(crate) fn policy(&self) -> &D {
+        &self.policy
+    }
+
+    /// The address of the hooked function, for the replacement to call.
+    pub(crate) fn original(&self) -> usize {
+        self.original
+    }
+
+    /// Marks the calling task as running the replacement until the guard is dropped. A
+    /// replacement takes it first, before anything that may sleep, and holds it until it
+    /// returns: unload waits for it (see `FunctionHook::drop`).
+    pub(crate) fn enter(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(&self.in_flight)
+    }
+}
+
+/// See [`Hooked::enter`].
+pub(crate) struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// An installed function hook; dropping it removes the hook and waits until no task runs its
+/// replacement any more.
+///
+/// # Invariants
+///
+/// `inner.ops` is registered with ftrace, filtered to the hooked function, for the life of
+/// `self`; `inner` does not move and is freed only after the waits in `drop`.
+pub(crate) struct FunctionHook<D: Divert> {
+    inner: Pin<KBox<Hooked<D>>>,
+}
+
+/// `endbr64`, which starts every indirectly callable function when the kernel has IBT.
+const ENDBR64: u32 = 0xfa1e_0ff3;
+
+impl<D: Divert> FunctionHook<D> {
+    /// Hooks the kernel function `symbol`, which takes `nargs` arguments (at most 5).
+    ///
+    /// # Safety
+    ///
+    /// `replacement` must be the address of an `extern "C"` function whose parameters are the
+    /// hooked function's `nargs` parameters followed by `*const Hooked<D>`, whose return type
+    /// is the hooked function's, which holds an [`InFlight`] guard from its first statement to
+    /// its return, and which calls the hooked function only through [`Hooked::original`],
+    /// never in tail position (a tail call would leave this module's text and be diverted
+    /// again).
+    pub(crate) unsafe fn register(
+        module: &'static ThisModule,
+        symbol: &'static CStr,
+        nargs: u32,
+        replacement: usize,
+        policy: D,
+    ) -> Result<Self> {
+        if nargs > 5 {
+            return Err(EINVAL);
+        }
+        let site = fentry_site(symbol)?;
+        // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
+        // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
+        // kernel text is always allowed.
+        let original = if unsafe { core::ptr::read_unaligned((site - 4) as *const u32) } == ENDBR64
+        {
+            site - 4
+        } else {
+            site
+        };
+        let ops = bindings::ftrace_ops {
+            func: Some(callback::<D>),
+            flags: bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong,
+            ..Default::default()
+        };
+        let inner = KBox::pin(
+            Hooked {
+                ops: Opaque::new(ops),
+                module: module.as_ptr().cast(),
+                original,
+                replacement,
+                context_arg: nargs,
+                in_flight: AtomicUsize::new(0),
+                policy,
+            },
+            GFP_KERNEL,
+        )?;
+        let ops = inner.ops.get();
+        // SAFETY: `ops` is pinned and outlives the registration (type invariant); `site` is
+        // an ftrace location.
+        let ret = unsafe { bindings::ftrace_set_filter_ip(ops, site as c_ulong, 0, 0) };
+        kernel::error::to_result(ret)?;
+        // SAFETY: as above; on failure the filter is released before `inner` is freed.
+        let ret = unsafe { bindings::register_ftrace_function(ops) };
+        if ret != 0 {
+            // SAFETY: the filter was set on `ops` above; the ops is not registered.
+            unsafe { bindings::ftrace_free_filter(ops) };
+            return Err(Error::from_errno(ret));
+        }
+        Ok(Self { inner })
+    }
+}
+
+impl<D: Divert> Drop for FunctionHook<D> {
+    fn drop(&mut self) {
+        let ops = self.inner.ops.get();
+        // SAFETY: registered in `register` (type invariant). For module-allocated ops this
+        // waits (RCU-tasks) until no task is inside the callback or the trampoline, so every
+        // task that was diverted has entered the replacement and counted itself in
+        // `in_flight` (the replacement's first statement, before it can sleep).
+        unsafe {
+            bindings::unregister_ftrace_function(ops);
+            bindings::ftrace_free_filter(ops);
+        }
+        while self.inner.in_flight.load(Ordering::Acquire) != 0 {
+            // SAFETY: sleeping is allowed at unload.
+            unsafe { bindings::msleep(10) };
+        }
+        // A task that has just dropped its guard may still be between that and its return
+        // from the replacement; it reaches a voluntary context switch only after returning.
+        rcu::synchronize_tasks();
+    }
+}
+
+/// The fentry call site of `symbol` (symbol + 4 with IBT), from a short-lived kprobe.
+fn fentry_site(symbol: &'static CStr) -> Result<usize> {
+    let mut kp = bindings::kprobe {
+        symbol_name: symbol.as_char_ptr(),
+        ..Default::default()
+    };
+    // SAFETY: `kp` is a zeroed kprobe naming a symbol; it is unregistered before it goes out
+    // of scope. A live kprobe would make the IPMODIFY ftrace registration fail.
+    let addr = unsafe {
+        kernel::error::to_result(bindings::register_kprobe(&mut kp))?;
+        let addr = kp.addr as usize;
+        bindings::unregister_kprobe(&mut kp);
+        addr
+    };
+    if addr == 0 {
+        return Err(ENOENT);
+    }
+    Ok(addr)
+}
+
+/// The ftrace callback of every `FunctionHook<D>`.
+///
+/// # Safety
+///
+/// Called by ftrace only, with the registered `ops` and the `fregs` of the traced call.
+unsafe extern "C" fn callback<D: Divert>(
+    _ip: c_ulong,
+    parent_ip: c_ulong,
+    ops: *mut bindings::ftrace_ops,
+    fregs: *mut bindings::ftrace_regs,
+) {
+    // SAFETY: `ops` is the `ops` field (at offset 0, `repr(C)`, `Opaque` is transparent) of a
+    // live `Hooked<D>` (`FunctionHook` invariant: it outlives the registration).
+    let hooked = unsafe { &*ops.cast::<Hooked<D>>() };
+    if fregs.is_null() || !hooked.policy.divert() {
+        return;
+    }
+    // SAFETY: `within_module` only compares addresses.
+    if unsafe { bindings::ctn_within_module(parent_ip, hooked.module) } {
+        return; // the replacement calling the original
+    }
+    // SAFETY: `fregs` is the traced call's register frame, which the trampoline reloads.
+    unsafe {
+        bindings::ctn_ftrace_redirect(
+            fregs,
+            hooked.replacement as c_ulong,
+            hooked.context_arg,
+            hooked as *const Hooked<D> as c_ulong,
+        )
+    };
+}

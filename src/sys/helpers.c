@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wrappers that let ctn's Rust code use kernel facilities that are static inline functions or
+ * macros (which bindgen cannot expose), in the manner of the kernel's rust/helpers. No logic
+ * lives here: each function is one kernel construct.
+ */
+#include <linux/ftrace.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/threads.h>
+#include <linux/timekeeping.h>
+#include <linux/tracepoint.h>
+
+#include "helpers.h"
+
+struct task_struct *ctn_current(void)
+{
+	return current;
+}
+
+pid_t ctn_current_pid(void)
+{
+	return current->pid;
+}
+
+unsigned int ctn_pid_max_limit(void)
+{
+	return PID_MAX_LIMIT;
+}
+
+void ctn_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void ctn_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+/* for_each_process(), start: the first process after the idle task, or NULL. */
+struct task_struct *ctn_first_process(void)
+{
+	return ctn_next_process(&init_task);
+}
+
+/* for_each_process(), one step: NULL after the last process. Caller holds rcu_read_lock(). */
+struct task_struct *ctn_next_process(struct task_struct *p)
+{
+	p = next_task(p);
+	return p == &init_task ? NULL : p;
+}
+
+/* for_each_thread(), one step: NULL after the last thread. Caller holds rcu_read_lock(). */
+struct task_struct *ctn_next_thread(struct task_struct *t)
+{
+	return __next_thread(t);
+}
+
+/* Caller holds rcu_read_lock(). */
+pid_t ctn_task_ppid(struct task_struct *t)
+{
+	return task_tgid_nr(rcu_dereference(t->real_parent));
+}
+
+char ctn_task_state_char(struct task_struct *t)
+{
+	return task_state_to_char(t);
+}
+
+u64 ctn_task_cputime_ns(struct task_struct *t)
+{
+	u64 utime, stime;
+
+	task_cputime(t, &utime, &stime);
+	return utime + stime;
+}
+
+void ctn_get_task(struct task_struct *t)
+{
+	get_task_struct(t);
+}
+
+void ctn_put_task(struct task_struct *t)
+{
+	put_task_struct(t);
+}
+
+u64 ctn_now_real_ns(void)
+{
+	return ktime_get_real_ns();
+}
+
+/*
+ * Make the traced function return into `ip` instead of running, with argument register `arg`
+ * (0-based) set to `value`: the x86 ftrace trampoline reloads the argument registers from
+ * `fregs` after the callback.
+ */
+void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
+			 unsigned long value)
+{
+	struct pt_regs *regs = &arch_ftrace_regs(fregs)->regs;
+
+	switch (arg) {
+	case 0: regs->di = value; break;
+	case 1: regs->si = value; break;
+	case 2: regs->dx = value; break;
+	case 3: regs->cx = value; break;
+	case 4: regs->r8 = value; break;
+	case 5: regs->r9 = value; break;
+	}
+	ftrace_regs_set_instruction_pointer(fregs, ip);
+}
+
+bool ctn_within_module(unsigned long addr, struct module *mod)
+{
+	return within_module(addr, mod);
+}
+
+void ctn_tracepoint_synchronize_unregister(void)
+{
+	tracepoint_synchronize_unregister();
+}

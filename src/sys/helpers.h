@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Prototypes of helpers.c: wrappers of static inline functions and macros for Rust. */
+#include <linux/types.h>
+
+struct task_struct;
+struct ftrace_regs;
+struct module;
+
+struct task_struct *ctn_current(void);
+pid_t ctn_current_pid(void);
+unsigned int ctn_pid_max_limit(void);
+void ctn_rcu_read_lock(void);
+void ctn_rcu_read_unlock(void);
+struct task_struct *ctn_first_process(void);
+struct task_struct *ctn_next_process(struct task_struct *p);
+struct task_struct *ctn_next_thread(struct task_struct *t);
+pid_t ctn_task_ppid(struct task_struct *t);
+char ctn_task_state_char(struct task_struct *t);
+u64 ctn_task_cputime_ns(struct task_struct *t);
+void ctn_get_task(struct task_struct *t);
+void ctn_put_task(struct task_struct *t);
+u64 ctn_now_real_ns(void);
+void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
+			 unsigned long value);
+bool ctn_within_module(unsigned long addr, struct module *mod);
+void ctn_tracepoint_synchronize_unregister(void);

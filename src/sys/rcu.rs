@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RCU: read-side critical sections and an RCU-protected, optionally empty, owned pointer.
+
+use core::marker::PhantomData;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use kernel::prelude::*;
+
+use super::bindings;
+
+/// An RCU read-side critical section; it ends when the guard is dropped.
+pub(crate) struct ReadGuard {
+    // Not `Send`: the critical section belongs to this task.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl ReadGuard {
+    pub(crate) fn new() -> Self {
+        // SAFETY: `rcu_read_lock` may be called in any context; the matching unlock is in drop.
+        unsafe { bindings::ctn_rcu_read_lock() };
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for ReadGuard {
+    fn drop(&mut self) {
+        // SAFETY: paired with the `rcu_read_lock` in `new`, on the same task.
+        unsafe { bindings::ctn_rcu_read_unlock() };
+    }
+}
+
+/// Waits until every RCU read-side critical section that started before the call has ended.
+pub(crate) fn synchronize() {
+    // SAFETY: callable from any sleepable context; ctn calls it only from ioctls and unload.
+    unsafe { bindings::synchronize_rcu() };
+}
+
+/// Waits until every task has passed a voluntary context switch (RCU-tasks), so none is still
+/// executing code it entered before the call without having slept since.
+pub(crate) fn synchronize_tasks() {
+    // SAFETY: as `synchronize`.
+    unsafe { bindings::synchronize_rcu_tasks() };
+}
+
+/// A slot holding an optional `KBox<T>` that readers reach under a [`ReadGuard`] without locks.
+///
+/// # Invariants
+///
+/// `ptr` is null or comes from `KBox::into_raw`; a pointer removed from the slot is freed only
+/// after an RCU grace period (see [`Retired`]), so a reader holding a guard never sees it freed.
+pub(crate) struct RcuBox<T> {
+    ptr: AtomicPtr<T>,
+}
+
+impl<T: Send + Sync> RcuBox<T> {
+    pub(crate) const fn empty() -> Self {
+        Self {
+            ptr: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The current value, valid for as long as the read-side critical section lasts.
+    pub(crate) fn get<'a>(&self, _guard: &'a ReadGuard) -> Option<&'a T> {
+        let p = self.ptr.load(Ordering::Acquire);
+        // SAFETY: non-null pointers come from `KBox::into_raw` and are freed only after a grace
+        // period that starts after they were removed (type invariant); `_guard` keeps the
+        // current critical section open for `'a`, so the value outlives the reference.
+        unsafe { p.as_ref() }
+    }
+
+    /// Whether the slot holds a value (no guard needed: the value is not touched).
+    pub(crate) fn is_occupied(&self) -> bool {
+        !self.ptr.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Stores `value` if the slot is empty; gives it back otherwise.
+    pub(crate) fn fill(&self, value: KBox<T>) -> core::result::Result<(), KBox<T>> {
+        let raw = KBox::into_raw(value);
+        match self
+            .ptr
+            .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Relaxed)
+        {
+            Ok(_) => Ok(()),
+            // SAFETY: `raw` came from `KBox::into_raw` above and was never published.
+            Err(_) => Err(unsafe { KBox::from_raw(raw) }),
+        }
+    }
+
+    /// Empties the slot. Readers may still hold the old value: it is freed by [`Retired`].
+    pub(crate) fn take(&self) -> Option<Retired<T>> {
+        let p = self.ptr.swap(ptr::null_mut(), Ordering::AcqRel);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: `p` came from `KBox::into_raw` (type invariant) and is no longer reachable
+        // from the slot, so this is its only owner.
+        Some(Retired(Some(unsafe { KBox::from_raw(p) })))
+    }
+}
+
+impl<T> Drop for RcuBox<T> {
+    fn drop(&mut self) {
+        let p = *self.ptr.get_mut();
+        if !p.is_null() {
+            // Readers could still see it through a shared reference taken before the drop.
+            synchronize();
+            // SAFETY: `p` came from `KBox::into_raw`, and the grace period above ended every
+            // reader that could have loaded it.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}
+
+/// A value removed from an [`RcuBox`] that readers may still use; dropping it waits for a
+/// grace period, then frees it. [`free_batch`] frees many after a single grace period.
+pub(crate) struct Retired<T>(Option<KBox<T>>);
+
+impl<T> Drop for Retired<T> {
+    fn drop(&mut self) {
+        if let Some(value) = self.0.take() {
+            synchronize();
+            drop(value);
+        }
+    }
+}
+
+/// Frees removed values after one grace period for all of them.
+pub(crate) fn free_batch<T>(mut batch: KVec<Retired<T>>) {
+    synchronize();
+    for retired in batch.iter_mut() {
+        // The grace period above covers every reader of every value in the batch.
+        drop(retired.0.take());
+    }
+}

@@ -1,0 +1,33 @@
+//! Container names, checked here first so that a bad one gets a clear message.
+
+use crate::error::Error;
+
+/// Checks `name` against the module's rule: 1-63 bytes of `[A-Za-z0-9_.-]`.
+pub fn check(name: &str) -> Result<&str, Error> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if name.is_empty() || name.len() > 63 || !name.chars().all(ok) {
+        return Err(Error::Usage(format!(
+            "invalid container name '{name}': use 1-63 characters from A-Z a-z 0-9 _ . -"
+        )));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+
+    #[test]
+    fn accepts_valid_names() {
+        for n in ["a", "web1", "db_2.prod-x", &"x".repeat(63)] {
+            assert!(check(n).is_ok(), "{n}");
+        }
+    }
+
+    #[test]
+    fn refuses_invalid_names() {
+        for n in ["", "a b", "a/b", "é", "name:1", &"x".repeat(64)] {
+            assert!(check(n).is_err(), "{n:?}");
+        }
+    }
+}
