@@ -21,7 +21,7 @@ struct Cli {
 }
 
 /// Where the argument pointer of an ioctl points.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Ptr {
     /// A valid buffer.
     Valid,
@@ -48,6 +48,31 @@ enum Command {
         #[arg(long, value_enum, default_value = "valid")]
         ptr: Ptr,
     },
+    /// Issue one ctn request, well-formed unless options say otherwise. Prints `ok` and the
+    /// fields the module filled in, or `errno=NAME`.
+    Call {
+        #[arg(value_enum)]
+        op: Op,
+        #[command(flatten)]
+        req: ReqOpts,
+    },
+    /// Create `children` processes and `threads` threads that wait, write their ids to
+    /// `--out`, then end in two phases: SIGUSR1 makes the first half of the children exit,
+    /// SIGUSR2 the rest and the threads. Child i exits with status i % 100.
+    Family {
+        #[arg(long)]
+        children: u32,
+        #[arg(long)]
+        threads: u32,
+        #[arg(long)]
+        out: String,
+    },
+    /// Time `iterations` of fork + _exit + waitpid; prints `fork_exit_wait NS` (ns per
+    /// iteration, by CLOCK_MONOTONIC: under QEMU -icount, guest instructions).
+    Forkbench {
+        #[arg(long, default_value_t = 2000)]
+        iterations: u32,
+    },
     /// Run a command as an unprivileged user: no supplementary groups, gid = uid, no capabilities.
     AsUser {
         uid: u32,
@@ -62,6 +87,62 @@ enum Command {
         #[arg(long, default_value = "0", value_parser = parse_u64)]
         arg: u64,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Op {
+    Create,
+    Destroy,
+    Attach,
+    List,
+    Info,
+    Ps,
+    Events,
+    Kill,
+}
+
+#[derive(clap::Args)]
+struct ReqOpts {
+    /// Container name (target).
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Container id (target).
+    #[arg(long, default_value_t = 0)]
+    id: u32,
+    #[arg(long, default_value_t = 0)]
+    pid: u32,
+    #[arg(long, default_value_t = 0)]
+    history: u32,
+    #[arg(long, default_value_t = 0)]
+    signal: u32,
+    #[arg(long, default_value_t = 0, value_parser = parse_u32)]
+    flags: u32,
+    /// Value of the `size` field (default: the right size).
+    #[arg(long)]
+    size: Option<u32>,
+    /// Set the first `reserved` word to 1.
+    #[arg(long)]
+    reserved: bool,
+    /// Set the target's `reserved0` to 1.
+    #[arg(long)]
+    target_reserved: bool,
+    /// Raw name bytes: a valid name followed by garbage after the NUL.
+    #[arg(long)]
+    junk_after_nul: bool,
+    #[arg(long, value_enum, default_value = "valid")]
+    ptr: Ptr,
+    /// Array capacity (entries) for list/ps/events.
+    #[arg(long, default_value_t = 64)]
+    capacity: u32,
+    /// `entry_size` for list/ps/events (default: the right size).
+    #[arg(long)]
+    entry_size: Option<u32>,
+    /// Where the array pointer points.
+    #[arg(long, value_enum, default_value = "valid")]
+    buf: Ptr,
+    /// After opening the device, become this uid (no capabilities) before the call.
+    #[arg(long)]
+    as_uid: Option<u32>,
 }
 
 fn parse_u64(s: &str) -> Result<u64, String> {
@@ -116,6 +197,243 @@ fn place<T: Copy>(value: &mut T, ptr: Ptr) -> usize {
     }
 }
 
+fn drop_to(uid: u32) -> nix::Result<()> {
+    use nix::unistd::{setgid, setgroups, setuid, Gid, Uid};
+    setgroups(&[])?;
+    setgid(Gid::from_raw(uid))?;
+    setuid(Uid::from_raw(uid))
+}
+
+fn name_bytes(o: &ReqOpts) -> [u8; uapi::CTN_NAME_LEN] {
+    let mut out = [0u8; uapi::CTN_NAME_LEN];
+    let n = o.name.len().min(uapi::CTN_NAME_LEN);
+    out[..n].copy_from_slice(&o.name.as_bytes()[..n]);
+    if o.junk_after_nul && n + 2 < uapi::CTN_NAME_LEN {
+        out[n + 1] = b'x';
+    }
+    out
+}
+
+fn target(o: &ReqOpts) -> uapi::CtnTarget {
+    uapi::CtnTarget {
+        id: o.id,
+        reserved0: u32::from(o.target_reserved),
+        name: name_bytes(o),
+    }
+}
+
+/// Issues request `op` built from `o` on `fd`; returns the result line.
+fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
+    // The module writes array entries here, behind Rust's back: hand it a raw pointer.
+    let mut entries = vec![0u8; 256 * 1024];
+    let (base, room) = (entries.as_mut_ptr() as u64, entries.len());
+    let buffer = |entry: usize| uapi::CtnBuffer {
+        buf: match o.buf {
+            Ptr::Valid => base,
+            other => place(&mut 0u64, other) as u64,
+        },
+        // A valid array never claims more room than it has.
+        capacity: match o.buf {
+            Ptr::Valid => o.capacity.min((room / entry) as u32),
+            _ => o.capacity,
+        },
+        entry_size: o.entry_size.unwrap_or(entry as u32),
+        ..Default::default()
+    };
+    macro_rules! issue {
+        ($ty:ty, $ioc:expr, $req:expr, |$r:ident| $ok:expr) => {{
+            let mut $r: $ty = $req;
+            $r.size = o.size.unwrap_or(size_of::<$ty>() as u32);
+            if o.reserved {
+                $r.reserved[0] = 1;
+            }
+            let addr = place(&mut $r, o.ptr);
+            // SAFETY: the kernel validates `addr`; when valid it points at the live request,
+            // whose arrays (if any) point into `entries`, which outlives the call.
+            Errno::result(unsafe { nix::libc::ioctl(fd, $ioc as _, addr) })?;
+            Ok($ok)
+        }};
+    }
+    match op {
+        Op::Create => issue!(
+            uapi::CtnCreate,
+            uapi::CTN_IOC_CREATE,
+            uapi::CtnCreate {
+                flags: o.flags,
+                name: name_bytes(o),
+                history_len: o.history,
+                ..Default::default()
+            },
+            |r| format!("ok id={}", r.id)
+        ),
+        Op::Destroy => issue!(
+            uapi::CtnDestroy,
+            uapi::CTN_IOC_DESTROY,
+            uapi::CtnDestroy {
+                flags: o.flags,
+                target: target(o),
+                ..Default::default()
+            },
+            |_r| "ok".to_string()
+        ),
+        Op::Attach => issue!(
+            uapi::CtnAttach,
+            uapi::CTN_IOC_ATTACH,
+            uapi::CtnAttach {
+                pid: o.pid,
+                target: target(o),
+                reserved0: o.flags,
+                ..Default::default()
+            },
+            |r| format!("ok threads={}", r.threads)
+        ),
+        Op::Kill => issue!(
+            uapi::CtnKill,
+            uapi::CTN_IOC_KILL,
+            uapi::CtnKill {
+                flags: o.flags,
+                target: target(o),
+                signal: o.signal,
+                ..Default::default()
+            },
+            |r| format!("ok signalled={}", r.signalled)
+        ),
+        Op::Info => issue!(
+            uapi::CtnInfoReq,
+            uapi::CTN_IOC_INFO,
+            uapi::CtnInfoReq {
+                flags: o.flags,
+                target: target(o),
+                ..Default::default()
+            },
+            |r| format!("ok id={} tasks={}", r.info.id, r.info.tasks)
+        ),
+        Op::List => issue!(
+            uapi::CtnList,
+            uapi::CTN_IOC_LIST,
+            uapi::CtnList {
+                flags: o.flags,
+                out: buffer(size_of::<uapi::CtnInfo>()),
+                ..Default::default()
+            },
+            |r| format!("ok count={} total={}", r.out.count, r.out.total)
+        ),
+        Op::Ps => issue!(
+            uapi::CtnPs,
+            uapi::CTN_IOC_PS,
+            uapi::CtnPs {
+                flags: o.flags,
+                target: target(o),
+                out: buffer(size_of::<uapi::CtnTask>()),
+                ..Default::default()
+            },
+            |r| format!("ok count={} total={}", r.out.count, r.out.total)
+        ),
+        Op::Events => issue!(
+            uapi::CtnEvents,
+            uapi::CTN_IOC_EVENTS,
+            uapi::CtnEvents {
+                flags: o.flags,
+                target: target(o),
+                out: buffer(size_of::<uapi::CtnEvent>()),
+                ..Default::default()
+            },
+            |r| format!("ok count={} next={} lost={}", r.out.count, r.next, r.lost)
+        ),
+    }
+}
+
+/// See `Command::Family`.
+fn family(children: u32, threads: u32, out: &str) -> ExitCode {
+    use nix::sys::signal::{SigSet, Signal};
+    use nix::unistd::{fork, pipe, read, ForkResult};
+    use std::io::Write;
+    // Block the release signals: they are taken synchronously below.
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGUSR1);
+    set.add(Signal::SIGUSR2);
+    set.thread_block().expect("sigprocmask");
+    let (r1, w1) = pipe().expect("pipe");
+    let (r2, w2) = pipe().expect("pipe");
+    let mut lines = String::new();
+    let mut pids = Vec::new();
+    for i in 0..children {
+        let phase = if i < children / 2 { &r1 } else { &r2 };
+        // SAFETY: the child only reads a pipe and exits; no locks are held across fork.
+        match unsafe { fork() }.expect("fork") {
+            ForkResult::Child => {
+                // Only the parent may hold the write ends, or closing them releases no one.
+                let _ = nix::unistd::close(w1.as_raw_fd());
+                let _ = nix::unistd::close(w2.as_raw_fd());
+                let mut b = [0u8; 1];
+                let _ = read(phase.as_raw_fd(), &mut b);
+                // SAFETY: ends the child without running the parent's destructors.
+                unsafe { nix::libc::_exit((i % 100) as i32) };
+            }
+            ForkResult::Parent { child } => {
+                pids.push((child, i % 100));
+                lines.push_str(&format!("child {} {}\n", child, i % 100));
+            }
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut handles = Vec::new();
+    for _ in 0..threads {
+        let tx = tx.clone();
+        let fd = r2.as_raw_fd();
+        handles.push(std::thread::spawn(move || {
+            tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            let mut b = [0u8; 1];
+            let _ = read(fd, &mut b);
+        }));
+    }
+    for _ in 0..threads {
+        lines.push_str(&format!("thread {}\n", rx.recv().expect("recv")));
+    }
+    lines.push_str(&format!("self {}\n", std::process::id()));
+    let tmp = format!("{out}.tmp");
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(lines.as_bytes()))
+        .expect("write ids");
+    std::fs::rename(&tmp, out).expect("rename");
+    let wait_for = |sig: Signal| while set.wait().expect("sigwait") != sig {};
+    let reap = |range: &[(nix::unistd::Pid, u32)]| {
+        for (pid, _) in range {
+            let _ = nix::sys::wait::waitpid(*pid, None);
+        }
+    };
+    wait_for(Signal::SIGUSR1);
+    drop(w1);
+    reap(&pids[..pids.len() / 2]);
+    std::fs::write(format!("{out}.phase1"), "done\n").expect("write phase1");
+    wait_for(Signal::SIGUSR2);
+    drop(w2);
+    for h in handles {
+        let _ = h.join();
+    }
+    reap(&pids[pids.len() / 2..]);
+    ExitCode::SUCCESS
+}
+
+/// See `Command::Forkbench`.
+fn forkbench(iterations: u32) -> ExitCode {
+    use nix::unistd::{fork, ForkResult};
+    let start = std::time::Instant::now();
+    for _ in 0..iterations {
+        // SAFETY: the child exits at once.
+        match unsafe { fork() }.expect("fork") {
+            // SAFETY: ends the child immediately.
+            ForkResult::Child => unsafe { nix::libc::_exit(0) },
+            ForkResult::Parent { child } => {
+                let _ = nix::sys::wait::waitpid(child, None);
+            }
+        }
+    }
+    let ns = start.elapsed().as_nanos() / u128::from(iterations.max(1));
+    println!("fork_exit_wait {ns}");
+    ExitCode::SUCCESS
+}
+
 fn report(ret: Result<i32, Errno>, ok: impl FnOnce(i32) -> String) -> ExitCode {
     match ret {
         Ok(v) => {
@@ -147,8 +465,15 @@ fn as_user(uid: u32, cmd: &[String]) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::AsUser { uid, cmd } = &cli.command {
-        return as_user(*uid, cmd);
+    match &cli.command {
+        Command::AsUser { uid, cmd } => return as_user(*uid, cmd),
+        Command::Family {
+            children,
+            threads,
+            out,
+        } => return family(*children, *threads, out),
+        Command::Forkbench { iterations } => return forkbench(*iterations),
+        _ => {}
     }
     let dev = match OpenOptions::new().read(true).write(true).open(&cli.device) {
         Ok(f) => f,
@@ -190,7 +515,27 @@ fn main() -> ExitCode {
                 )
             })
         }
-        Command::AsUser { .. } => unreachable!("handled before opening the device"),
+        Command::AsUser { .. } | Command::Family { .. } | Command::Forkbench { .. } => {
+            unreachable!("handled before opening the device")
+        }
+        Command::Call { op, req } => {
+            if let Some(uid) = req.as_uid {
+                if let Err(e) = drop_to(uid) {
+                    eprintln!("ctntest: cannot become uid {uid}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            match call(fd, op, &req) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    println!("errno={e:?}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Ioctl { cmd, arg } => {
             // SAFETY: an arbitrary request on our own device; the kernel validates everything.
             let ret = Errno::result(unsafe { nix::libc::ioctl(fd, cmd as _, arg) });

@@ -77,7 +77,7 @@ enum Command {
         #[arg(long)]
         threads: bool,
     },
-    /// Print a container's history of events.
+    /// Print a container's history of events (with --json: one JSON object per line).
     Events {
         name: String,
         /// Keep printing new events as they happen (until the container is destroyed).
@@ -437,12 +437,9 @@ fn events(cli: &Cli, dev: &Device, name: &str, follow: bool, since: u64) -> Resu
         }
         let views: Vec<EventView> = batch.iter().map(EventView::from).collect();
         if cli.json {
-            if follow {
-                for v in &views {
-                    println!("{}", serde_json::to_string(v).unwrap_or_default());
-                }
-            } else {
-                println!("{}", json(&views));
+            // JSON Lines: one event per line, so that a follower can read them as they come.
+            for v in &views {
+                println!("{}", serde_json::to_string(v).unwrap_or_default());
             }
         } else {
             let rows: Vec<Vec<String>> = views

@@ -1,0 +1,91 @@
+#!/bin/sh
+# Containers as a user sees them through ctnctl: create, list, show, stats, destroy, and
+# the messages and exit statuses of every refusal.
+. "$(dirname "$0")/lib.sh"
+ktap_plan 9
+ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
+
+t_create_list_show() {
+    expect_match "create" '^created container alpha \(id [0-9]+\)$' "$(ctnctl create alpha)" || return 1
+    ctnctl create beta >/dev/null || fail "create beta"
+    out=$(ctnctl list)
+    expect_match "list shows alpha" '^[0-9]+ +alpha +0 +open' "$(echo "$out" | grep alpha)" || return 1
+    expect_match "list shows beta" 'beta' "$out" || return 1
+    expect_match "show" 'tasks: +0 \(peak 0\)' "$(ctnctl show alpha)" || return 1
+    expect_match "show --json" '"name": "alpha"' "$(ctnctl --json show alpha)" || return 1
+    expect_match "list --json" '"name": "beta"' "$(ctnctl --json list)"
+}
+t_destroy() {
+    ctnctl destroy beta >/dev/null || fail "destroy beta"
+    ! ctnctl list | grep -q beta || fail "beta still listed"
+    ctnctl create beta >/dev/null || fail "the name is free again"
+    ctnctl destroy beta >/dev/null
+}
+t_bad_names() {
+    long=$(printf '%064d' 0)
+    for n in "$long" "a b" "a/b" "x:y" ""; do
+        out=$(ctnctl create "$n" 2>&1); rc=$?
+        expect_eq "exit status for name '$n'" 2 $rc || return 1
+        expect_match "message for '$n'" 'invalid container name' "$out" || return 1
+    done
+    ctnctl create "$(printf '%063d' 0)" >/dev/null || fail "a 63-character name is valid"
+    ctnctl destroy "$(printf '%063d' 0)" >/dev/null
+}
+t_duplicate() {
+    out=$(ctnctl create alpha 2>&1); rc=$?
+    expect_eq "exit status" 1 $rc || return 1
+    expect_match "message" "already exists" "$out"
+}
+t_unknown() {
+    for verb in show ps events destroy; do
+        out=$(ctnctl $verb nosuch 2>&1); rc=$?
+        expect_eq "exit status of $verb" 1 $rc || return 1
+        expect_match "message of $verb" "no container named 'nosuch'" "$out" || return 1
+    done
+    out=$(ctnctl exec nosuch -- true 2>&1); rc=$?
+    expect_eq "exit status of exec" 1 $rc
+}
+t_destroy_busy() {
+    ctnctl exec alpha -- sleep 300 &
+    sleep 1
+    out=$(ctnctl destroy alpha 2>&1); rc=$?
+    expect_eq "exit status" 1 $rc || return 1
+    expect_match "message" "still has processes" "$out" || return 1
+    expect_match "still listed" 'alpha +1 +open' "$(ctnctl list)"
+}
+t_destroy_force() {
+    # A process that ignores SIGTERM needs the SIGKILL after the grace period.
+    ctnctl exec alpha -- sh -c 'trap "" TERM; sleep 300' &
+    sleep 1
+    out=$(ctnctl destroy --force --grace 1 alpha); rc=$?
+    expect_eq "exit status" 0 $rc || return 1
+    expect_match "report" 'destroyed container alpha \(SIGTERM to [0-9]+ processes, SIGKILL to [1-9][0-9]* after 1 s\)' "$out" || return 1
+    ! ctnctl list | grep -q alpha || fail "alpha still listed"
+}
+t_help() {
+    for verb in create destroy list show stats ps events exec attach kill version; do
+        ctnctl help $verb >/dev/null || fail "no help for $verb"
+    done
+}
+t_bad_values() {
+    ctnctl create gamma --history 70000 >/dev/null 2>&1; expect_eq "history too large" 2 $? || return 1
+    ctnctl create gamma --history -1 >/dev/null 2>&1; expect_eq "negative history" 2 $? || return 1
+    ctnctl create gamma >/dev/null
+    ctnctl kill gamma --signal BOGUS >/dev/null 2>&1; expect_eq "unknown signal" 2 $? || return 1
+    ctnctl kill gamma --signal 99 >/dev/null 2>&1; expect_eq "signal out of range" 2 $? || return 1
+    ctnctl attach gamma 0 >/dev/null 2>&1; expect_eq "attach pid 0" 2 $? || return 1
+    ctnctl destroy gamma --force --grace -1 >/dev/null 2>&1; expect_eq "negative grace" 2 $? || return 1
+    ctnctl destroy gamma >/dev/null
+}
+
+run_case "create, list, show (text and JSON)" t_create_list_show
+run_case "destroy frees the name" t_destroy
+run_case "invalid names are refused with exit 2" t_bad_names
+run_case "duplicate name: exit 1, says it exists" t_duplicate
+run_case "unknown name: exit 1, says so, for every verb" t_unknown
+run_case "destroy of a container with processes: EBUSY, says what to do" t_destroy_busy
+run_case "destroy --force: SIGTERM, grace, SIGKILL, reported" t_destroy_force
+run_case "every verb has help" t_help
+run_case "absurd values are refused with exit 2" t_bad_values
+ctn_unload
+ktap_finish
