@@ -5,6 +5,7 @@
 #   make check      install the toolchain, build everything, run host tests and the VM suite
 #   make demo       build everything and boot a VM that shows ctn working
 #   make vm-test    the VM suite only (TEST=name runs one test script)
+#   make bench      hook overhead as ratios to no module (one VM boot, QEMU -icount)
 #   make clean      remove build products (the kernel cache stays in ~/.cache/ctn)
 #
 # Set KDIR to build the module against another kernel tree with CONFIG_RUST=y, for example
@@ -28,7 +29,7 @@ KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RU
 TARGET_DIR := target/x86_64-unknown-linux-gnu/release
 CTNCTL := $(TARGET_DIR)/ctnctl
 
-.PHONY: all module ctnctl toolchain kernel host-test vm-test check demo rustfmt clean
+.PHONY: all module ctnctl toolchain kernel host-test vm-test check demo bench clean
 
 all: module ctnctl
 
@@ -58,6 +59,11 @@ check: toolchain
 	$(MAKE) all
 	$(MAKE) host-test
 	$(MAKE) vm-test
+
+# Overhead of the hooks, as ratios against no module, in one VM boot under -icount.
+bench: toolchain
+	$(MAKE) all
+	scripts/bench
 
 demo: toolchain
 	$(MAKE) all

@@ -2,7 +2,7 @@
 # Containers as a user sees them through ctnctl: create, list, show, stats, destroy, and
 # the messages and exit statuses of every refusal.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 9
+ktap_plan 11
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 t_create_list_show() {
@@ -78,6 +78,35 @@ t_bad_values() {
     ctnctl destroy gamma >/dev/null
 }
 
+t_follow() {
+    ctnctl create fol >/dev/null
+    ctnctl --json events -f fol > /tmp/fol.events &
+    f=$!
+    ctnctl exec fol -- sh -c 'sh -c "exit 5"; true'
+    sleep 1
+    ctnctl destroy fol >/dev/null
+    i=0; while kill -0 $f 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    ! kill -0 $f 2>/dev/null || { kill $f; fail "events -f did not end when the container went away"; } || return 1
+    wait $f; expect_eq "events -f exit status" 0 $? || return 1
+    expect_match "followed the fork" '"kind":"fork"' "$(cat /tmp/fol.events)" || return 1
+    expect_match "followed the exit" '"detail":"exited 5"' "$(cat /tmp/fol.events)"
+}
+t_kill() {
+    ctnctl create k >/dev/null
+    ctnctl exec k -- sh -c 'trap "echo got-hup > /tmp/k.hup; exit 0" HUP; sleep 300 & wait' &
+    sleep 1
+    expect_match "kill reports" '^sent signal 1 to 2 processes in k$' "$(ctnctl kill k --signal HUP)" || return 1
+    i=0; while [ ! -e /tmp/k.hup ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -e /tmp/k.hup ] || fail "the shell did not get SIGHUP" || return 1
+    expect_match "seal" 'sent signal 0 to 0 processes' "$(ctnctl kill k --signal 0 --seal)" || return 1
+    expect_match "sealed state" 'state: +sealed' "$(ctnctl show k)" || return 1
+    out=$(ctnctl exec k -- true 2>&1); rc=$?
+    expect_eq "joining a sealed container" 1 $rc || return 1
+    expect_match "message" 'being stopped' "$out" || return 1
+    wait
+    ctnctl destroy k >/dev/null
+}
+
 run_case "create, list, show (text and JSON)" t_create_list_show
 run_case "destroy frees the name" t_destroy
 run_case "invalid names are refused with exit 2" t_bad_names
@@ -86,6 +115,8 @@ run_case "unknown name: exit 1, says so, for every verb" t_unknown
 run_case "destroy of a container with processes: EBUSY, says what to do" t_destroy_busy
 run_case "destroy --force: SIGTERM, grace, SIGKILL, reported" t_destroy_force
 run_case "every verb has help" t_help
+run_case "events -f follows live and ends with the container" t_follow
+run_case "kill signals every process; --seal refuses new ones" t_kill
 run_case "absurd values are refused with exit 2" t_bad_values
 ctn_unload
 ktap_finish

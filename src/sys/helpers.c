@@ -23,7 +23,8 @@ struct task_struct *ctn_current(void)
 	return current;
 }
 
-pid_t ctn_current_pid(void)
+/* Called from the ftrace callback: notrace, so that a function tracer cannot recurse here. */
+notrace pid_t ctn_current_pid(void)
 {
 	return current->pid;
 }
@@ -101,7 +102,7 @@ u64 ctn_now_real_ns(void)
  * (0-based) set to `value`: the x86 ftrace trampoline reloads the argument registers from
  * `fregs` after the callback.
  */
-void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
+notrace void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
 			 unsigned long value)
 {
 	struct pt_regs *regs = &arch_ftrace_regs(fregs)->regs;
@@ -117,7 +118,7 @@ void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned i
 	ftrace_regs_set_instruction_pointer(fregs, ip);
 }
 
-bool ctn_within_module(unsigned long addr, struct module *mod)
+notrace bool ctn_within_module(unsigned long addr, struct module *mod)
 {
 	return within_module(addr, mod);
 }

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs inside the benchmark VM (QEMU -icount: guest time follows executed instructions).
+# Prints "RESULT CONFIG OPERATION NS" lines for scripts/bench. Each repetition runs every
+# configuration once, in turn, so that slow drift in the kernel's state affects them alike.
+REPS=${REPS:-7}
+N=${N:-2000}
+run() {
+    config=$1; shift
+    "$@" ctntest forkbench --iterations "$N" | while read -r op ns; do echo "RESULT $config $op $ns"; done
+}
+r=0
+while [ $r -lt "$REPS" ]; do
+    run native
+    insmod /ctn/ctn.ko
+    run loaded_no_container
+    ctnctl create bench >/dev/null
+    run outside
+    run inside ctnctl exec bench --
+    ctnctl destroy bench >/dev/null
+    rmmod ctn
+    r=$((r + 1))
+done
