@@ -439,11 +439,7 @@ impl Registry {
             .ok()
             .filter(|s| (0..=64).contains(s))
             .ok_or(EINVAL)?;
-        let slot = {
-            let ctl = self.control.lock();
-            self.resolve(&ctl, target, 0)?
-        };
-        self.with_container(Target::Id(self.id_of(slot)?), |c| {
+        self.with_container(target, |c| {
             if seal && !c.sealed.swap(true, Ordering::SeqCst) {
                 c.history
                     .record(uapi::CTN_EVENT_SEALED, 0, 0, 0, [0; task::COMM_LEN]);
@@ -453,7 +449,7 @@ impl Registry {
                 let guard = ReadGuard::new();
                 task::for_each_process(&guard, |p| {
                     let mut member = false;
-                    p.for_each_thread(&guard, |t| member |= self.slot_of(t.pid()) == slot);
+                    p.for_each_thread(&guard, |t| member |= self.slot_of(t.pid()) == c.slot);
                     if member && p.signal_process(signal).is_ok() {
                         signalled += 1;
                     }
@@ -468,11 +464,6 @@ impl Registry {
             }
             Ok(signalled)
         })
-    }
-
-    fn id_of(&self, slot: u16) -> Result<u32> {
-        let guard = ReadGuard::new();
-        Ok(self.container(slot, &guard).ok_or(ENOENT)?.id)
     }
 
     pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {
