@@ -39,8 +39,12 @@ toolchain:
 kernel:
 	@scripts/build-kernel >/dev/null
 
+# Any warning fails the build: rustc's (-Dwarnings in Kbuild) and objtool's, which reveal
+# for example a panic path it does not know as noreturn.
 module:
-	@kdir=$(KDIR_SH) && $(KMAKE) modules
+	@mkdir -p out
+	@set -o pipefail; kdir=$(KDIR_SH) && $(KMAKE) modules 2>&1 | tee out/module-build.log
+	@! grep -i 'warning' out/module-build.log || { echo "module build: warnings above" >&2; exit 1; }
 
 ctnctl:
 	$(CARGO) build --release --workspace --bins

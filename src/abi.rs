@@ -86,9 +86,8 @@ plain! {
 /// allocate.
 const MAX_ENTRIES: u32 = 1 << 16;
 
-/// Writes `entries` into the caller's array described by `out`, setting `count` and `total`.
-/// The array's geometry is checked first: `entry_size` must be `E`'s size (`EINVAL`), and a
-/// capacity above `MAX_ENTRIES` is treated as `MAX_ENTRIES`.
+/// Writes `entries` into the caller's array described by `out` (whose geometry [`capacity`]
+/// checked), setting `count` and `total`.
 pub(crate) fn write_entries<E: AsBytes>(
     out: &mut uapi::CtnBuffer,
     entries: &[E],
@@ -107,7 +106,9 @@ pub(crate) fn write_entries<E: AsBytes>(
     Ok(())
 }
 
-/// How many entries of `E` the caller's array can take (after validating its geometry).
+/// How many entries of `E` the caller's array can take: `entry_size` must be `E`'s size
+/// (`EINVAL`), a non-empty array needs a pointer (`EFAULT`), and a capacity above
+/// `MAX_ENTRIES` counts as `MAX_ENTRIES`.
 pub(crate) fn capacity<E>(out: &uapi::CtnBuffer) -> Result<usize> {
     if out.entry_size as usize != core::mem::size_of::<E>() {
         return Err(EINVAL);

@@ -151,7 +151,7 @@ impl Control {
         let target = Target::parse(&req.target)?;
         let max = capacity::<uapi::CtnEvent>(&req.out)?;
         let batch = self.registry.events(target, req.since, max)?;
-        let total = batch.events.len() as u32;
+        let total = u32::try_from(batch.available).unwrap_or(u32::MAX);
         write_entries(&mut req.out, &batch.events, total)?;
         req.next = batch.next;
         req.lost = batch.lost;

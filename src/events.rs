@@ -32,6 +32,9 @@ pub(crate) struct Batch {
     pub(crate) next: u64,
     /// Events wanted (from `since` on) that were already overwritten.
     pub(crate) lost: u64,
+    /// Events from `since` on that the history holds (more than `events` when `out` was
+    /// too small).
+    pub(crate) available: u64,
 }
 
 impl History {
@@ -58,7 +61,8 @@ impl History {
         let time_ns = clock::now_real_ns();
         let mut ring = self.ring.lock();
         let seq = ring.next;
-        let len = ring.events.len() as u64;
+        // Never 0 (`new` makes at least one); `max` lets the compiler see it: no panic path.
+        let len = (ring.events.len() as u64).max(1);
         if let Some(slot) = ring.events.get_mut((seq % len) as usize) {
             *slot = CtnEvent {
                 seq,
@@ -70,7 +74,7 @@ impl History {
                 comm,
             };
         }
-        ring.next = seq + 1;
+        ring.next = seq.wrapping_add(1);
     }
 
     /// Events recorded so far, and how many of them were overwritten.
@@ -82,12 +86,14 @@ impl History {
 
     /// Fills `out` (up to its capacity, without allocating) with the events numbered `since`
     /// or later, oldest first. Returns the sequence number to ask for next, and how many
-    /// wanted events (from `since` on) were already overwritten.
-    pub(crate) fn read(&self, since: u64, out: &mut KVec<CtnEvent>) -> Result<(u64, u64)> {
+    /// wanted events (from `since` on) were already overwritten, and how many it holds from
+    /// `since` on.
+    pub(crate) fn read(&self, since: u64, out: &mut KVec<CtnEvent>) -> Result<(u64, u64, u64)> {
         let ring = self.ring.lock();
-        let len = ring.events.len() as u64;
+        let len = (ring.events.len() as u64).max(1);
         let oldest = ring.next.saturating_sub(len);
-        let mut seq = since.max(oldest).min(ring.next);
+        let first = since.max(oldest).min(ring.next);
+        let mut seq = first;
         while seq < ring.next && out.len() < out.capacity() {
             if let Some(e) = ring.events.get((seq % len) as usize) {
                 // Within capacity: never allocates.
@@ -95,6 +101,10 @@ impl History {
             }
             seq += 1;
         }
-        Ok((seq, oldest.saturating_sub(since)))
+        Ok((
+            seq,
+            oldest.saturating_sub(since),
+            ring.next.saturating_sub(first),
+        ))
     }
 }

@@ -561,7 +561,12 @@ impl Registry {
         let capacity = self.with_container(target, |c| Ok(c.history.capacity() as usize))?;
         let mut events = KVec::with_capacity(max.min(capacity), GFP_KERNEL)?;
         self.with_container(target, |c| c.history.read(since, &mut events))
-            .map(|(next, lost)| Batch { events, next, lost })
+            .map(|(next, lost, available)| Batch {
+                events,
+                next,
+                lost,
+                available,
+            })
     }
 
     /// Containers alive and tasks in them (for the unload report).
