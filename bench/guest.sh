@@ -2,11 +2,12 @@
 # Runs inside the benchmark VM (QEMU -icount: guest time follows executed instructions).
 # Prints "RESULT CONFIG OPERATION NS" lines for scripts/bench. Each repetition runs every
 # configuration once, in turn, so that slow drift in the kernel's state affects them alike.
-REPS=${REPS:-7}
-N=${N:-2000}
+REPS=${REPS:-15}
+N=${N:-100}
+BATCHES=${BATCHES:-20}
 run() {
     config=$1; shift
-    "$@" ctntest forkbench --iterations "$N" | while read -r op ns; do echo "RESULT $config $op $ns"; done
+    "$@" ctntest forkbench --iterations "$N" --batches "$BATCHES" | while read -r op ns; do echo "RESULT $config $op $ns"; done
 }
 r=0
 while [ $r -lt "$REPS" ]; do
