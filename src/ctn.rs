@@ -3,8 +3,9 @@
 //! ctn: application containers on one shared kernel.
 //!
 //! The module owns every registration it makes; dropping the module struct at unload undoes
-//! them in field order: first the device (no more requests), then the hooks (no more events),
-//! then the registry (containers are freed; their tasks go on as host tasks).
+//! them: first the device (no more requests) and with it the hooks it installed while
+//! containers existed (no more events), then the registry (containers are freed; their tasks
+//! go on as host tasks).
 
 use kernel::c_str;
 use kernel::prelude::*;
@@ -22,11 +23,8 @@ mod sys;
 #[path = "../uapi/ctn.rs"]
 mod uapi;
 
-use process::ProcessHooks;
 use registry::Registry;
-use sys::clone::CloneGate;
 use sys::miscdev::MiscDevice;
-use sys::tracepoint::SchedProbes;
 
 module! {
     type: Ctn,
@@ -38,29 +36,18 @@ module! {
 
 struct Ctn {
     _control: MiscDevice<device::Control>,
-    _clone_gate: CloneGate<ProcessHooks>,
-    _sched_probes: SchedProbes<ProcessHooks>,
     _registry: kernel::sync::Arc<Registry>,
 }
 
 impl kernel::Module for Ctn {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let registry = Registry::new()?;
-        let observer = kernel::sync::Arc::new(ProcessHooks(registry.clone()), GFP_KERNEL)?;
-        let sched_probes = SchedProbes::register(observer)?;
-        let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
+        let handler = device::Control::new(module, registry.clone())?;
         // Registered last: /dev/ctn can be opened as soon as it exists.
-        let control = MiscDevice::register(
-            c_str!("ctn"),
-            0o600,
-            module,
-            device::Control::new(registry.clone()),
-        )?;
+        let control = MiscDevice::register(c_str!("ctn"), 0o600, module, handler)?;
         pr_info!("loaded (ABI {})\n", uapi::CTN_ABI_VERSION);
         Ok(Self {
             _control: control,
-            _clone_gate: clone_gate,
-            _sched_probes: sched_probes,
             _registry: registry,
         })
     }

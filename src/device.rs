@@ -7,11 +7,16 @@
 //! outside every container (`EPERM`). Queries need only the open device (root: it is 0600);
 //! from inside a container they see that container only.
 
+use core::pin::Pin;
+
+use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserPtr;
+use kernel::ThisModule;
 
 use crate::abi::{capacity, fixed_str, read_request, write_entries};
+use crate::process::Hooks;
 use crate::registry::{Name, Registry, Target};
 use crate::sys::cred;
 use crate::sys::miscdev::IoctlHandler;
@@ -21,13 +26,23 @@ use crate::uapi;
 const MODULE_VERSION: &str = "0.2.0";
 
 /// The handler behind `/dev/ctn`.
+///
+/// It also owns the hooks, which are installed only while at least one container exists: a
+/// module with no container costs the rest of the system nothing. Creating and destroying a
+/// container holds the `hooks` mutex, so no container (and so no member) exists without them.
 pub(crate) struct Control {
+    module: &'static ThisModule,
     registry: Arc<Registry>,
+    hooks: Pin<KBox<Mutex<Option<Hooks>>>>,
 }
 
 impl Control {
-    pub(crate) fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+    pub(crate) fn new(module: &'static ThisModule, registry: Arc<Registry>) -> Result<Self> {
+        Ok(Self {
+            module,
+            registry,
+            hooks: KBox::pin_init(new_mutex!(None, "ctn_hooks"), GFP_KERNEL)?,
+        })
     }
 
     fn require_admin(&self) -> Result {
@@ -78,7 +93,17 @@ impl Control {
         check_flags(req.flags, 0)?;
         let name = Name::parse(&req.name)?;
         self.require_admin()?;
-        req.id = self.registry.create(name, req.history_len)?;
+        let mut hooks = self.hooks.lock();
+        if hooks.is_none() {
+            *hooks = Some(Hooks::install(self.module, &self.registry)?);
+        }
+        let created = self.registry.create(name, req.history_len);
+        if self.registry.is_empty() {
+            // The first container could not be made: no reason to keep the hooks.
+            *hooks = None;
+        }
+        drop(hooks);
+        req.id = created?;
         out.write(&req)?;
         Ok(0)
     }
@@ -88,7 +113,12 @@ impl Control {
         check_flags(req.flags, 0)?;
         let target = Target::parse(&req.target)?;
         self.require_admin()?;
+        let mut hooks = self.hooks.lock();
         self.registry.destroy(target)?;
+        if self.registry.is_empty() {
+            // The last container had no member: nothing needs the hooks any more.
+            *hooks = None;
+        }
         Ok(0)
     }
 

@@ -168,6 +168,11 @@ impl Registry {
             .map_or(0, |m| m.load(Ordering::Relaxed))
     }
 
+    /// Whether no container exists.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.control.lock().by_name.iter().next().is_none()
+    }
+
     /// Whether the current task is in a container. One load, no lock.
     pub(crate) fn current_is_member(&self) -> bool {
         self.slot_of(task::current_pid()) != 0

@@ -2,7 +2,7 @@
 # The module loads, registers /dev/ctn (root-only character device), and unloads cleanly,
 # also when repeated.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 5
+ktap_plan 6
 
 t_load() {
     ctn_unload
@@ -42,10 +42,26 @@ t_reload_20() {
     [ ! -e /dev/ctn ] || fail "/dev/ctn left behind"
 }
 
+t_hooks_only_with_containers() {
+    ctn_load || fail "cannot load"
+    t=/sys/kernel/tracing
+    [ -e $t/enabled_functions ] || mount -t tracefs nodev $t 2>/dev/null
+    [ -e $t/enabled_functions ] || skip "no tracefs enabled_functions"
+    hooked() { grep -q '^kernel_clone ' $t/enabled_functions; }
+    ! hooked || fail "kernel_clone is patched with no container defined" || return 1
+    ctnctl create h1 >/dev/null && ctnctl create h2 >/dev/null
+    hooked || fail "kernel_clone is not patched while containers exist" || return 1
+    ctnctl destroy h1 >/dev/null
+    hooked || fail "the hook went away while a container still exists" || return 1
+    ctnctl destroy h2 >/dev/null
+    ! hooked || fail "kernel_clone is still patched after the last container went away"
+}
+
 run_case "module loads" t_load
 run_case "/dev/ctn is a root-only (0600) character device" t_device_node
 run_case "unprivileged users cannot open /dev/ctn" t_unprivileged_open
 run_case "module unloads and removes /dev/ctn" t_unload
 run_case "20 load/unload cycles" t_reload_20
+run_case "hooks are installed only while a container exists" t_hooks_only_with_containers
 ctn_unload
 ktap_finish

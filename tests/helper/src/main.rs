@@ -479,7 +479,10 @@ fn main() -> ExitCode {
             threads,
             out,
         } => return family(*children, *threads, out),
-        Command::Forkbench { iterations, batches } => return forkbench(*iterations, *batches),
+        Command::Forkbench {
+            iterations,
+            batches,
+        } => return forkbench(*iterations, *batches),
         _ => {}
     }
     let dev = match OpenOptions::new().read(true).write(true).open(&cli.device) {
