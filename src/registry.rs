@@ -472,19 +472,20 @@ impl Registry {
     }
 
     pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {
-        self.with_container(target, |c| Ok(self.describe(c)))
-    }
-
-    fn describe(&self, c: &Container) -> uapi::CtnInfo {
-        let mut live_cpu = 0u64;
-        {
+        self.with_container(target, |c| {
+            let mut live_cpu = 0u64;
             let guard = ReadGuard::new();
             task::for_each_thread(&guard, |t| {
                 if self.slot_of(t.pid()) == c.slot {
-                    live_cpu += t.cputime_ns();
+                    live_cpu = live_cpu.saturating_add(t.cputime_ns());
                 }
             });
-        }
+            Ok(Self::describe(c, live_cpu))
+        })
+    }
+
+    /// What `info` and `list` report; `live_cpu` is the CPU time of its live tasks.
+    fn describe(c: &Container, live_cpu: u64) -> uapi::CtnInfo {
         let (recorded, dropped) = c.history.counts();
         uapi::CtnInfo {
             id: c.id,
@@ -503,19 +504,32 @@ impl Registry {
             execs: c.execs.load(Ordering::Relaxed),
             exits: c.exits.load(Ordering::Relaxed),
             joins: c.joins.load(Ordering::Relaxed),
-            cpu_ns: c.exited_cpu_ns.load(Ordering::Relaxed) + live_cpu,
+            cpu_ns: c
+                .exited_cpu_ns
+                .load(Ordering::Relaxed)
+                .saturating_add(live_cpu),
             events_recorded: recorded,
             events_dropped: dropped,
         }
     }
 
     /// Up to `max` containers (the caller's own only, from inside one), and how many there are.
+    ///
+    /// Live CPU time comes from one walk over all threads for all containers (not one walk
+    /// per container), so the cost is O(threads + containers).
     pub(crate) fn list(&self, max: usize) -> Result<(KVec<uapi::CtnInfo>, u32)> {
         let viewer = self.slot_of(task::current_pid());
+        let mut live_cpu = KVVec::with_capacity(self.slots.len(), GFP_KERNEL)?;
+        live_cpu.extend_with(self.slots.len(), 0u64, GFP_KERNEL)?;
         let ctl = self.control.lock();
         let mut out = KVec::with_capacity(max.min(ctl_len(&ctl)), GFP_KERNEL)?;
-        let mut total = 0u32;
         let guard = ReadGuard::new();
+        task::for_each_thread(&guard, |t| {
+            if let Some(cpu) = live_cpu.get_mut(self.slot_of(t.pid()) as usize) {
+                *cpu = cpu.saturating_add(t.cputime_ns());
+            }
+        });
+        let mut total = 0u32;
         for (_, &slot) in ctl.by_name.iter() {
             if viewer != 0 && slot != viewer {
                 continue;
@@ -523,7 +537,9 @@ impl Registry {
             total += 1;
             if out.len() < out.capacity() {
                 if let Some(c) = self.container(slot, &guard) {
-                    out.push(self.describe(c), GFP_NOWAIT)?;
+                    let cpu = live_cpu.get(slot as usize).copied().unwrap_or(0);
+                    // Within capacity: never allocates.
+                    out.push(Self::describe(c, cpu), GFP_NOWAIT)?;
                 }
             }
         }

@@ -2,7 +2,7 @@
 # Containers as a user sees them through ctnctl: create, list, show, stats, destroy, and
 # the messages and exit statuses of every refusal.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 11
+ktap_plan 12
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 t_create_list_show() {
@@ -107,6 +107,19 @@ t_kill() {
     ctnctl destroy k >/dev/null
 }
 
+t_cpu_time() {
+    ctnctl create cpu >/dev/null
+    ctnctl exec cpu -- sh -c 'end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do :; done' &
+    sleep 2
+    # Live members: seconds with two decimals in the CPU(s) column of stats (all containers).
+    live=$(ctnctl stats | awk '$1 == "cpu" { print $8 }')
+    expect_match "live CPU time after 2 s of a busy loop" '^([1-9]|0\.[5-9])' "$live" || return 1
+    wait
+    ns=$(ctnctl --json show cpu | sed -n 's/^ *"cpu_ns": \([0-9]*\),$/\1/p')
+    [ "${ns:-0}" -ge 1500000000 ] || fail "CPU time of the exited member: $ns ns" || return 1
+    ctnctl destroy cpu >/dev/null
+}
+
 run_case "create, list, show (text and JSON)" t_create_list_show
 run_case "destroy frees the name" t_destroy
 run_case "invalid names are refused with exit 2" t_bad_names
@@ -117,6 +130,7 @@ run_case "destroy --force: SIGTERM, grace, SIGKILL, reported" t_destroy_force
 run_case "every verb has help" t_help
 run_case "events -f follows live and ends with the container" t_follow
 run_case "kill signals every process; --seal refuses new ones" t_kill
+run_case "CPU time of live and exited members" t_cpu_time
 run_case "absurd values are refused with exit 2" t_bad_values
 ctn_unload
 ktap_finish
