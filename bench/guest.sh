@@ -3,6 +3,9 @@
 # Prints "RESULT CONFIG OPERATION NS" lines for scripts/bench. Each repetition runs every
 # configuration once, in turn, so that slow drift in the kernel's state affects them alike.
 REPS=${REPS:-15}
+# Address-space randomisation changes each process's layout, and with it what fork copies:
+# off, so that repetitions measure the same work.
+echo 0 > /proc/sys/kernel/randomize_va_space
 N=${N:-100}
 BATCHES=${BATCHES:-20}
 run() {
