@@ -55,6 +55,7 @@ requests! {
     CtnPs { size, flags, target, out, reserved },
     CtnEvents { size, flags, target, since, next, lost, out, reserved },
     CtnKill { size, flags, target, signal, signalled, reserved },
+    CtnIdentity { size, flags, target, hostname, domainname, reserved0, reserved },
 }
 
 /// Declares ABI structures that are nested in requests or written as array entries: plain

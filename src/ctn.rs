@@ -13,6 +13,8 @@ use kernel::prelude::*;
 mod abi;
 mod device;
 mod events;
+mod hooks;
+mod identity;
 mod process;
 mod registry;
 mod sys;

@@ -16,14 +16,15 @@ use kernel::uaccess::UserPtr;
 use kernel::ThisModule;
 
 use crate::abi::{capacity, fixed_str, read_request, write_entries};
-use crate::process::Hooks;
+use crate::hooks::Hooks;
+use crate::identity;
 use crate::registry::{Name, Registry, Target};
 use crate::sys::cred;
 use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.2.0";
+const MODULE_VERSION: &str = "0.3.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -65,6 +66,8 @@ impl IoctlHandler for Control {
             uapi::CTN_IOC_PS => self.ps(arg),
             uapi::CTN_IOC_EVENTS => self.events(arg),
             uapi::CTN_IOC_KILL => self.kill(arg),
+            uapi::CTN_IOC_SET_IDENTITY => self.set_identity(arg),
+            uapi::CTN_IOC_GET_IDENTITY => self.get_identity(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -185,6 +188,37 @@ impl Control {
         write_entries(&mut req.out, &batch.events, total)?;
         req.next = batch.next;
         req.lost = batch.lost;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    fn set_identity(&self, arg: UserPtr) -> Result<u32> {
+        let (req, _) = read_request::<uapi::CtnIdentity>(arg)?;
+        check_flags(
+            req.flags,
+            uapi::CTN_IDENTITY_HOSTNAME | uapi::CTN_IDENTITY_DOMAINNAME,
+        )?;
+        if req.reserved0.iter().any(|&b| b != 0) {
+            return Err(EINVAL);
+        }
+        let target = Target::parse(&req.target)?;
+        let host = identity::parse_name(&req.hostname)?;
+        let domain = identity::parse_name(&req.domainname)?;
+        self.require_admin()?;
+        let host = (req.flags & uapi::CTN_IDENTITY_HOSTNAME != 0).then_some(host);
+        let domain = (req.flags & uapi::CTN_IDENTITY_DOMAINNAME != 0).then_some(domain);
+        self.registry.set_identity(target, host, domain)?;
+        Ok(0)
+    }
+
+    fn get_identity(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnIdentity>(arg)?;
+        check_flags(req.flags, 0)?;
+        if req.reserved0.iter().any(|&b| b != 0) {
+            return Err(EINVAL);
+        }
+        let target = Target::parse(&req.target)?;
+        (req.hostname, req.domainname) = self.registry.identity(target)?;
         out.write(&req)?;
         Ok(0)
     }

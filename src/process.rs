@@ -6,30 +6,11 @@
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::ThisModule;
 
 use crate::registry::Registry;
-use crate::sys::clone::{CloneGate, ClonePolicy};
+use crate::sys::clone::ClonePolicy;
 use crate::sys::task::{self, TaskRef};
-use crate::sys::tracepoint::{SchedObserver, SchedProbes};
-
-/// Every hook of process attribution, installed together; dropping them removes them.
-pub(crate) struct Hooks {
-    _clone_gate: CloneGate<ProcessHooks>,
-    _sched_probes: SchedProbes<ProcessHooks>,
-}
-
-impl Hooks {
-    pub(crate) fn install(module: &'static ThisModule, registry: &Arc<Registry>) -> Result<Self> {
-        let observer = Arc::new(ProcessHooks(registry.clone()), GFP_KERNEL)?;
-        let sched_probes = SchedProbes::register(observer)?;
-        let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
-        Ok(Self {
-            _clone_gate: clone_gate,
-            _sched_probes: sched_probes,
-        })
-    }
-}
+use crate::sys::tracepoint::SchedObserver;
 
 /// The registry as seen by the process hooks.
 pub(crate) struct ProcessHooks(pub(crate) Arc<Registry>);

@@ -17,15 +17,18 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use kernel::new_mutex;
+use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::{Arc, Mutex, SpinLock};
 
 use crate::events::{Batch, History};
+use crate::identity;
 use crate::sys::clock;
 use crate::sys::rcu::{self, RcuBox, ReadGuard};
 use crate::sys::table;
 use crate::sys::task::{self, TaskRef};
+use crate::sys::uts::{self, UtsField, UtsName};
 use crate::uapi;
 
 /// Containers allocated and not yet freed, module-wide: reported at unload (must be 0).
@@ -55,6 +58,12 @@ impl Name {
 
     pub(crate) fn bytes(&self) -> [u8; uapi::CTN_NAME_LEN] {
         self.0
+    }
+
+    /// The name without its NUL filling.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        &self.0[..len]
     }
 }
 
@@ -95,6 +104,8 @@ pub(crate) struct Container {
     /// CPU time of the tasks that exited in it.
     exited_cpu_ns: AtomicU64,
     pub(crate) history: History,
+    /// Host and domain name as set (empty: the defaults, see `identity::effective`).
+    names: Pin<KBox<SpinLock<(UtsName, UtsName)>>>,
 }
 
 impl Drop for Container {
@@ -236,6 +247,28 @@ impl Registry {
         }
     }
 
+    /// The host and domain names the current task sees, if it is in a container.
+    pub(crate) fn uts_names_of_current(&self) -> Option<(UtsName, UtsName)> {
+        let guard = ReadGuard::new();
+        let c = self.container_of(task::current_pid(), &guard)?;
+        let (host, domain) = *c.names.lock();
+        Some(identity::effective(&host, &domain, c.name.as_bytes()))
+    }
+
+    /// sethostname/setdomainname from a member: changes its container's view only.
+    pub(crate) fn set_uts_name_of_current(&self, which: UtsField, name: UtsName) -> Result {
+        let guard = ReadGuard::new();
+        let c = self
+            .container_of(task::current_pid(), &guard)
+            .ok_or(ESRCH)?;
+        let mut names = c.names.lock();
+        match which {
+            UtsField::Host => names.0 = name,
+            UtsField::Domain => names.1 = name,
+        }
+        Ok(())
+    }
+
     /// Whether the current task may create a task now.
     pub(crate) fn admit_clone(&self) -> Result {
         let guard = ReadGuard::new();
@@ -290,6 +323,10 @@ impl Registry {
         };
         // Allocate before taking the lock.
         let history = History::new(history)?;
+        let names = KBox::pin_init(
+            new_spinlock!(([0; uts::UTS_LEN], [0; uts::UTS_LEN]), "ctn_names"),
+            GFP_KERNEL,
+        )?;
         let node = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL)?;
         let mut ctl = self.control.lock();
         if ctl.by_name.get(&name).is_some() {
@@ -315,6 +352,7 @@ impl Registry {
                 joins: AtomicU64::new(0),
                 exited_cpu_ns: AtomicU64::new(0),
                 history,
+                names,
             },
             GFP_KERNEL,
         )?;
@@ -468,6 +506,33 @@ impl Registry {
                 );
             }
             Ok(signalled)
+        })
+    }
+
+    /// Sets the names `target` shows (`None`: leave as is; empty: the default).
+    pub(crate) fn set_identity(
+        &self,
+        target: Target,
+        host: Option<UtsName>,
+        domain: Option<UtsName>,
+    ) -> Result {
+        self.with_container(target, |c| {
+            let mut names = c.names.lock();
+            if let Some(h) = host {
+                names.0 = h;
+            }
+            if let Some(d) = domain {
+                names.1 = d;
+            }
+            Ok(())
+        })
+    }
+
+    /// The names `target` shows its processes.
+    pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
+        self.with_container(target, |c| {
+            let (host, domain) = *c.names.lock();
+            Ok(identity::effective(&host, &domain, c.name.as_bytes()))
         })
     }
 

@@ -5,7 +5,7 @@ ktap_plan 8
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 t_version() {
-    expect_eq "CTN_IOC_VERSION" "abi=2 module=0.2.0 reserved_clear=true" "$(ctntest version)"
+    expect_eq "CTN_IOC_VERSION" "abi=3 module=0.3.0 reserved_clear=true" "$(ctntest version)"
 }
 t_unknown_ioctl() {
     # Neighbours of the real number, another type byte, and 0.
@@ -28,7 +28,7 @@ t_wild() { expect_eq "unmapped argument" "errno=EFAULT" "$(ctntest version --ptr
 t_kernel_ptr() { expect_eq "kernel address" "errno=EFAULT" "$(ctntest version --ptr kernel)"; }
 t_page_edge() { expect_eq "struct across an unmapped page" "errno=EFAULT" "$(ctntest version --ptr page-edge)"; }
 
-run_case "CTN_IOC_VERSION reports ABI 1 and the module version" t_version
+run_case "CTN_IOC_VERSION reports the ABI and module versions" t_version
 run_case "unknown ioctl numbers give ENOTTY" t_unknown_ioctl
 run_case "a wrong size field gives EINVAL" t_wrong_size_field
 run_case "non-zero reserved fields give EINVAL" t_reserved_nonzero

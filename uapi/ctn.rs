@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 2;
+pub const CTN_ABI_VERSION: u32 = 3;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -292,6 +292,33 @@ pub struct CtnKill {
     pub reserved: [u64; 4],
 }
 
+/// Length of a host or domain name field, including the NUL (the kernel's `__NEW_UTS_LEN + 1`).
+pub const CTN_UTS_LEN: usize = 65;
+
+/// `CtnIdentity::flags` for `CTN_IOC_SET_IDENTITY`: set `hostname`.
+pub const CTN_IDENTITY_HOSTNAME: u32 = 1 << 0;
+/// `CtnIdentity::flags` for `CTN_IOC_SET_IDENTITY`: set `domainname`.
+pub const CTN_IDENTITY_DOMAINNAME: u32 = 1 << 1;
+
+/// Argument of `CTN_IOC_SET_IDENTITY` (the fields `flags` names) and `CTN_IOC_GET_IDENTITY`
+/// (all fields, out). What processes in the container see through uname(2): an empty
+/// `hostname` means the container's name, an empty `domainname` means "(none)".
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnIdentity {
+    pub size: u32,
+    /// `CTN_IDENTITY_*` (set only; must be zero for get).
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// At most 64 bytes, NUL-terminated and NUL-filled.
+    pub hostname: [u8; CTN_UTS_LEN],
+    pub domainname: [u8; CTN_UTS_LEN],
+    /// Must be zero.
+    pub reserved0: [u8; 6],
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
 /// Every ABI structure is plain integers, so all-zero is a valid value: the starting point of
 /// every request (sizes and fields are then filled in).
 macro_rules! zeroed_default {
@@ -307,8 +334,21 @@ macro_rules! zeroed_default {
 }
 
 zeroed_default!(
-    CtnVersion, CtnTarget, CtnCreate, CtnDestroy, CtnAttach, CtnInfo, CtnInfoReq, CtnBuffer,
-    CtnList, CtnTask, CtnPs, CtnEvent, CtnEvents, CtnKill,
+    CtnVersion,
+    CtnTarget,
+    CtnCreate,
+    CtnDestroy,
+    CtnAttach,
+    CtnInfo,
+    CtnInfoReq,
+    CtnBuffer,
+    CtnList,
+    CtnTask,
+    CtnPs,
+    CtnEvent,
+    CtnEvents,
+    CtnKill,
+    CtnIdentity,
 );
 
 pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
@@ -319,6 +359,8 @@ pub const CTN_IOC_INFO: u32 = ioc_rw::<CtnInfoReq>(0x05);
 pub const CTN_IOC_PS: u32 = ioc_rw::<CtnPs>(0x06);
 pub const CTN_IOC_EVENTS: u32 = ioc_rw::<CtnEvents>(0x07);
 pub const CTN_IOC_KILL: u32 = ioc_rw::<CtnKill>(0x08);
+pub const CTN_IOC_SET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x09);
+pub const CTN_IOC_GET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x0a);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

@@ -16,5 +16,7 @@
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
 #include <linux/delay.h>
+#include <linux/utsname.h>
+#include <asm/ptrace.h>
 
 #include "helpers.h"

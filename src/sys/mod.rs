@@ -13,3 +13,4 @@ pub(crate) mod rcu;
 pub(crate) mod table;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
+pub(crate) mod uts;

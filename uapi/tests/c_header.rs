@@ -50,6 +50,11 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_IOC_PS" => CTN_IOC_PS,
         "CTN_IOC_EVENTS" => CTN_IOC_EVENTS,
         "CTN_IOC_KILL" => CTN_IOC_KILL,
+        "CTN_UTS_LEN" => CTN_UTS_LEN,
+        "CTN_IDENTITY_HOSTNAME" => CTN_IDENTITY_HOSTNAME,
+        "CTN_IDENTITY_DOMAINNAME" => CTN_IDENTITY_DOMAINNAME,
+        "CTN_IOC_SET_IDENTITY" => CTN_IOC_SET_IDENTITY,
+        "CTN_IOC_GET_IDENTITY" => CTN_IOC_GET_IDENTITY,
     }
     structs! {
         "ctn_version" => CtnVersion {
@@ -92,6 +97,10 @@ fn rust_side() -> Vec<(String, u64)> {
         "ctn_events" => CtnEvents {
             size => size, flags => flags, target => target, since => since, next => next,
             lost => lost, out => out, reserved => reserved,
+        },
+        "ctn_identity" => CtnIdentity {
+            size => size, flags => flags, target => target, hostname => hostname,
+            domainname => domainname, reserved0 => reserved0, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

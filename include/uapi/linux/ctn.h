@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		2
+#define CTN_ABI_VERSION		3
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -167,6 +167,24 @@ struct ctn_kill {
 	__u64 reserved[4];
 };
 
+#define CTN_UTS_LEN		65
+#define CTN_IDENTITY_HOSTNAME	(1U << 0)
+#define CTN_IDENTITY_DOMAINNAME	(1U << 1)
+
+/*
+ * What processes in the container see through uname(2). Empty hostname: the container's
+ * name; empty domainname: "(none)". Set: the fields flags names; get: all, out.
+ */
+struct ctn_identity {
+	__u32 size;
+	__u32 flags;			/* CTN_IDENTITY_* (set); zero (get) */
+	struct ctn_target target;
+	char hostname[CTN_UTS_LEN];
+	char domainname[CTN_UTS_LEN];
+	__u8 reserved0[6];
+	__u64 reserved[4];
+};
+
 #define CTN_IOC_CREATE		_IOWR(CTN_IOC_MAGIC, 0x01, struct ctn_create)
 #define CTN_IOC_DESTROY		_IOWR(CTN_IOC_MAGIC, 0x02, struct ctn_destroy)
 #define CTN_IOC_ATTACH		_IOWR(CTN_IOC_MAGIC, 0x03, struct ctn_attach)
@@ -175,5 +193,7 @@ struct ctn_kill {
 #define CTN_IOC_PS		_IOWR(CTN_IOC_MAGIC, 0x06, struct ctn_ps)
 #define CTN_IOC_EVENTS		_IOWR(CTN_IOC_MAGIC, 0x07, struct ctn_events)
 #define CTN_IOC_KILL		_IOWR(CTN_IOC_MAGIC, 0x08, struct ctn_kill)
+#define CTN_IOC_SET_IDENTITY	_IOWR(CTN_IOC_MAGIC, 0x09, struct ctn_identity)
+#define CTN_IOC_GET_IDENTITY	_IOWR(CTN_IOC_MAGIC, 0x0a, struct ctn_identity)
 
 #endif /* _UAPI_LINUX_CTN_H */

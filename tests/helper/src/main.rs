@@ -83,6 +83,21 @@ enum Command {
         #[arg(trailing_var_arg = true, required = true)]
         cmd: Vec<String>,
     },
+    /// uname(2): prints `nodename=N domainname=D clean=BOOL`, where clean says whether every
+    /// byte after the NUL of both fields is zero (LTP uname04).
+    Uname,
+    /// sethostname(2) with `name` (and `len`, default its length); prints `ok` or `errno=E`.
+    Sethostname {
+        name: String,
+        #[arg(long)]
+        len: Option<i32>,
+    },
+    /// setdomainname(2), as sethostname.
+    Setdomainname {
+        name: String,
+        #[arg(long)]
+        len: Option<i32>,
+    },
     /// Any ioctl number with an integer argument.
     Ioctl {
         /// The request number (decimal or 0x...).
@@ -95,6 +110,8 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Op {
+    SetIdentity,
+    GetIdentity,
     Create,
     Destroy,
     Attach,
@@ -135,6 +152,12 @@ struct ReqOpts {
     junk_after_nul: bool,
     #[arg(long, value_enum, default_value = "valid")]
     ptr: Ptr,
+    /// Host name for set-identity (raw bytes, truncated to the field).
+    #[arg(long, default_value = "")]
+    hostname: String,
+    /// Domain name for set-identity.
+    #[arg(long, default_value = "")]
+    domainname: String,
     /// Array capacity (entries) for list/ps/events.
     #[arg(long, default_value_t = 64)]
     capacity: u32,
@@ -258,7 +281,39 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
             Ok($ok)
         }};
     }
+    let uts = |s: &str| {
+        let mut out = [0u8; uapi::CTN_UTS_LEN];
+        let n = s.len().min(out.len());
+        out[..n].copy_from_slice(&s.as_bytes()[..n]);
+        out
+    };
     match op {
+        Op::SetIdentity => issue!(
+            uapi::CtnIdentity,
+            uapi::CTN_IOC_SET_IDENTITY,
+            uapi::CtnIdentity {
+                flags: o.flags,
+                target: target(o),
+                hostname: uts(&o.hostname),
+                domainname: uts(&o.domainname),
+                ..Default::default()
+            },
+            |_r| "ok".to_string()
+        ),
+        Op::GetIdentity => issue!(
+            uapi::CtnIdentity,
+            uapi::CTN_IOC_GET_IDENTITY,
+            uapi::CtnIdentity {
+                flags: o.flags,
+                target: target(o),
+                ..Default::default()
+            },
+            |r| format!(
+                "ok hostname={} domainname={}",
+                cstr(&r.hostname),
+                cstr(&r.domainname)
+            )
+        ),
         Op::Create => issue!(
             uapi::CtnCreate,
             uapi::CTN_IOC_CREATE,
@@ -441,6 +496,60 @@ fn forkbench(iterations: u32, batches: u32) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn cstr(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+/// See `Command::Uname`.
+fn uname() -> ExitCode {
+    // Filled with 0xff first, so that bytes uname leaves alone are not taken for zeros.
+    // SAFETY: utsname is plain bytes; any pattern is valid.
+    let mut u: nix::libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: as above, writing bytes into the struct.
+    unsafe {
+        std::ptr::write_bytes(
+            &mut u as *mut nix::libc::utsname as *mut u8,
+            0xff,
+            size_of::<nix::libc::utsname>(),
+        )
+    };
+    // SAFETY: `u` is a valid, writable utsname.
+    if let Err(e) = Errno::result(unsafe { nix::libc::uname(&mut u) }) {
+        println!("errno={e:?}");
+        return ExitCode::from(1);
+    }
+    let bytes = |f: &[nix::libc::c_char]| f.iter().map(|&c| c as u8).collect::<Vec<u8>>();
+    let (node, domain) = (bytes(&u.nodename), bytes(&u.domainname));
+    let clean = |f: &[u8]| {
+        f.iter()
+            .position(|&c| c == 0)
+            .is_some_and(|n| f[n..].iter().all(|&c| c == 0))
+    };
+    println!(
+        "nodename={} domainname={} clean={}",
+        cstr(&node),
+        cstr(&domain),
+        clean(&node) && clean(&domain)
+    );
+    ExitCode::SUCCESS
+}
+
+/// See `Command::Sethostname`.
+fn set_uts(domain: bool, name: &str, len: Option<i32>) -> ExitCode {
+    let len = len.unwrap_or(name.len() as i32);
+    // SAFETY: `name` is valid for `name.len()` bytes; the kernel checks `len` against it only
+    // through copy_from_user, which faults cleanly past a mapping.
+    let ret = unsafe {
+        if domain {
+            nix::libc::setdomainname(name.as_ptr().cast(), len as _)
+        } else {
+            nix::libc::sethostname(name.as_ptr().cast(), len as _)
+        }
+    };
+    report(Errno::result(ret), |_| "ok".to_string())
+}
+
 fn report(ret: Result<i32, Errno>, ok: impl FnOnce(i32) -> String) -> ExitCode {
     match ret {
         Ok(v) => {
@@ -483,6 +592,9 @@ fn main() -> ExitCode {
             iterations,
             batches,
         } => return forkbench(*iterations, *batches),
+        Command::Uname => return uname(),
+        Command::Sethostname { name, len } => return set_uts(false, name, *len),
+        Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
     }
     let dev = match OpenOptions::new().read(true).write(true).open(&cli.device) {
@@ -525,7 +637,12 @@ fn main() -> ExitCode {
                 )
             })
         }
-        Command::AsUser { .. } | Command::Family { .. } | Command::Forkbench { .. } => {
+        Command::AsUser { .. }
+        | Command::Family { .. }
+        | Command::Forkbench { .. }
+        | Command::Uname
+        | Command::Sethostname { .. }
+        | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")
         }
         Command::Call { op, req } => {

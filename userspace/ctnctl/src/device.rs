@@ -18,6 +18,16 @@ nix::ioctl_readwrite_bad!(ioc_info, uapi::CTN_IOC_INFO, uapi::CtnInfoReq);
 nix::ioctl_readwrite_bad!(ioc_ps, uapi::CTN_IOC_PS, uapi::CtnPs);
 nix::ioctl_readwrite_bad!(ioc_events, uapi::CTN_IOC_EVENTS, uapi::CtnEvents);
 nix::ioctl_readwrite_bad!(ioc_kill, uapi::CTN_IOC_KILL, uapi::CtnKill);
+nix::ioctl_readwrite_bad!(
+    ioc_set_identity,
+    uapi::CTN_IOC_SET_IDENTITY,
+    uapi::CtnIdentity
+);
+nix::ioctl_readwrite_bad!(
+    ioc_get_identity,
+    uapi::CTN_IOC_GET_IDENTITY,
+    uapi::CtnIdentity
+);
 
 /// Sets `size` to the structure's own size: the first thing every request needs.
 macro_rules! request {
@@ -151,6 +161,40 @@ impl Device {
         // SAFETY: see `create`.
         call("kill", unsafe { ioc_kill(self.fd(), &mut r) })?;
         Ok(r.signalled)
+    }
+
+    /// Sets the host and/or domain name the container's processes see ("" = the default).
+    pub fn set_identity(
+        &self,
+        name: &str,
+        host: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<(), Error> {
+        let mut flags = 0;
+        let mut r = request!(uapi::CtnIdentity {
+            target: target(name)
+        });
+        if let Some(h) = host {
+            flags |= uapi::CTN_IDENTITY_HOSTNAME;
+            r.hostname = fixed(h);
+        }
+        if let Some(d) = domain {
+            flags |= uapi::CTN_IDENTITY_DOMAINNAME;
+            r.domainname = fixed(d);
+        }
+        r.flags = flags;
+        // SAFETY: see `create`.
+        call("set", unsafe { ioc_set_identity(self.fd(), &mut r) })
+    }
+
+    /// The host and domain name the container's processes see.
+    pub fn identity(&self, name: &str) -> Result<(String, String), Error> {
+        let mut r = request!(uapi::CtnIdentity {
+            target: target(name)
+        });
+        // SAFETY: see `create`.
+        call("identity", unsafe { ioc_get_identity(self.fd(), &mut r) })?;
+        Ok((c_string(&r.hostname), c_string(&r.domainname)))
     }
 
     pub fn info(&self, name: &str) -> Result<uapi::CtnInfo, Error> {

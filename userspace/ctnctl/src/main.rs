@@ -53,6 +53,22 @@ enum Command {
         /// How many events its history keeps (default 256, at most 65536).
         #[arg(long, default_value_t = 0, hide_default_value = true)]
         history: u32,
+        /// Host name its processes see (default: the container's name).
+        #[arg(long)]
+        hostname: Option<String>,
+        /// Domain name its processes see (default: "(none)").
+        #[arg(long)]
+        domainname: Option<String>,
+    },
+    /// Change a container's identity, also while it runs ("" restores a default).
+    Set {
+        name: String,
+        /// Host name its processes see ("": the container's name).
+        #[arg(long)]
+        hostname: Option<String>,
+        /// Domain name its processes see ("": "(none)").
+        #[arg(long)]
+        domainname: Option<String>,
     },
     /// Destroy a container; it must have no processes unless --force is given.
     Destroy {
@@ -126,7 +142,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
     let dev = Device::open(&cli.device)?;
     match &cli.command {
         Command::Version => unreachable!("handled above"),
-        Command::Create { name, history } => {
+        Command::Create {
+            name,
+            history,
+            hostname,
+            domainname,
+        } => {
             let name = names::check(name)?;
             if *history > ctn_uapi::CTN_HISTORY_MAX {
                 return Err(Error::Usage(format!(
@@ -134,10 +155,54 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     ctn_uapi::CTN_HISTORY_MAX
                 )));
             }
+            let host = hostname
+                .as_deref()
+                .map(|h| names::check_uts("hostname", h))
+                .transpose()?;
+            let domain = domainname
+                .as_deref()
+                .map(|d| names::check_uts("domainname", d))
+                .transpose()?;
             let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
+            if host.is_some() || domain.is_some() {
+                if let Err(e) = dev.set_identity(name, host, domain) {
+                    // All or nothing: do not leave a container without the identity asked for.
+                    let _ = dev.destroy(name);
+                    return Err(explain(e, name));
+                }
+            }
             print(cli, &serde_json::json!({ "name": name, "id": id }), || {
                 format!("created container {name} (id {id})")
             });
+            Ok(())
+        }
+        Command::Set {
+            name,
+            hostname,
+            domainname,
+        } => {
+            let name = names::check(name)?;
+            if hostname.is_none() && domainname.is_none() {
+                return Err(Error::Usage(
+                    "set: give --hostname and/or --domainname".into(),
+                ));
+            }
+            let host = hostname
+                .as_deref()
+                .map(|h| names::check_uts("hostname", h))
+                .transpose()?;
+            let domain = domainname
+                .as_deref()
+                .map(|d| names::check_uts("domainname", d))
+                .transpose()?;
+            dev.set_identity(name, host, domain)
+                .map_err(|e| explain(e, name))?;
+            let (h, d) = dev.identity(name).map_err(|e| explain(e, name))?;
+            print(
+                cli,
+                &serde_json::json!({ "name": name, "hostname": h, "domainname": d }),
+                || format!("{name}: hostname {h}, domainname {d}"),
+            );
             Ok(())
         }
         Command::Destroy { name, force, grace } => {
@@ -165,12 +230,17 @@ fn run(cli: &Cli) -> Result<(), Error> {
         }
         Command::Show { name } => {
             let name = names::check(name)?;
-            let c = ContainerView::from(&dev.info(name).map_err(|e| explain(e, name))?);
+            let mut c = ContainerView::from(&dev.info(name).map_err(|e| explain(e, name))?);
+            let (hostname, domainname) = dev.identity(name).map_err(|e| explain(e, name))?;
+            c.hostname = Some(hostname);
+            c.domainname = Some(domainname);
             print(cli, &c, || {
                 format!(
-                    "name:        {}\nid:          {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped",
+                    "name:        {}\nid:          {}\nhostname:    {}\ndomainname:  {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped",
                     c.name,
                     c.id,
+                    c.hostname.as_deref().unwrap_or(""),
+                    c.domainname.as_deref().unwrap_or(""),
                     if c.sealed { "sealed" } else { "open" },
                     c.created,
                     c.tasks,

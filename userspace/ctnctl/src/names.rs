@@ -13,6 +13,16 @@ pub fn check(name: &str) -> Result<&str, Error> {
     Ok(name)
 }
 
+/// Checks a host or domain name: at most 64 visible ASCII characters ("" = the default).
+pub fn check_uts<'a>(what: &str, name: &'a str) -> Result<&'a str, Error> {
+    if name.len() > 64 || !name.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::Usage(format!(
+            "invalid {what} '{name}': use at most 64 visible ASCII characters (no spaces)"
+        )));
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::check;
@@ -22,6 +32,15 @@ mod tests {
         for n in ["a", "web1", "db_2.prod-x", &"x".repeat(63)] {
             assert!(check(n).is_ok(), "{n}");
         }
+    }
+
+    #[test]
+    fn uts_names() {
+        assert!(super::check_uts("hostname", "web-1.example").is_ok());
+        assert!(super::check_uts("hostname", "").is_ok());
+        assert!(super::check_uts("hostname", &"h".repeat(64)).is_ok());
+        assert!(super::check_uts("hostname", &"h".repeat(65)).is_err());
+        assert!(super::check_uts("hostname", "a b").is_err());
     }
 
     #[test]

@@ -12,6 +12,11 @@ use crate::device::c_string;
 pub struct ContainerView {
     pub id: u32,
     pub name: String,
+    /// Only `show` fetches the identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<String>,
     pub sealed: bool,
     pub tasks: u32,
     pub peak_tasks: u32,
@@ -32,6 +37,8 @@ impl From<&uapi::CtnInfo> for ContainerView {
         Self {
             id: i.id,
             name: c_string(&i.name),
+            hostname: None,
+            domainname: None,
             sealed: i.flags & uapi::CTN_INFO_SEALED != 0,
             tasks: i.tasks,
             peak_tasks: i.peak_tasks,

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Every hook ctn installs, as one unit: installed with the first container, removed with
+//! the last (see `device::Control`), so that a module with no container costs nothing.
+
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::ThisModule;
+
+use crate::identity::Identity;
+use crate::process::ProcessHooks;
+use crate::registry::Registry;
+use crate::sys::clone::CloneGate;
+use crate::sys::tracepoint::SchedProbes;
+use crate::sys::uts::UtsHooks;
+
+pub(crate) struct Hooks {
+    _clone_gate: CloneGate<ProcessHooks>,
+    _sched_probes: SchedProbes<ProcessHooks>,
+    _uts: UtsHooks<Identity>,
+}
+
+impl Hooks {
+    pub(crate) fn install(module: &'static ThisModule, registry: &Arc<Registry>) -> Result<Self> {
+        let observer = Arc::new(ProcessHooks(registry.clone()), GFP_KERNEL)?;
+        let sched_probes = SchedProbes::register(observer)?;
+        let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
+        let uts = UtsHooks::register(module, Identity(registry.clone()))?;
+        Ok(Self {
+            _clone_gate: clone_gate,
+            _sched_probes: sched_probes,
+            _uts: uts,
+        })
+    }
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host and domain names as tasks see them: hooks on uname(2), sethostname(2) and
+//! setdomainname(2) that serve the tasks a policy picks from the policy instead of the UTS
+//! namespace. The syscalls' own contracts (privilege, length, faults, in the kernel's order)
+//! are kept here; the policy only decides names.
+
+use kernel::ffi::c_long;
+use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
+use kernel::ThisModule;
+
+use super::bindings;
+use super::cred;
+use super::ftrace::{Divert, FunctionHook, Hooked};
+
+/// Length of a name field of `struct new_utsname`, including the NUL.
+pub(crate) const UTS_LEN: usize = 65;
+
+/// A host or domain name as uname(2) returns it: NUL-filled.
+pub(crate) type UtsName = [u8; UTS_LEN];
+
+#[derive(Clone, Copy)]
+pub(crate) enum UtsField {
+    Host,
+    Domain,
+}
+
+/// Who sees which names.
+pub(crate) trait UtsPolicy: Send + Sync {
+    /// In the ftrace callback (see [`Divert`]): whether the current task's calls are served by
+    /// this policy. Tasks it says no to pay only this check.
+    fn gated(&self) -> bool;
+    /// The host and domain names the current task sees, if not the namespace's.
+    fn names(&self) -> Option<(UtsName, UtsName)>;
+    /// Sets one name for the current task's view (privilege and length already checked).
+    fn set(&self, field: UtsField, name: &[u8]) -> Result;
+}
+
+struct Gate<P>(P);
+
+impl<P: UtsPolicy> Divert for Gate<P> {
+    fn divert(&self) -> bool {
+        self.0.gated()
+    }
+}
+
+/// The installed hooks; dropping them removes them.
+pub(crate) struct UtsHooks<P: UtsPolicy> {
+    _uname: FunctionHook<Gate<P>>,
+    _sethostname: FunctionHook<Gate<P>>,
+    _setdomainname: FunctionHook<Gate<P>>,
+}
+
+impl<P: UtsPolicy + Clone> UtsHooks<P> {
+    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
+        // SAFETY (all three): each replacement below takes the syscall wrapper's one
+        // parameter (`const struct pt_regs *`) followed by `*const Hooked<Gate<P>>`, returns
+        // `long`, holds an `InFlight` guard throughout, and calls the original (if at all)
+        // through `Hooked::original`, not in tail position.
+        unsafe {
+            Ok(Self {
+                _uname: FunctionHook::register(
+                    module,
+                    kernel::c_str!("__x64_sys_newuname"),
+                    1,
+                    newuname::<P> as usize,
+                    Gate(policy.clone()),
+                )?,
+                _sethostname: FunctionHook::register(
+                    module,
+                    kernel::c_str!("__x64_sys_sethostname"),
+                    1,
+                    sethostname::<P> as usize,
+                    Gate(policy.clone()),
+                )?,
+                _setdomainname: FunctionHook::register(
+                    module,
+                    kernel::c_str!("__x64_sys_setdomainname"),
+                    1,
+                    setdomainname::<P> as usize,
+                    Gate(policy),
+                )?,
+            })
+        }
+    }
+}
+
+/// `long __x64_sys_newuname(const struct pt_regs *regs)`: the kernel's answer, with the
+/// policy's names written over `nodename` and `domainname` (whole fields: the bytes after
+/// each NUL are zero, as LTP uname04 checks).
+///
+/// # Safety
+///
+/// Reached only through the hook's redirection, with the arguments of a real call and the
+/// live hook state.
+unsafe extern "C" fn newuname<P: UtsPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<Gate<P>>,
+) -> c_long {
+    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    let hooked = unsafe { &*hooked };
+    let _in_flight = hooked.enter();
+    // SAFETY: `original` is the start of this syscall wrapper, whose type this is; `regs` is
+    // the caller's frame, passed through.
+    let ret = unsafe {
+        let original: unsafe extern "C" fn(*const bindings::pt_regs) -> c_long =
+            core::mem::transmute(hooked.original());
+        original(regs)
+    };
+    if ret != 0 {
+        return core::hint::black_box(ret);
+    }
+    let Some((host, domain)) = hooked.policy().0.names() else {
+        return core::hint::black_box(ret);
+    };
+    // SAFETY: `regs` is the syscall's register frame, valid for the call.
+    let buf = unsafe { (*regs).di } as UserPtr;
+    let host_at = core::mem::offset_of!(bindings::new_utsname, nodename);
+    let domain_at = core::mem::offset_of!(bindings::new_utsname, domainname);
+    let written = UserSlice::new(buf.wrapping_add(host_at), UTS_LEN)
+        .writer()
+        .write_slice(&host)
+        .and_then(|()| {
+            UserSlice::new(buf.wrapping_add(domain_at), UTS_LEN)
+                .writer()
+                .write_slice(&domain)
+        });
+    match written {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// sethostname(2) and setdomainname(2) for a diverted task: `(const char *name, int len)`.
+fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs) -> c_long {
+    if !cred::has_sys_admin() {
+        return EPERM.to_errno() as c_long;
+    }
+    // The kernel takes `len` as an int.
+    let len = regs.si as i32;
+    let Ok(len) = usize::try_from(len) else {
+        return EINVAL.to_errno() as c_long;
+    };
+    if len >= UTS_LEN {
+        return EINVAL.to_errno() as c_long;
+    }
+    let mut name = [0u8; UTS_LEN];
+    let copied = UserSlice::new(regs.di as UserPtr, len)
+        .reader()
+        .read_slice(&mut name[..len]);
+    let result = copied.and_then(|()| policy.set(field, &name[..len]));
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// `long __x64_sys_sethostname(const struct pt_regs *regs)`.
+///
+/// # Safety
+///
+/// As [`newuname`].
+unsafe extern "C" fn sethostname<P: UtsPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<Gate<P>>,
+) -> c_long {
+    // SAFETY: as in `newuname`; `regs` is valid for the call.
+    let (hooked, regs) = unsafe { (&*hooked, &*regs) };
+    let _in_flight = hooked.enter();
+    core::hint::black_box(set_name(&hooked.policy().0, UtsField::Host, regs))
+}
+
+/// `long __x64_sys_setdomainname(const struct pt_regs *regs)`.
+///
+/// # Safety
+///
+/// As [`newuname`].
+unsafe extern "C" fn setdomainname<P: UtsPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<Gate<P>>,
+) -> c_long {
+    // SAFETY: as in `newuname`; `regs` is valid for the call.
+    let (hooked, regs) = unsafe { (&*hooked, &*regs) };
+    let _in_flight = hooked.enter();
+    core::hint::black_box(set_name(&hooked.policy().0, UtsField::Domain, regs))
+}
