@@ -10,7 +10,11 @@ N=${N:-100}
 BATCHES=${BATCHES:-20}
 run() {
     config=$1; shift
-    "$@" ctntest forkbench --iterations "$N" --batches "$BATCHES" | while read -r op ns; do echo "RESULT $config $op $ns"; done
+    "$@" sh -c '
+        ctntest bench getpid --iterations 2000 --batches "$2"
+        ctntest bench uname --iterations 1000 --batches "$2"
+        ctntest bench fork-exit-wait --iterations "$1" --batches "$2"
+    ' sh "$N" "$BATCHES" | while read -r op ns; do echo "RESULT $config $op $ns"; done
 }
 r=0
 while [ $r -lt "$REPS" ]; do

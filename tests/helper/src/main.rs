@@ -67,11 +67,13 @@ enum Command {
         #[arg(long)]
         out: String,
     },
-    /// Time fork + _exit + waitpid in `batches` batches of `iterations`; prints
-    /// `fork_exit_wait NS`, the lowest batch's ns per iteration (CLOCK_MONOTONIC: under QEMU
-    /// -icount, guest instructions). The minimum leaves out batches that background kernel
-    /// work (RCU callbacks, kworkers) happened to land in.
-    Forkbench {
+    /// Time an operation in `batches` batches of `iterations`; prints `OPERATION NS`, the
+    /// lowest batch's ns per iteration (CLOCK_MONOTONIC: under QEMU -icount, guest
+    /// instructions). The minimum leaves out batches that background kernel work (RCU
+    /// callbacks, kworkers) happened to land in.
+    Bench {
+        #[arg(value_enum)]
+        op: BenchOp,
         #[arg(long, default_value_t = 100)]
         iterations: u32,
         #[arg(long, default_value_t = 20)]
@@ -106,6 +108,16 @@ enum Command {
         #[arg(long, default_value = "0", value_parser = parse_u64)]
         arg: u64,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BenchOp {
+    /// getpid(2): not hooked, the control.
+    Getpid,
+    /// uname(2).
+    Uname,
+    /// fork + _exit + waitpid.
+    ForkExitWait,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -474,25 +486,43 @@ fn family(children: u32, threads: u32, out: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// See `Command::Forkbench`.
-fn forkbench(iterations: u32, batches: u32) -> ExitCode {
+/// One iteration of a benchmark operation.
+fn bench_once(op: BenchOp) {
     use nix::unistd::{fork, ForkResult};
+    match op {
+        BenchOp::Getpid => {
+            // SAFETY: a raw syscall without arguments (libc may cache getpid).
+            std::hint::black_box(unsafe { nix::libc::syscall(nix::libc::SYS_getpid) });
+        }
+        BenchOp::Uname => {
+            // SAFETY: utsname is plain bytes; `u` is valid and writable.
+            let mut u: nix::libc::utsname = unsafe { std::mem::zeroed() };
+            // SAFETY: as above.
+            std::hint::black_box(unsafe { nix::libc::uname(&mut u) });
+        }
+        // SAFETY: the child exits at once.
+        BenchOp::ForkExitWait => match unsafe { fork() }.expect("fork") {
+            // SAFETY: ends the child immediately.
+            ForkResult::Child => unsafe { nix::libc::_exit(0) },
+            ForkResult::Parent { child } => {
+                let _ = nix::sys::wait::waitpid(child, None);
+            }
+        },
+    }
+}
+
+/// See `Command::Bench`.
+fn bench(op: BenchOp, iterations: u32, batches: u32) -> ExitCode {
     let mut best = u128::MAX;
     for _ in 0..batches.max(1) {
         let start = std::time::Instant::now();
         for _ in 0..iterations {
-            // SAFETY: the child exits at once.
-            match unsafe { fork() }.expect("fork") {
-                // SAFETY: ends the child immediately.
-                ForkResult::Child => unsafe { nix::libc::_exit(0) },
-                ForkResult::Parent { child } => {
-                    let _ = nix::sys::wait::waitpid(child, None);
-                }
-            }
+            bench_once(op);
         }
         best = best.min(start.elapsed().as_nanos() / u128::from(iterations.max(1)));
     }
-    println!("fork_exit_wait {best}");
+    let name = op.to_possible_value().map(|v| v.get_name().replace('-', "_")).unwrap_or_default();
+    println!("{name} {best}");
     ExitCode::SUCCESS
 }
 
@@ -588,10 +618,11 @@ fn main() -> ExitCode {
             threads,
             out,
         } => return family(*children, *threads, out),
-        Command::Forkbench {
+        Command::Bench {
+            op,
             iterations,
             batches,
-        } => return forkbench(*iterations, *batches),
+        } => return bench(*op, *iterations, *batches),
         Command::Uname => return uname(),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
@@ -639,7 +670,7 @@ fn main() -> ExitCode {
         }
         Command::AsUser { .. }
         | Command::Family { .. }
-        | Command::Forkbench { .. }
+        | Command::Bench { .. }
         | Command::Uname
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
