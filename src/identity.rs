@@ -7,7 +7,7 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use crate::registry::Registry;
+use crate::registry::{Name, Registry};
 use crate::sys::task;
 use crate::sys::uts::{UtsField, UtsName, UtsPolicy};
 
@@ -32,23 +32,22 @@ pub(crate) fn field(name: &[u8]) -> UtsName {
     out
 }
 
-/// The names a container shows: its own if set, else its name and "(none)".
-pub(crate) fn effective(
-    host: &UtsName,
-    domain: &UtsName,
-    container_name: &[u8],
-) -> (UtsName, UtsName) {
-    let host = if host[0] == 0 {
-        field(container_name)
+/// The host name a container shows: `host`, or its name when `host` is empty.
+pub(crate) fn effective_host(host: &UtsName, container: &Name) -> UtsName {
+    if host[0] == 0 {
+        field(container.as_bytes())
     } else {
         *host
-    };
-    let domain = if domain[0] == 0 {
+    }
+}
+
+/// The domain name a container shows: `domain`, or "(none)" when `domain` is empty.
+pub(crate) fn effective_domain(domain: &UtsName) -> UtsName {
+    if domain[0] == 0 {
         field(DEFAULT_DOMAIN)
     } else {
         *domain
-    };
-    (host, domain)
+    }
 }
 
 /// The registry as seen by the UTS hooks.
@@ -60,8 +59,8 @@ impl UtsPolicy for Identity {
         self.0.slot_of(task::current_pid()) != 0
     }
 
-    fn names(&self) -> Option<(UtsName, UtsName)> {
-        self.0.uts_names_of_current()
+    fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool {
+        self.0.uts_names_of_current(host, domain)
     }
 
     fn set(&self, which: UtsField, name: &[u8]) -> Result {

@@ -104,7 +104,8 @@ pub(crate) struct Container {
     /// CPU time of the tasks that exited in it.
     exited_cpu_ns: AtomicU64,
     pub(crate) history: History,
-    /// Host and domain name as set (empty: the defaults, see `identity::effective`).
+    /// Host and domain name its processes see, defaults resolved (`identity::effective`) when
+    /// set, so that uname only copies them.
     names: Pin<KBox<SpinLock<(UtsName, UtsName)>>>,
 }
 
@@ -247,12 +248,16 @@ impl Registry {
         }
     }
 
-    /// The host and domain names the current task sees, if it is in a container.
-    pub(crate) fn uts_names_of_current(&self) -> Option<(UtsName, UtsName)> {
+    /// Copies the host and domain names the current task sees into `host` and `domain`;
+    /// false if it is in no container.
+    pub(crate) fn uts_names_of_current(&self, host: &mut UtsName, domain: &mut UtsName) -> bool {
         let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
-        let (host, domain) = *c.names.lock();
-        Some(identity::effective(&host, &domain, c.name.as_bytes()))
+        let Some(c) = self.container_of(task::current_pid(), &guard) else {
+            return false;
+        };
+        let names = c.names.lock();
+        (*host, *domain) = *names;
+        true
     }
 
     /// sethostname/setdomainname from a member: changes its container's view only.
@@ -263,8 +268,8 @@ impl Registry {
             .ok_or(ESRCH)?;
         let mut names = c.names.lock();
         match which {
-            UtsField::Host => names.0 = name,
-            UtsField::Domain => names.1 = name,
+            UtsField::Host => names.0 = identity::effective_host(&name, &c.name),
+            UtsField::Domain => names.1 = identity::effective_domain(&name),
         }
         Ok(())
     }
@@ -323,10 +328,12 @@ impl Registry {
         };
         // Allocate before taking the lock.
         let history = History::new(history)?;
-        let names = KBox::pin_init(
-            new_spinlock!(([0; uts::UTS_LEN], [0; uts::UTS_LEN]), "ctn_names"),
-            GFP_KERNEL,
-        )?;
+        let empty = [0; uts::UTS_LEN];
+        let defaults = (
+            identity::effective_host(&empty, &name),
+            identity::effective_domain(&empty),
+        );
+        let names = KBox::pin_init(new_spinlock!(defaults, "ctn_names"), GFP_KERNEL)?;
         let node = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL)?;
         let mut ctl = self.control.lock();
         if ctl.by_name.get(&name).is_some() {
@@ -519,10 +526,10 @@ impl Registry {
         self.with_container(target, |c| {
             let mut names = c.names.lock();
             if let Some(h) = host {
-                names.0 = h;
+                names.0 = identity::effective_host(&h, &c.name);
             }
             if let Some(d) = domain {
-                names.1 = d;
+                names.1 = identity::effective_domain(&d);
             }
             Ok(())
         })
@@ -530,10 +537,7 @@ impl Registry {
 
     /// The names `target` shows its processes.
     pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
-        self.with_container(target, |c| {
-            let (host, domain) = *c.names.lock();
-            Ok(identity::effective(&host, &domain, c.name.as_bytes()))
-        })
+        self.with_container(target, |c| Ok(*c.names.lock()))
     }
 
     pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {

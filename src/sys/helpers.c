@@ -15,6 +15,8 @@
 #include <linux/threads.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/personality.h>
+#include <linux/utsname.h>
 
 #include "helpers.h"
 
@@ -127,3 +129,21 @@ void ctn_tracepoint_synchronize_unregister(void)
 {
 	tracepoint_synchronize_unregister();
 }
+
+/*
+ * The calling task's UTS names, what uname(2) copies. Read without uts_sem (not exported):
+ * only sethostname/setdomainname write to it after boot, and ctn replaces exactly those two
+ * fields, so a racing write cannot tear what it uses.
+ */
+const struct new_utsname *ctn_utsname(void)
+{
+	return utsname();
+}
+
+/* Whether uname(2) rewrites fields for this task's personality (UNAME26, PER_LINUX32). */
+bool ctn_uname_personality_rewrites(void)
+{
+	return (current->personality & UNAME26) ||
+	       personality(current->personality) == PER_LINUX32;
+}
+

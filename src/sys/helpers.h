@@ -24,3 +24,6 @@ void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned i
 			 unsigned long value);
 bool ctn_within_module(unsigned long addr, struct module *mod);
 void ctn_tracepoint_synchronize_unregister(void);
+struct new_utsname;
+const struct new_utsname *ctn_utsname(void);
+bool ctn_uname_personality_rewrites(void);

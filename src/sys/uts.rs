@@ -31,8 +31,9 @@ pub(crate) trait UtsPolicy: Send + Sync {
     /// In the ftrace callback (see [`Divert`]): whether the current task's calls are served by
     /// this policy. Tasks it says no to pay only this check.
     fn gated(&self) -> bool;
-    /// The host and domain names the current task sees, if not the namespace's.
-    fn names(&self) -> Option<(UtsName, UtsName)>;
+    /// Copies the host and domain names the current task sees, if not the namespace's, into
+    /// `host` and `domain` (returns false and leaves them alone otherwise).
+    fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool;
     /// Sets one name for the current task's view (privilege and length already checked).
     fn set(&self, field: UtsField, name: &[u8]) -> Result;
 }
@@ -86,9 +87,14 @@ impl<P: UtsPolicy + Clone> UtsHooks<P> {
     }
 }
 
-/// `long __x64_sys_newuname(const struct pt_regs *regs)`: the kernel's answer, with the
-/// policy's names written over `nodename` and `domainname` (whole fields: the bytes after
-/// each NUL are zero, as LTP uname04 checks).
+// SAFETY: `new_utsname` is six byte arrays: no padding, every byte initialised.
+unsafe impl kernel::types::AsBytes for bindings::new_utsname {}
+
+/// `long __x64_sys_newuname(const struct pt_regs *regs)` for a diverted task: the UTS
+/// namespace's answer with the policy's names in `nodename` and `domainname` (whole fields:
+/// the bytes after each NUL are zero, as LTP uname04 checks), built here and copied out once.
+/// For personalities whose fields the kernel rewrites (UNAME26, PER_LINUX32), the kernel's
+/// own answer with the two fields written over it.
 ///
 /// # Safety
 ///
@@ -101,6 +107,29 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
+    // SAFETY: `regs` is the syscall's register frame, valid for the call.
+    let buf = unsafe { (*regs).di } as UserPtr;
+    // SAFETY: reads the current task's personality.
+    if !unsafe { bindings::ctn_uname_personality_rewrites() } {
+        // Bytes count here (uname is mostly copying): one copy of the namespace's answer, the
+        // container's names written over two of its fields, one copy out.
+        // SAFETY: `utsname()` of the current task is valid while it runs; reading it without
+        // uts_sem is sound for the fields kept (see the helper).
+        let mut answer = unsafe { *bindings::ctn_utsname() };
+        if hooked
+            .policy()
+            .0
+            .copy_names(&mut answer.nodename, &mut answer.domainname)
+        {
+            let written = UserSlice::new(buf, core::mem::size_of::<bindings::new_utsname>())
+                .writer()
+                .write(&answer);
+            return core::hint::black_box(match written {
+                Ok(()) => 0,
+                Err(e) => e.to_errno() as c_long,
+            });
+        }
+    }
     // SAFETY: `original` is the start of this syscall wrapper, whose type this is; `regs` is
     // the caller's frame, passed through.
     let ret = unsafe {
@@ -111,11 +140,10 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
     if ret != 0 {
         return core::hint::black_box(ret);
     }
-    let Some((host, domain)) = hooked.policy().0.names() else {
+    let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
+    if !hooked.policy().0.copy_names(&mut host, &mut domain) {
         return core::hint::black_box(ret);
-    };
-    // SAFETY: `regs` is the syscall's register frame, valid for the call.
-    let buf = unsafe { (*regs).di } as UserPtr;
+    }
     let host_at = core::mem::offset_of!(bindings::new_utsname, nodename);
     let domain_at = core::mem::offset_of!(bindings::new_utsname, domainname);
     let written = UserSlice::new(buf.wrapping_add(host_at), UTS_LEN)

@@ -521,7 +521,10 @@ fn bench(op: BenchOp, iterations: u32, batches: u32) -> ExitCode {
         }
         best = best.min(start.elapsed().as_nanos() / u128::from(iterations.max(1)));
     }
-    let name = op.to_possible_value().map(|v| v.get_name().replace('-', "_")).unwrap_or_default();
+    let name = op
+        .to_possible_value()
+        .map(|v| v.get_name().replace('-', "_"))
+        .unwrap_or_default();
     println!("{name} {best}");
     ExitCode::SUCCESS
 }
