@@ -8,7 +8,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::registry::{Name, Registry};
-use crate::sys::task;
+use crate::sys::ftrace::Divert;
 use crate::sys::uts::{UtsField, UtsName, UtsPolicy};
 
 /// What a container shows as its domain name until one is set (the kernel's own default).
@@ -54,11 +54,13 @@ pub(crate) fn effective_domain(domain: &UtsName) -> UtsName {
 #[derive(Clone)]
 pub(crate) struct Identity(pub(crate) Arc<Registry>);
 
-impl UtsPolicy for Identity {
-    fn gated(&self) -> bool {
-        self.0.slot_of(task::current_pid()) != 0
+impl Divert for Identity {
+    fn divert(&self) -> bool {
+        self.0.current_is_member()
     }
+}
 
+impl UtsPolicy for Identity {
     fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool {
         self.0.uts_names_of_current(host, domain)
     }

@@ -9,7 +9,8 @@ use kernel::sync::Arc;
 
 use crate::registry::Registry;
 use crate::sys::clone::ClonePolicy;
-use crate::sys::task::{self, TaskRef};
+use crate::sys::ftrace::Divert;
+use crate::sys::task::TaskRef;
 use crate::sys::tracepoint::SchedObserver;
 
 /// The registry as seen by the process hooks.
@@ -29,11 +30,13 @@ impl SchedObserver for ProcessHooks {
     }
 }
 
-impl ClonePolicy for ProcessHooks {
-    fn gated(&self) -> bool {
-        self.0.slot_of(task::current_pid()) != 0
+impl Divert for ProcessHooks {
+    fn divert(&self) -> bool {
+        self.0.current_is_member()
     }
+}
 
+impl ClonePolicy for ProcessHooks {
     fn admit(&self) -> Result {
         self.0.admit_clone()
     }

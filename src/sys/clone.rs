@@ -9,32 +9,22 @@ use kernel::ThisModule;
 use super::bindings;
 use super::ftrace::{Divert, FunctionHook, Hooked};
 
-/// Who may create tasks.
-pub(crate) trait ClonePolicy: Send + Sync {
-    /// In the ftrace callback (see [`Divert`]): whether the current task's clone is subject to
-    /// `admit`. Tasks it says no to pay only this check.
-    fn gated(&self) -> bool;
+/// Who may create tasks. Its [`Divert`] says whose clones are subject to `admit`; tasks it
+/// says no to pay only that check.
+pub(crate) trait ClonePolicy: Divert {
     /// Whether the current task may create a task now; an error is what the clone returns.
     fn admit(&self) -> Result;
 }
 
-struct Gate<P>(P);
-
-impl<P: ClonePolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.0.gated()
-    }
-}
-
 /// The installed gate; dropping it removes the hook.
 pub(crate) struct CloneGate<P: ClonePolicy> {
-    _hook: FunctionHook<Gate<P>>,
+    _hook: FunctionHook<P>,
 }
 
 impl<P: ClonePolicy> CloneGate<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
         // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed
-        // by `*const Hooked<Gate<P>>`, returns `pid_t`, holds an `InFlight` guard throughout
+        // by `*const Hooked<P>`, returns `pid_t`, holds an `InFlight` guard throughout
         // and calls the original through `Hooked::original`, not in tail position.
         let hook = unsafe {
             FunctionHook::register(
@@ -42,7 +32,7 @@ impl<P: ClonePolicy> CloneGate<P> {
                 kernel::c_str!("kernel_clone"),
                 1,
                 kernel_clone_replacement::<P> as usize,
-                Gate(policy),
+                policy,
             )?
         };
         Ok(Self { _hook: hook })
@@ -57,12 +47,12 @@ impl<P: ClonePolicy> CloneGate<P> {
 /// call and the live hook state.
 unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
     args: *mut bindings::kernel_clone_args,
-    hooked: *const Hooked<Gate<P>>,
+    hooked: *const Hooked<P>,
 ) -> i32 {
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    if let Err(e) = hooked.policy().0.admit() {
+    if let Err(e) = hooked.policy().admit() {
         return e.to_errno();
     }
     // SAFETY: `original` is the start of `kernel_clone`, whose type this is; `args` is the

@@ -26,11 +26,9 @@ pub(crate) enum UtsField {
     Domain,
 }
 
-/// Who sees which names.
-pub(crate) trait UtsPolicy: Send + Sync {
-    /// In the ftrace callback (see [`Divert`]): whether the current task's calls are served by
-    /// this policy. Tasks it says no to pay only this check.
-    fn gated(&self) -> bool;
+/// Who sees which names. Its [`Divert`] says whose calls it serves; tasks it says no to pay
+/// only that check.
+pub(crate) trait UtsPolicy: Divert {
     /// Copies the host and domain names the current task sees, if not the namespace's, into
     /// `host` and `domain` (returns false and leaves them alone otherwise).
     fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool;
@@ -38,25 +36,17 @@ pub(crate) trait UtsPolicy: Send + Sync {
     fn set(&self, field: UtsField, name: &[u8]) -> Result;
 }
 
-struct Gate<P>(P);
-
-impl<P: UtsPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.0.gated()
-    }
-}
-
 /// The installed hooks; dropping them removes them.
 pub(crate) struct UtsHooks<P: UtsPolicy> {
-    _uname: FunctionHook<Gate<P>>,
-    _sethostname: FunctionHook<Gate<P>>,
-    _setdomainname: FunctionHook<Gate<P>>,
+    _uname: FunctionHook<P>,
+    _sethostname: FunctionHook<P>,
+    _setdomainname: FunctionHook<P>,
 }
 
 impl<P: UtsPolicy + Clone> UtsHooks<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
         // SAFETY (all three): each replacement below takes the syscall wrapper's one
-        // parameter (`const struct pt_regs *`) followed by `*const Hooked<Gate<P>>`, returns
+        // parameter (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns
         // `long`, holds an `InFlight` guard throughout, and calls the original (if at all)
         // through `Hooked::original`, not in tail position.
         unsafe {
@@ -66,21 +56,21 @@ impl<P: UtsPolicy + Clone> UtsHooks<P> {
                     kernel::c_str!("__x64_sys_newuname"),
                     1,
                     newuname::<P> as usize,
-                    Gate(policy.clone()),
+                    policy.clone(),
                 )?,
                 _sethostname: FunctionHook::register(
                     module,
                     kernel::c_str!("__x64_sys_sethostname"),
                     1,
                     sethostname::<P> as usize,
-                    Gate(policy.clone()),
+                    policy.clone(),
                 )?,
                 _setdomainname: FunctionHook::register(
                     module,
                     kernel::c_str!("__x64_sys_setdomainname"),
                     1,
                     setdomainname::<P> as usize,
-                    Gate(policy),
+                    policy,
                 )?,
             })
         }
@@ -102,7 +92,7 @@ unsafe impl kernel::types::AsBytes for bindings::new_utsname {}
 /// live hook state.
 unsafe extern "C" fn newuname<P: UtsPolicy>(
     regs: *const bindings::pt_regs,
-    hooked: *const Hooked<Gate<P>>,
+    hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
     let hooked = unsafe { &*hooked };
@@ -118,7 +108,6 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
         let mut answer = unsafe { *bindings::ctn_utsname() };
         if hooked
             .policy()
-            .0
             .copy_names(&mut answer.nodename, &mut answer.domainname)
         {
             let written = UserSlice::new(buf, core::mem::size_of::<bindings::new_utsname>())
@@ -141,7 +130,7 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
         return core::hint::black_box(ret);
     }
     let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
-    if !hooked.policy().0.copy_names(&mut host, &mut domain) {
+    if !hooked.policy().copy_names(&mut host, &mut domain) {
         return core::hint::black_box(ret);
     }
     let host_at = core::mem::offset_of!(bindings::new_utsname, nodename);
@@ -191,12 +180,12 @@ fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs)
 /// As [`newuname`].
 unsafe extern "C" fn sethostname<P: UtsPolicy>(
     regs: *const bindings::pt_regs,
-    hooked: *const Hooked<Gate<P>>,
+    hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: as in `newuname`; `regs` is valid for the call.
     let (hooked, regs) = unsafe { (&*hooked, &*regs) };
     let _in_flight = hooked.enter();
-    core::hint::black_box(set_name(&hooked.policy().0, UtsField::Host, regs))
+    core::hint::black_box(set_name(hooked.policy(), UtsField::Host, regs))
 }
 
 /// `long __x64_sys_setdomainname(const struct pt_regs *regs)`.
@@ -206,10 +195,10 @@ unsafe extern "C" fn sethostname<P: UtsPolicy>(
 /// As [`newuname`].
 unsafe extern "C" fn setdomainname<P: UtsPolicy>(
     regs: *const bindings::pt_regs,
-    hooked: *const Hooked<Gate<P>>,
+    hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: as in `newuname`; `regs` is valid for the call.
     let (hooked, regs) = unsafe { (&*hooked, &*regs) };
     let _in_flight = hooked.enter();
-    core::hint::black_box(set_name(&hooked.policy().0, UtsField::Domain, regs))
+    core::hint::black_box(set_name(hooked.policy(), UtsField::Domain, regs))
 }

@@ -155,14 +155,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     ctn_uapi::CTN_HISTORY_MAX
                 )));
             }
-            let host = hostname
-                .as_deref()
-                .map(|h| names::check_uts("hostname", h))
-                .transpose()?;
-            let domain = domainname
-                .as_deref()
-                .map(|d| names::check_uts("domainname", d))
-                .transpose()?;
+            let (host, domain) = names::check_identity(hostname, domainname)?;
             let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
             if host.is_some() || domain.is_some() {
                 if let Err(e) = dev.set_identity(name, host, domain) {
@@ -187,14 +180,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     "set: give --hostname and/or --domainname".into(),
                 ));
             }
-            let host = hostname
-                .as_deref()
-                .map(|h| names::check_uts("hostname", h))
-                .transpose()?;
-            let domain = domainname
-                .as_deref()
-                .map(|d| names::check_uts("domainname", d))
-                .transpose()?;
+            let (host, domain) = names::check_identity(hostname, domainname)?;
             dev.set_identity(name, host, domain)
                 .map_err(|e| explain(e, name))?;
             let (h, d) = dev.identity(name).map_err(|e| explain(e, name))?;
