@@ -11,25 +11,38 @@ use crate::uapi;
 
 /// An ABI structure that starts with `size` and carries a `reserved` array.
 pub(crate) trait Request: FromBytes + AsBytes {
-    /// Evaluating this fails the build if the structure has padding (see `requests!`).
-    const NO_PADDING: ();
     fn size(&self) -> u32;
     fn reserved_is_zero(&self) -> bool;
 }
 
-/// Declares ABI structures as requests. Each must list all its fields: the build fails unless
-/// their sizes add up to the structure's size (no padding), which copying as bytes relies on.
-macro_rules! requests {
+/// The size of the field that `_field` projects to (only its type is used).
+// Used only inside the `const _` checks below, which the dead-code lint does not count.
+#[allow(dead_code)]
+const fn size_of_field<T, F>(_field: fn(&T) -> &F) -> usize {
+    core::mem::size_of::<F>()
+}
+
+/// Declares ABI structures plain bytes, copyable from and to user memory. Each must list all
+/// its fields: the build fails unless their sizes add up to the structure's size (no
+/// padding), which copying as bytes relies on.
+macro_rules! plain {
     ($($ty:ident { $($field:ident),* }),* $(,)?) => {$(
-        // SAFETY: `repr(C)` with integer and integer-array fields only and no padding (checked
-        // above): every byte pattern is a valid value and every byte is initialised.
+        const _: () = assert!(
+            0 $(+ size_of_field(|s: &uapi::$ty| &s.$field))* == core::mem::size_of::<uapi::$ty>()
+        );
+        // SAFETY: `repr(C)`, integer fields only, no padding (checked above): every byte
+        // pattern is a valid value and every byte is initialised.
         unsafe impl FromBytes for uapi::$ty {}
         // SAFETY: as above.
         unsafe impl AsBytes for uapi::$ty {}
+    )*};
+}
+
+/// Declares ABI structures as requests: plain bytes (see `plain!`) with `size` and `reserved`.
+macro_rules! requests {
+    ($($ty:ident { $($field:ident),* }),* $(,)?) => {$(
+        plain! { $ty { $($field),* } }
         impl Request for uapi::$ty {
-            const NO_PADDING: () = assert!(
-                0 $(+ size_of_field(|s: &uapi::$ty| &s.$field))* == core::mem::size_of::<uapi::$ty>()
-            );
             fn size(&self) -> u32 {
                 self.size
             }
@@ -38,11 +51,6 @@ macro_rules! requests {
             }
         }
     )*};
-}
-
-/// The size of the field that `_field` projects to (only its type is used).
-const fn size_of_field<T, F>(_field: fn(&T) -> &F) -> usize {
-    core::mem::size_of::<F>()
 }
 
 requests! {
@@ -56,20 +64,6 @@ requests! {
     CtnEvents { size, flags, target, since, next, lost, out, reserved },
     CtnKill { size, flags, target, signal, signalled, reserved },
     CtnIdentity { size, flags, target, hostname, domainname, reserved0, reserved },
-}
-
-/// Declares ABI structures that are nested in requests or written as array entries: plain
-/// bytes, with the same no-padding check.
-macro_rules! plain {
-    ($($ty:ident { $($field:ident),* }),* $(,)?) => {$(
-        const _: () = assert!(
-            0 $(+ size_of_field(|s: &uapi::$ty| &s.$field))* == core::mem::size_of::<uapi::$ty>()
-        );
-        // SAFETY: `repr(C)`, integer fields only, no padding (checked above).
-        unsafe impl FromBytes for uapi::$ty {}
-        // SAFETY: as above.
-        unsafe impl AsBytes for uapi::$ty {}
-    )*};
 }
 
 plain! {
@@ -124,8 +118,6 @@ pub(crate) fn capacity<E>(out: &uapi::CtnBuffer) -> Result<usize> {
 /// non-zero reserved fields (`EINVAL`) and bad pointers (`EFAULT`). Returns it with a writer
 /// for the answer, which goes back to the same buffer.
 pub(crate) fn read_request<T: Request>(arg: UserPtr) -> Result<(T, UserSliceWriter)> {
-    #[allow(clippy::let_unit_value)]
-    let () = T::NO_PADDING;
     let (mut reader, writer) = UserSlice::new(arg, core::mem::size_of::<T>()).reader_writer();
     let req: T = reader.read()?;
     if req.size() as usize != core::mem::size_of::<T>() || !req.reserved_is_zero() {
@@ -135,9 +127,10 @@ pub(crate) fn read_request<T: Request>(arg: UserPtr) -> Result<(T, UserSliceWrit
 }
 
 /// `s` as a NUL-terminated, NUL-filled fixed array (truncated to fit).
-pub(crate) fn fixed_str<const N: usize>(s: &str) -> [u8; N] {
+pub(crate) fn fixed_str<const N: usize>(s: impl AsRef<[u8]>) -> [u8; N] {
+    let s = s.as_ref();
     let mut out = [0u8; N];
     let len = s.len().min(N.saturating_sub(1));
-    out[..len].copy_from_slice(&s.as_bytes()[..len]);
+    out[..len].copy_from_slice(&s[..len]);
     out
 }

@@ -7,6 +7,7 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+use crate::abi::fixed_str;
 use crate::registry::{Name, Registry};
 use crate::sys::ftrace::Divert;
 use crate::sys::uts::{UtsField, UtsName, UtsPolicy};
@@ -24,18 +25,10 @@ pub(crate) fn parse_name(raw: &UtsName) -> Result<UtsName> {
     Ok(*raw)
 }
 
-/// `name` as a NUL-filled field (`name` is at most 64 bytes: callers check).
-pub(crate) fn field(name: &[u8]) -> UtsName {
-    let mut out = [0u8; crate::sys::uts::UTS_LEN];
-    let len = name.len().min(out.len() - 1);
-    out[..len].copy_from_slice(&name[..len]);
-    out
-}
-
 /// The host name a container shows: `host`, or its name when `host` is empty.
 pub(crate) fn effective_host(host: &UtsName, container: &Name) -> UtsName {
     if host[0] == 0 {
-        field(container.as_bytes())
+        fixed_str(container.as_bytes())
     } else {
         *host
     }
@@ -44,7 +37,7 @@ pub(crate) fn effective_host(host: &UtsName, container: &Name) -> UtsName {
 /// The domain name a container shows: `domain`, or "(none)" when `domain` is empty.
 pub(crate) fn effective_domain(domain: &UtsName) -> UtsName {
     if domain[0] == 0 {
-        field(DEFAULT_DOMAIN)
+        fixed_str(DEFAULT_DOMAIN)
     } else {
         *domain
     }
@@ -65,7 +58,7 @@ impl UtsPolicy for Identity {
         self.0.uts_names_of_current(host, domain)
     }
 
-    fn set(&self, which: UtsField, name: &[u8]) -> Result {
-        self.0.set_uts_name_of_current(which, field(name))
+    fn set(&self, which: UtsField, name: UtsName) -> Result {
+        self.0.set_uts_name_of_current(which, name)
     }
 }

@@ -104,8 +104,8 @@ pub(crate) struct Container {
     /// CPU time of the tasks that exited in it.
     exited_cpu_ns: AtomicU64,
     pub(crate) history: History,
-    /// Host and domain name its processes see, defaults resolved (`identity::effective`) when
-    /// set, so that uname only copies them.
+    /// Host and domain name its processes see, defaults resolved when set
+    /// (`identity::effective_host`, `effective_domain`), so that uname only copies them.
     names: Pin<KBox<SpinLock<(UtsName, UtsName)>>>,
 }
 
@@ -306,18 +306,19 @@ impl Registry {
     }
 
     /// Runs `f` on the container `target` names, which cannot be destroyed meanwhile. `f` runs
-    /// in an RCU read-side critical section: it must not sleep (allocate beforehand).
+    /// in the RCU read-side critical section it is given (for task walks too): it must not
+    /// sleep (allocate beforehand).
     fn with_container<R>(
         &self,
         target: Target,
-        f: impl FnOnce(&Container) -> Result<R>,
+        f: impl FnOnce(&Container, &ReadGuard) -> Result<R>,
     ) -> Result<R> {
         let viewer = self.slot_of(task::current_pid());
         let ctl = self.control.lock();
         let slot = self.resolve(&ctl, target, viewer)?;
         let guard = ReadGuard::new();
         let c = self.container(slot, &guard).ok_or(ENOENT)?;
-        f(c)
+        f(c, &guard)
     }
 
     pub(crate) fn create(&self, name: Name, history_len: u32) -> Result<u32> {
@@ -489,17 +490,16 @@ impl Registry {
             .ok()
             .filter(|s| (0..=64).contains(s))
             .ok_or(EINVAL)?;
-        self.with_container(target, |c| {
+        self.with_container(target, |c, guard| {
             if seal && !c.sealed.swap(true, Ordering::SeqCst) {
                 c.history
                     .record(uapi::CTN_EVENT_SEALED, 0, 0, 0, [0; task::COMM_LEN]);
             }
             let mut signalled = 0u32;
             if signal != 0 {
-                let guard = ReadGuard::new();
-                task::for_each_process(&guard, |p| {
+                task::for_each_process(guard, |p| {
                     let mut member = false;
-                    p.for_each_thread(&guard, |t| member |= self.slot_of(t.pid()) == c.slot);
+                    p.for_each_thread(guard, |t| member |= self.slot_of(t.pid()) == c.slot);
                     if member && p.signal_process(signal).is_ok() {
                         signalled += 1;
                     }
@@ -523,7 +523,7 @@ impl Registry {
         host: Option<UtsName>,
         domain: Option<UtsName>,
     ) -> Result {
-        self.with_container(target, |c| {
+        self.with_container(target, |c, _| {
             let mut names = c.names.lock();
             if let Some(h) = host {
                 names.0 = identity::effective_host(&h, &c.name);
@@ -537,14 +537,13 @@ impl Registry {
 
     /// The names `target` shows its processes.
     pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
-        self.with_container(target, |c| Ok(*c.names.lock()))
+        self.with_container(target, |c, _| Ok(*c.names.lock()))
     }
 
     pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {
-        self.with_container(target, |c| {
+        self.with_container(target, |c, guard| {
             let mut live_cpu = 0u64;
-            let guard = ReadGuard::new();
-            task::for_each_thread(&guard, |t| {
+            task::for_each_thread(guard, |t| {
                 if self.slot_of(t.pid()) == c.slot {
                     live_cpu = live_cpu.saturating_add(t.cputime_ns());
                 }
@@ -619,12 +618,11 @@ impl Registry {
     pub(crate) fn ps(&self, target: Target, max: usize) -> Result<(KVec<uapi::CtnTask>, u32)> {
         // Allocate outside the RCU read section the walk needs.
         let expected =
-            self.with_container(target, |c| Ok(c.tasks.load(Ordering::Relaxed) as usize))?;
+            self.with_container(target, |c, _| Ok(c.tasks.load(Ordering::Relaxed) as usize))?;
         let mut out = KVec::with_capacity(max.min(expected + 16), GFP_KERNEL)?;
-        self.with_container(target, |c| {
+        self.with_container(target, |c, guard| {
             let mut total = 0u32;
-            let guard = ReadGuard::new();
-            task::for_each_thread(&guard, |t| {
+            task::for_each_thread(guard, |t| {
                 if self.slot_of(t.pid()) != c.slot {
                     return;
                 }
@@ -633,7 +631,7 @@ impl Registry {
                     let entry = uapi::CtnTask {
                         pid: t.pid(),
                         tgid: t.tgid(),
-                        ppid: t.ppid(&guard),
+                        ppid: t.ppid(guard),
                         state: u32::from(t.state_char()),
                         comm: t.comm(),
                         cpu_ns: t.cputime_ns(),
@@ -648,9 +646,9 @@ impl Registry {
     }
 
     pub(crate) fn events(&self, target: Target, since: u64, max: usize) -> Result<Batch> {
-        let capacity = self.with_container(target, |c| Ok(c.history.capacity() as usize))?;
+        let capacity = self.with_container(target, |c, _| Ok(c.history.capacity() as usize))?;
         let mut events = KVec::with_capacity(max.min(capacity), GFP_KERNEL)?;
-        self.with_container(target, |c| c.history.read(since, &mut events))
+        self.with_container(target, |c, _| c.history.read(since, &mut events))
             .map(|(next, lost, available)| Batch {
                 events,
                 next,

@@ -32,8 +32,9 @@ pub(crate) trait UtsPolicy: Divert {
     /// Copies the host and domain names the current task sees, if not the namespace's, into
     /// `host` and `domain` (returns false and leaves them alone otherwise).
     fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool;
-    /// Sets one name for the current task's view (privilege and length already checked).
-    fn set(&self, field: UtsField, name: &[u8]) -> Result;
+    /// Sets one name for the current task's view (privilege and length already checked;
+    /// `name` is NUL-filled).
+    fn set(&self, field: UtsField, name: UtsName) -> Result;
 }
 
 /// The installed hooks; dropping them removes them.
@@ -166,7 +167,7 @@ fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs)
     let copied = UserSlice::new(regs.di as UserPtr, len)
         .reader()
         .read_slice(&mut name[..len]);
-    let result = copied.and_then(|()| policy.set(field, &name[..len]));
+    let result = copied.and_then(|()| policy.set(field, name));
     match result {
         Ok(()) => 0,
         Err(e) => e.to_errno() as c_long,
