@@ -17,6 +17,15 @@
 #include <linux/binfmts.h>
 #include <linux/delay.h>
 #include <linux/utsname.h>
+#include <linux/if.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/if_arp.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/sockios.h>
+#include <net/inet_common.h>
+#include <net/ipv6.h>
 #include <asm/ptrace.h>
 
 #include "helpers.h"

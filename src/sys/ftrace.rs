@@ -25,6 +25,26 @@ use super::rcu;
 /// traced functions.
 pub(crate) trait Divert: Send + Sync {
     fn divert(&self) -> bool;
+
+    /// The same decision with the call's arguments at hand, for hooks that divert only some
+    /// calls of a task (the default looks at the task only).
+    fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
+        self.divert()
+    }
+}
+
+/// The arguments of a traced call, as the ftrace callback sees them.
+pub(crate) struct CallArgs<'a> {
+    fregs: *mut bindings::ftrace_regs,
+    _call: core::marker::PhantomData<&'a ()>,
+}
+
+impl CallArgs<'_> {
+    /// Argument `n` (0-based, at most 5) as a machine word.
+    pub(crate) fn word(&self, n: u32) -> usize {
+        // SAFETY: `fregs` is the register frame of the traced call (see `callback`).
+        unsafe { bindings::ctn_ftrace_regs_arg(self.fregs, n) as usize }
+    }
 }
 
 /// The hook's state; replacements receive a reference to it.
@@ -208,7 +228,14 @@ unsafe extern "C" fn callback<D: Divert>(
     // SAFETY: `ops` is the `ops` field (at offset 0, `repr(C)`, `Opaque` is transparent) of a
     // live `Hooked<D>` (`FunctionHook` invariant: it outlives the registration).
     let hooked = unsafe { &*ops.cast::<Hooked<D>>() };
-    if fregs.is_null() || !hooked.policy.divert() {
+    if fregs.is_null() {
+        return;
+    }
+    let args = CallArgs {
+        fregs,
+        _call: core::marker::PhantomData,
+    };
+    if !hooked.policy.divert_call(&args) {
         return;
     }
     // SAFETY: `within_module` only compares addresses.

@@ -17,6 +17,8 @@
 #include <linux/tracepoint.h>
 #include <linux/personality.h>
 #include <linux/utsname.h>
+#include <linux/netdevice.h>
+#include <net/inet_sock.h>
 
 #include "helpers.h"
 
@@ -120,6 +122,12 @@ notrace void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, un
 	ftrace_regs_set_instruction_pointer(fregs, ip);
 }
 
+/* Argument `n` (0-based) of the traced call; called from the ftrace callback. */
+notrace unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned int n)
+{
+	return ftrace_regs_get_argument(fregs, n);
+}
+
 notrace bool ctn_within_module(unsigned long addr, struct module *mod)
 {
 	return within_module(addr, mod);
@@ -147,3 +155,29 @@ bool ctn_uname_personality_rewrites(void)
 	       personality(current->personality) == PER_LINUX32;
 }
 
+
+/* The address family of a socket's sock (AF_INET or AF_INET6 for the hooked operations). */
+u16 ctn_sock_family(const struct socket *sock)
+{
+	return READ_ONCE(sock->sk->sk_family);
+}
+
+/* The local port an inet socket is bound to (host order); 0 while unbound. */
+u16 ctn_sock_bound_port(const struct socket *sock)
+{
+	return READ_ONCE(inet_sk(sock->sk)->inet_num);
+}
+
+/* Whether the device `name` in `net` is a loopback device: 1 yes, 0 no, -ENODEV none. */
+int ctn_netdev_is_loopback(struct net *net, const char *name)
+{
+	struct net_device *dev;
+	int ret = -ENODEV;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(net, name);
+	if (dev)
+		ret = !!(dev->flags & IFF_LOOPBACK);
+	rcu_read_unlock();
+	return ret;
+}

@@ -22,8 +22,14 @@ void ctn_put_task(struct task_struct *t);
 u64 ctn_now_real_ns(void);
 void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
 			 unsigned long value);
+unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned int n);
 bool ctn_within_module(unsigned long addr, struct module *mod);
 void ctn_tracepoint_synchronize_unregister(void);
 struct new_utsname;
 const struct new_utsname *ctn_utsname(void);
 bool ctn_uname_personality_rewrites(void);
+struct socket;
+struct net;
+u16 ctn_sock_family(const struct socket *sock);
+u16 ctn_sock_bound_port(const struct socket *sock);
+int ctn_netdev_is_loopback(struct net *net, const char *name);
