@@ -63,7 +63,7 @@ requests! {
     CtnPs { size, flags, target, out, reserved },
     CtnEvents { size, flags, target, since, next, lost, out, reserved },
     CtnKill { size, flags, target, signal, signalled, reserved },
-    CtnIdentity { size, flags, target, hostname, domainname, reserved0, reserved },
+    CtnIdentity { size, flags, target, hostname, domainname, mac, ipv4, loopback, reserved },
 }
 
 plain! {

@@ -18,13 +18,14 @@ use kernel::ThisModule;
 use crate::abi::{capacity, fixed_str, read_request, write_entries};
 use crate::hooks::Hooks;
 use crate::identity;
+use crate::network::{self, Addresses};
 use crate::registry::{Name, Registry, Target};
 use crate::sys::cred;
 use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.3.0";
+const MODULE_VERSION: &str = "0.4.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -196,17 +197,28 @@ impl Control {
         let (req, _) = read_request::<uapi::CtnIdentity>(arg)?;
         check_flags(
             req.flags,
-            uapi::CTN_IDENTITY_HOSTNAME | uapi::CTN_IDENTITY_DOMAINNAME,
+            uapi::CTN_IDENTITY_HOSTNAME
+                | uapi::CTN_IDENTITY_DOMAINNAME
+                | uapi::CTN_IDENTITY_IPV4
+                | uapi::CTN_IDENTITY_MAC,
         )?;
-        if req.reserved0.iter().any(|&b| b != 0) {
-            return Err(EINVAL);
-        }
         let target = Target::parse(&req.target)?;
         let host = identity::parse_name(&req.hostname)?;
         let domain = identity::parse_name(&req.domainname)?;
+        let net = Addresses::pack(Addresses::parse(req.ipv4, req.loopback)?);
+        let mac = network::parse_mac(req.mac)?;
         self.require_admin()?;
-        let host = (req.flags & uapi::CTN_IDENTITY_HOSTNAME != 0).then_some(host);
-        let domain = (req.flags & uapi::CTN_IDENTITY_DOMAINNAME != 0).then_some(domain);
+        let given = |flag: u32| req.flags & flag != 0;
+        let (net, mac) = (
+            given(uapi::CTN_IDENTITY_IPV4).then_some(net),
+            given(uapi::CTN_IDENTITY_MAC).then_some(mac),
+        );
+        // The network part first: it is the one that can be refused (EADDRINUSE).
+        if net.is_some() || mac.is_some() {
+            self.registry.set_network(target, net, mac)?;
+        }
+        let host = given(uapi::CTN_IDENTITY_HOSTNAME).then_some(host);
+        let domain = given(uapi::CTN_IDENTITY_DOMAINNAME).then_some(domain);
         self.registry.set_identity(target, host, domain)?;
         Ok(0)
     }
@@ -214,11 +226,13 @@ impl Control {
     fn get_identity(&self, arg: UserPtr) -> Result<u32> {
         let (mut req, mut out) = read_request::<uapi::CtnIdentity>(arg)?;
         check_flags(req.flags, 0)?;
-        if req.reserved0.iter().any(|&b| b != 0) {
-            return Err(EINVAL);
-        }
         let target = Target::parse(&req.target)?;
         (req.hostname, req.domainname) = self.registry.identity(target)?;
+        let (net, mac) = self.registry.network(target)?;
+        let addresses = Addresses::unpack(net);
+        req.ipv4 = addresses.map_or([0; 4], |a| a.ip.octets());
+        req.loopback = addresses.map_or([0; 4], |a| a.loopback.octets());
+        req.mac = network::mac_bytes(mac);
         out.write(&req)?;
         Ok(0)
     }

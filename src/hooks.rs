@@ -8,9 +8,11 @@ use kernel::sync::Arc;
 use kernel::ThisModule;
 
 use crate::identity::Identity;
+use crate::network::Network;
 use crate::process::ProcessHooks;
 use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
+use crate::sys::net::NetHooks;
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::uts::UtsHooks;
 
@@ -18,6 +20,7 @@ pub(crate) struct Hooks {
     _clone_gate: CloneGate<ProcessHooks>,
     _sched_probes: SchedProbes<ProcessHooks>,
     _uts: UtsHooks<Identity>,
+    _net: NetHooks<Network>,
 }
 
 impl Hooks {
@@ -26,10 +29,12 @@ impl Hooks {
         let sched_probes = SchedProbes::register(observer)?;
         let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
         let uts = UtsHooks::register(module, Identity(registry.clone()))?;
+        let net = NetHooks::register(module, Network(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
             _sched_probes: sched_probes,
             _uts: uts,
+            _net: net,
         })
     }
 }

@@ -7,8 +7,8 @@
 //!   task concerned) and by `attach` (under the control mutex).
 //! - `slots[slot]` holds the container, RCU-protected: hooks reach it under an RCU read lock;
 //!   destroy empties the slot and frees the container after a grace period.
-//! - The control mutex serialises create, destroy, attach and name lookups (the ioctl path
-//!   only, never a hook).
+//! - The control mutex serialises create, destroy, attach, name lookups and address
+//!   ownership (the ioctl path only, never a hook).
 //!
 //! A container's `tasks` counts the `members` entries naming it, so a container with no tasks
 //! has no entries and can be destroyed: no hook can reach it through a task any more.
@@ -24,7 +24,9 @@ use kernel::sync::{Arc, Mutex, SpinLock};
 
 use crate::events::{Batch, History};
 use crate::identity;
+use crate::network::Addresses;
 use crate::sys::clock;
+use crate::sys::net::eaddrinuse;
 use crate::sys::rcu::{self, RcuBox, ReadGuard};
 use crate::sys::table;
 use crate::sys::task::{self, TaskRef};
@@ -107,6 +109,11 @@ pub(crate) struct Container {
     /// Host and domain name its processes see, defaults resolved when set
     /// (`identity::effective_host`, `effective_domain`), so that uname only copies them.
     names: Pin<KBox<SpinLock<(UtsName, UtsName)>>>,
+    /// `Addresses::pack` of its network identity (0: none), one word for one load in hooks.
+    /// Written under the control mutex, with `Control::owners`.
+    net: AtomicU64,
+    /// Its MAC address (`network::parse_mac`; 0: none). Written like `net`.
+    mac: AtomicU64,
 }
 
 impl Drop for Container {
@@ -137,6 +144,24 @@ struct Control {
     generation: u16,
     /// Where the search for a free slot starts.
     next_slot: usize,
+    /// Addresses and MACs to the slot that holds them (keys: `owner_keys`).
+    owners: RBTree<u64, u16>,
+}
+
+/// The `Control::owners` keys a network identity takes: its address, its loopback address
+/// (when different) and its MAC, in separate key spaces. 0 marks an unused entry.
+fn owner_keys(net: u64, mac: u64) -> [u64; 3] {
+    const ADDRESS: u64 = 1 << 56;
+    const MAC: u64 = 2 << 56;
+    let (ip, lo) = Addresses::unpack(net).map_or((0, 0), |a| {
+        let lo = if a.loopback == a.ip {
+            0
+        } else {
+            ADDRESS | u64::from(a.loopback.0)
+        };
+        (ADDRESS | u64::from(a.ip.0), lo)
+    });
+    [ip, lo, if mac == 0 { 0 } else { MAC | mac }]
 }
 
 /// All containers.
@@ -159,6 +184,7 @@ impl Registry {
             by_name: RBTree::new(),
             generation: 0,
             next_slot: 1,
+            owners: RBTree::new(),
         };
         Arc::pin_init(
             pin_init!(Self {
@@ -274,6 +300,20 @@ impl Registry {
         Ok(())
     }
 
+    /// The network identity of the current task's container, if it has one.
+    pub(crate) fn addresses_of_current(&self) -> Option<Addresses> {
+        let guard = ReadGuard::new();
+        let c = self.container_of(task::current_pid(), &guard)?;
+        Addresses::unpack(c.net.load(Ordering::Relaxed))
+    }
+
+    /// The MAC address of the current task's container, if it has one.
+    pub(crate) fn mac_of_current(&self) -> Option<u64> {
+        let guard = ReadGuard::new();
+        let c = self.container_of(task::current_pid(), &guard)?;
+        Some(c.mac.load(Ordering::Relaxed)).filter(|&m| m != 0)
+    }
+
     /// Whether the current task may create a task now.
     pub(crate) fn admit_clone(&self) -> Result {
         let guard = ReadGuard::new();
@@ -361,6 +401,8 @@ impl Registry {
                 exited_cpu_ns: AtomicU64::new(0),
                 history,
                 names,
+                net: AtomicU64::new(0),
+                mac: AtomicU64::new(0),
             },
             GFP_KERNEL,
         )?;
@@ -393,8 +435,12 @@ impl Registry {
                 return Err(EBUSY);
             }
             let name = c.name;
+            let keys = owner_keys(c.net.load(Ordering::Relaxed), c.mac.load(Ordering::Relaxed));
             drop(guard);
             ctl.by_name.remove(&name);
+            for key in keys.into_iter().filter(|&k| k != 0) {
+                ctl.owners.remove(&key);
+            }
             self.slots[slot as usize].take()
         };
         // Freed after a grace period, outside the mutex.
@@ -532,6 +578,47 @@ impl Registry {
                 names.1 = identity::effective_domain(&d);
             }
             Ok(())
+        })
+    }
+
+    /// Sets the network identity of `target` (`None`: leave as is; `Some(0)`: none): the
+    /// packed addresses (`Addresses::pack`) and the MAC (`network::parse_mac`). An address or
+    /// MAC another container holds: `EADDRINUSE`, and nothing changes.
+    pub(crate) fn set_network(&self, target: Target, net: Option<u64>, mac: Option<u64>) -> Result {
+        // Allocate before taking the lock: at most one node per key.
+        let mut nodes = [None, None, None];
+        for node in &mut nodes {
+            *node = Some(kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL)?);
+        }
+        let mut ctl = self.control.lock();
+        let slot = self.resolve(&ctl, target, 0)?;
+        let guard = ReadGuard::new();
+        let c = self.container(slot, &guard).ok_or(ENOENT)?;
+        let (old_net, old_mac) = (c.net.load(Ordering::Relaxed), c.mac.load(Ordering::Relaxed));
+        let (net, mac) = (net.unwrap_or(old_net), mac.unwrap_or(old_mac));
+        let (old, new) = (owner_keys(old_net, old_mac), owner_keys(net, mac));
+        let taken = |k: &u64| ctl.owners.get(k).is_some_and(|&owner| owner != slot);
+        if new.iter().any(|k| *k != 0 && taken(k)) {
+            return Err(eaddrinuse());
+        }
+        // Removing and inserting do not sleep (the nodes are allocated): fine under `guard`.
+        for key in old.iter().filter(|&&k| k != 0 && !new.contains(&k)) {
+            ctl.owners.remove(key);
+        }
+        for key in new.into_iter().filter(|&k| k != 0 && !old.contains(&k)) {
+            if let Some(node) = nodes.iter_mut().find_map(Option::take) {
+                ctl.owners.insert(node.into_node(key, slot));
+            }
+        }
+        c.net.store(net, Ordering::Relaxed);
+        c.mac.store(mac, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The network identity of `target`: packed addresses and MAC (0: none).
+    pub(crate) fn network(&self, target: Target) -> Result<(u64, u64)> {
+        self.with_container(target, |c, _| {
+            Ok((c.net.load(Ordering::Relaxed), c.mac.load(Ordering::Relaxed)))
         })
     }
 

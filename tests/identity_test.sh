@@ -52,7 +52,7 @@ t_sethostname_refusals() {
 t_set_live() {
     ctnctl exec web2 -- sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; hostname > /tmp/web2.name' &
     sleep 0.5
-    expect_match "set" '^web2: hostname live-name, domainname \(none\)$' "$(ctnctl set web2 --hostname live-name)" || return 1
+    expect_match "set" '^web2: hostname live-name, domainname \(none\), ip none,' "$(ctnctl set web2 --hostname live-name)" || return 1
     touch /tmp/go; wait
     expect_eq "running process sees the new name" "live-name" "$(cat /tmp/web2.name)" || return 1
     ctnctl set web2 --hostname "" >/dev/null
@@ -69,7 +69,7 @@ t_cli_refusals() {
 t_ioctl_refusals() {
     expect_call "space" errno=EINVAL set-identity --name web2 --flags 1 --hostname "a b" || return 1
     expect_call "65 bytes, no NUL" errno=EINVAL set-identity --name web2 --flags 1 --hostname "$(printf 'h%.0s' $(seq 65))" || return 1
-    expect_call "unknown flag" errno=EINVAL set-identity --name web2 --flags 4 || return 1
+    expect_call "unknown flag" errno=EINVAL set-identity --name web2 --flags 16 || return 1
     expect_call "reserved" errno=EINVAL set-identity --name web2 --flags 1 --reserved || return 1
     expect_call "wrong size" errno=EINVAL set-identity --name web2 --flags 1 --size 8 || return 1
     expect_call "NULL" errno=EFAULT set-identity --name web2 --flags 1 --ptr null || return 1
@@ -77,7 +77,7 @@ t_ioctl_refusals() {
     expect_call "without CAP_SYS_ADMIN" errno=EPERM set-identity --name web2 --flags 1 --hostname x --as-uid 1000 || return 1
     expect_eq "from inside" errno=EPERM "$(ctnctl exec web2 -- ctntest call set-identity --name web2 --flags 1 --hostname x)" || return 1
     expect_call "get with flags" errno=EINVAL get-identity --name web2 --flags 1 || return 1
-    expect_call "get" "ok hostname=web2 domainname=(none)" get-identity --name web2
+    expect_call "get" "ok hostname=web2 domainname=(none) ipv4=0.0.0.0 loopback=0.0.0.0 mac=00:00:00:00:00:00" get-identity --name web2
 }
 t_cleanup() {
     for c in web0 web1 web2; do ctnctl destroy "$c" >/dev/null || fail "destroy $c" || return 1; done

@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 3;
+pub const CTN_ABI_VERSION: u32 = 4;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -299,10 +299,19 @@ pub const CTN_UTS_LEN: usize = 65;
 pub const CTN_IDENTITY_HOSTNAME: u32 = 1 << 0;
 /// `CtnIdentity::flags` for `CTN_IOC_SET_IDENTITY`: set `domainname`.
 pub const CTN_IDENTITY_DOMAINNAME: u32 = 1 << 1;
+/// `CtnIdentity::flags` for `CTN_IOC_SET_IDENTITY`: set `ipv4` and `loopback` (together).
+pub const CTN_IDENTITY_IPV4: u32 = 1 << 2;
+/// `CtnIdentity::flags` for `CTN_IOC_SET_IDENTITY`: set `mac`.
+pub const CTN_IDENTITY_MAC: u32 = 1 << 3;
 
 /// Argument of `CTN_IOC_SET_IDENTITY` (the fields `flags` names) and `CTN_IOC_GET_IDENTITY`
 /// (all fields, out). What processes in the container see through uname(2): an empty
-/// `hostname` means the container's name, an empty `domainname` means "(none)".
+/// `hostname` means the container's name, an empty `domainname` means "(none)". Its network
+/// identity: `ipv4` (all-zero: none, the container uses the host's network as is),
+/// `loopback` (what 127.0.0.1 means inside; all-zero: the same as `ipv4`), `mac` (all-zero:
+/// none). Addresses are in network byte order. An address or MAC another container holds is
+/// refused with `EADDRINUSE`; multicast, broadcast and (for `loopback`) addresses outside
+/// 127.0.0.0/8 with `EINVAL`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct CtnIdentity {
@@ -313,8 +322,9 @@ pub struct CtnIdentity {
     /// At most 64 bytes, NUL-terminated and NUL-filled.
     pub hostname: [u8; CTN_UTS_LEN],
     pub domainname: [u8; CTN_UTS_LEN],
-    /// Must be zero.
-    pub reserved0: [u8; 6],
+    pub mac: [u8; 6],
+    pub ipv4: [u8; 4],
+    pub loopback: [u8; 4],
     /// Must be zero.
     pub reserved: [u64; 4],
 }

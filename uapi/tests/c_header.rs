@@ -100,7 +100,8 @@ fn rust_side() -> Vec<(String, u64)> {
         },
         "ctn_identity" => CtnIdentity {
             size => size, flags => flags, target => target, hostname => hostname,
-            domainname => domainname, reserved0 => reserved0, reserved => reserved,
+            domainname => domainname, mac => mac, ipv4 => ipv4, loopback => loopback,
+            reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

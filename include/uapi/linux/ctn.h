@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		3
+#define CTN_ABI_VERSION		4
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -170,10 +170,15 @@ struct ctn_kill {
 #define CTN_UTS_LEN		65
 #define CTN_IDENTITY_HOSTNAME	(1U << 0)
 #define CTN_IDENTITY_DOMAINNAME	(1U << 1)
+#define CTN_IDENTITY_IPV4	(1U << 2)	/* ipv4 and loopback, together */
+#define CTN_IDENTITY_MAC	(1U << 3)
 
 /*
  * What processes in the container see through uname(2). Empty hostname: the container's
- * name; empty domainname: "(none)". Set: the fields flags names; get: all, out.
+ * name; empty domainname: "(none)". Its network identity, addresses in network byte order:
+ * ipv4 (all-zero: none, the host's network as is), loopback (what 127.0.0.1 means inside;
+ * all-zero: ipv4), mac (all-zero: none). An address or MAC another container holds:
+ * EADDRINUSE. Set: the fields flags names; get: all, out.
  */
 struct ctn_identity {
 	__u32 size;
@@ -181,7 +186,9 @@ struct ctn_identity {
 	struct ctn_target target;
 	char hostname[CTN_UTS_LEN];
 	char domainname[CTN_UTS_LEN];
-	__u8 reserved0[6];
+	__u8 mac[6];
+	__u8 ipv4[4];
+	__u8 loopback[4];
 	__u64 reserved[4];
 };
 

@@ -2,6 +2,8 @@
 //! bad pointers and reserved bits). Prints one line: the result, or `errno=NAME`.
 //! Exit status: 0 the call succeeded, 1 it failed with an errno, 2 bad usage.
 
+mod net;
+
 use std::fs::OpenOptions;
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
@@ -100,6 +102,9 @@ enum Command {
         #[arg(long)]
         len: Option<i32>,
     },
+    /// Sockets and interface queries (see `net.rs`).
+    #[command(subcommand)]
+    Net(net::Net),
     /// Any ioctl number with an integer argument.
     Ioctl {
         /// The request number (decimal or 0x...).
@@ -118,6 +123,8 @@ enum BenchOp {
     Uname,
     /// fork + _exit + waitpid.
     ForkExitWait,
+    /// socket(AF_INET, SOCK_STREAM) + bind(0.0.0.0, any port) + close.
+    BindClose,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -170,6 +177,15 @@ struct ReqOpts {
     /// Domain name for set-identity.
     #[arg(long, default_value = "")]
     domainname: String,
+    /// IPv4 address for set-identity (any value, also invalid ones).
+    #[arg(long, default_value = "0.0.0.0")]
+    ipv4: std::net::Ipv4Addr,
+    /// Loopback address for set-identity.
+    #[arg(long, default_value = "0.0.0.0")]
+    loopback: std::net::Ipv4Addr,
+    /// MAC for set-identity, six hex bytes separated by colons.
+    #[arg(long, default_value = "00:00:00:00:00:00", value_parser = parse_mac)]
+    mac: [u8; 6],
     /// Array capacity (entries) for list/ps/events.
     #[arg(long, default_value_t = 64)]
     capacity: u32,
@@ -190,6 +206,14 @@ fn parse_u64(s: &str) -> Result<u64, String> {
         None => s.parse(),
     }
     .map_err(|e| e.to_string())
+}
+
+fn parse_mac(s: &str) -> Result<[u8; 6], String> {
+    let bytes: Vec<u8> = s
+        .split(':')
+        .map(|b| u8::from_str_radix(b, 16).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    bytes.try_into().map_err(|_| "six bytes".to_string())
 }
 
 fn parse_u32(s: &str) -> Result<u32, String> {
@@ -308,6 +332,9 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 target: target(o),
                 hostname: uts(&o.hostname),
                 domainname: uts(&o.domainname),
+                ipv4: o.ipv4.octets(),
+                loopback: o.loopback.octets(),
+                mac: o.mac,
                 ..Default::default()
             },
             |_r| "ok".to_string()
@@ -321,9 +348,12 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 ..Default::default()
             },
             |r| format!(
-                "ok hostname={} domainname={}",
+                "ok hostname={} domainname={} ipv4={} loopback={} mac={}",
                 cstr(&r.hostname),
-                cstr(&r.domainname)
+                cstr(&r.domainname),
+                std::net::Ipv4Addr::from(r.ipv4),
+                std::net::Ipv4Addr::from(r.loopback),
+                r.mac.map(|b| format!("{b:02x}")).join(":")
             )
         ),
         Op::Create => issue!(
@@ -508,6 +538,20 @@ fn bench_once(op: BenchOp) {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
         },
+        BenchOp::BindClose => {
+            use nix::libc;
+            // SAFETY: plain socket calls on a descriptor this function owns; `sin` is a
+            // complete sockaddr_in.
+            unsafe {
+                let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                let mut sin: libc::sockaddr_in = std::mem::zeroed();
+                sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                let len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                let bound = libc::bind(fd, std::ptr::from_ref(&sin).cast(), len);
+                assert_eq!(bound, 0, "bind failed");
+                libc::close(fd);
+            }
+        }
     }
 }
 
@@ -627,6 +671,7 @@ fn main() -> ExitCode {
             batches,
         } => return bench(*op, *iterations, *batches),
         Command::Uname => return uname(),
+        Command::Net(n) => return net::run(n),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
@@ -675,6 +720,7 @@ fn main() -> ExitCode {
         | Command::Family { .. }
         | Command::Bench { .. }
         | Command::Uname
+        | Command::Net(_)
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")

@@ -7,7 +7,13 @@ use std::path::Path;
 use ctn_uapi as uapi;
 use nix::errno::Errno;
 
+use std::net::Ipv4Addr;
+
+use macaddr::MacAddr6;
+
 use crate::error::Error;
+use crate::identity::Identity;
+use crate::view::IdentityView;
 
 nix::ioctl_readwrite_bad!(ioc_version, uapi::CTN_IOC_VERSION, uapi::CtnVersion);
 nix::ioctl_readwrite_bad!(ioc_create, uapi::CTN_IOC_CREATE, uapi::CtnCreate);
@@ -163,38 +169,51 @@ impl Device {
         Ok(r.signalled)
     }
 
-    /// Sets the host and/or domain name the container's processes see ("" = the default).
-    pub fn set_identity(
-        &self,
-        name: &str,
-        host: Option<&str>,
-        domain: Option<&str>,
-    ) -> Result<(), Error> {
+    /// Changes the parts of a container's identity that `id` gives.
+    pub fn set_identity(&self, name: &str, id: &Identity<'_>) -> Result<(), Error> {
         let mut flags = 0;
         let mut r = request!(uapi::CtnIdentity {
             target: target(name)
         });
-        if let Some(h) = host {
+        if let Some(h) = id.hostname {
             flags |= uapi::CTN_IDENTITY_HOSTNAME;
             r.hostname = fixed(h);
         }
-        if let Some(d) = domain {
+        if let Some(d) = id.domainname {
             flags |= uapi::CTN_IDENTITY_DOMAINNAME;
             r.domainname = fixed(d);
+        }
+        if let Some(ip) = id.ip {
+            flags |= uapi::CTN_IDENTITY_IPV4;
+            if let Some((ip, lo)) = ip {
+                r.ipv4 = ip.octets();
+                r.loopback = lo.map_or([0; 4], |l| l.octets());
+            }
+        }
+        if let Some(mac) = id.mac {
+            flags |= uapi::CTN_IDENTITY_MAC;
+            r.mac = mac.map_or([0; 6], |m| m.into_array());
         }
         r.flags = flags;
         // SAFETY: see `create`.
         call("set", unsafe { ioc_set_identity(self.fd(), &mut r) })
     }
 
-    /// The host and domain name the container's processes see.
-    pub fn identity(&self, name: &str) -> Result<(String, String), Error> {
+    /// The identity the container's processes see.
+    pub fn identity(&self, name: &str) -> Result<IdentityView, Error> {
         let mut r = request!(uapi::CtnIdentity {
             target: target(name)
         });
         // SAFETY: see `create`.
         call("identity", unsafe { ioc_get_identity(self.fd(), &mut r) })?;
-        Ok((c_string(&r.hostname), c_string(&r.domainname)))
+        let addr = |o: [u8; 4]| (o != [0; 4]).then(|| Ipv4Addr::from(o).to_string());
+        Ok(IdentityView {
+            hostname: c_string(&r.hostname),
+            domainname: c_string(&r.domainname),
+            ip: addr(r.ipv4),
+            loopback: addr(r.loopback),
+            mac: (r.mac != [0; 6]).then(|| MacAddr6::from(r.mac).to_string().to_lowercase()),
+        })
     }
 
     pub fn info(&self, name: &str) -> Result<uapi::CtnInfo, Error> {

@@ -53,6 +53,7 @@ pub fn explain(e: Error, name: &str) -> Error {
         Errno::EPERM => format!("{op} '{name}': not permitted.\n  It needs CAP_SYS_ADMIN, from outside every container (a process in a container cannot leave it or join another)."),
         Errno::EAGAIN => format!("container '{name}' is being stopped (sealed) and takes no new processes."),
         Errno::ESRCH => format!("{op} '{name}': no such process."),
+        Errno::EADDRINUSE => format!("{op} '{name}': another container already has that IP, loopback or MAC address.\n  Each container needs its own: see `ctnctl show` of the others."),
         Errno::ENOSPC => "the module holds as many containers as it can (65535).".to_string(),
         _ => return Error::Ioctl(op, errno),
     };

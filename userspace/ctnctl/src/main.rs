@@ -4,6 +4,7 @@
 
 mod device;
 mod error;
+mod identity;
 mod names;
 mod view;
 
@@ -19,7 +20,8 @@ use serde::Serialize;
 
 use device::Device;
 use error::{explain, Error};
-use view::{json, secs, table, ContainerView, EventView, TaskView};
+use identity::IdentityArgs;
+use view::{json, secs, table, ContainerView, EventView, IdentityView, TaskView};
 
 #[derive(Parser)]
 #[command(
@@ -53,22 +55,14 @@ enum Command {
         /// How many events its history keeps (default 256, at most 65536).
         #[arg(long, default_value_t = 0, hide_default_value = true)]
         history: u32,
-        /// Host name its processes see (default: the container's name).
-        #[arg(long)]
-        hostname: Option<String>,
-        /// Domain name its processes see (default: "(none)").
-        #[arg(long)]
-        domainname: Option<String>,
+        #[command(flatten)]
+        identity: IdentityArgs,
     },
-    /// Change a container's identity, also while it runs ("" restores a default).
+    /// Change a container's identity, also while it runs ("" restores a default name).
     Set {
         name: String,
-        /// Host name its processes see ("": the container's name).
-        #[arg(long)]
-        hostname: Option<String>,
-        /// Domain name its processes see ("": "(none)").
-        #[arg(long)]
-        domainname: Option<String>,
+        #[command(flatten)]
+        identity: IdentityArgs,
     },
     /// Destroy a container; it must have no processes unless --force is given.
     Destroy {
@@ -145,8 +139,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::Create {
             name,
             history,
-            hostname,
-            domainname,
+            identity,
         } => {
             let name = names::check(name)?;
             if *history > ctn_uapi::CTN_HISTORY_MAX {
@@ -155,12 +148,16 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     ctn_uapi::CTN_HISTORY_MAX
                 )));
             }
-            let (host, domain) = names::check_identity(hostname, domainname)?;
+            let identity = identity.check()?;
             let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
-            if host.is_some() || domain.is_some() {
-                if let Err(e) = dev.set_identity(name, host, domain) {
+            if !identity.is_empty() {
+                if let Err(e) = dev.set_identity(name, &identity) {
                     // All or nothing: do not leave a container without the identity asked for.
                     let _ = dev.destroy(name);
+                    let e = match e {
+                        Error::Ioctl(_, errno) => Error::Ioctl("create", errno),
+                        e => e,
+                    };
                     return Err(explain(e, name));
                 }
             }
@@ -169,25 +166,30 @@ fn run(cli: &Cli) -> Result<(), Error> {
             });
             Ok(())
         }
-        Command::Set {
-            name,
-            hostname,
-            domainname,
-        } => {
+        Command::Set { name, identity } => {
             let name = names::check(name)?;
-            if hostname.is_none() && domainname.is_none() {
+            let identity = identity.check()?;
+            if identity.is_empty() {
                 return Err(Error::Usage(
-                    "set: give --hostname and/or --domainname".into(),
+                    "set: give at least one of --hostname, --domainname, --ip, --mac".into(),
                 ));
             }
-            let (host, domain) = names::check_identity(hostname, domainname)?;
-            dev.set_identity(name, host, domain)
+            dev.set_identity(name, &identity)
                 .map_err(|e| explain(e, name))?;
-            let (h, d) = dev.identity(name).map_err(|e| explain(e, name))?;
+            let now = dev.identity(name).map_err(|e| explain(e, name))?;
+            #[derive(Serialize)]
+            struct Set<'a> {
+                name: &'a str,
+                #[serde(flatten)]
+                identity: &'a IdentityView,
+            }
             print(
                 cli,
-                &serde_json::json!({ "name": name, "hostname": h, "domainname": d }),
-                || format!("{name}: hostname {h}, domainname {d}"),
+                &Set {
+                    name,
+                    identity: &now,
+                },
+                || format!("{name}: {}", describe_identity(&now)),
             );
             Ok(())
         }
@@ -217,16 +219,19 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::Show { name } => {
             let name = names::check(name)?;
             let mut c = ContainerView::from(&dev.info(name).map_err(|e| explain(e, name))?);
-            let (hostname, domainname) = dev.identity(name).map_err(|e| explain(e, name))?;
-            c.hostname = Some(hostname);
-            c.domainname = Some(domainname);
+            let identity = dev.identity(name).map_err(|e| explain(e, name))?;
+            c.identity = Some(identity.clone());
+            let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
             print(cli, &c, || {
                 format!(
-                    "name:        {}\nid:          {}\nhostname:    {}\ndomainname:  {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped",
+                    "name:        {}\nid:          {}\nhostname:    {}\ndomainname:  {}\nip:          {}\nloopback:    {}\nmac:         {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped",
                     c.name,
                     c.id,
-                    c.hostname.as_deref().unwrap_or(""),
-                    c.domainname.as_deref().unwrap_or(""),
+                    identity.hostname,
+                    identity.domainname,
+                    or_none(&identity.ip),
+                    or_none(&identity.loopback),
+                    or_none(&identity.mac),
                     if c.sealed { "sealed" } else { "open" },
                     c.created,
                     c.tasks,
@@ -530,4 +535,17 @@ fn events(cli: &Cli, dev: &Device, name: &str, follow: bool, since: u64) -> Resu
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// One line: what `set` changed a container's identity to.
+fn describe_identity(i: &IdentityView) -> String {
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+    format!(
+        "hostname {}, domainname {}, ip {}, loopback {}, mac {}",
+        i.hostname,
+        i.domainname,
+        or_none(&i.ip),
+        or_none(&i.loopback),
+        or_none(&i.mac)
+    )
 }

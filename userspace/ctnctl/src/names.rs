@@ -23,22 +23,6 @@ pub fn check_uts<'a>(what: &str, name: &'a str) -> Result<&'a str, Error> {
     Ok(name)
 }
 
-/// Checks the --hostname and --domainname options of `create` and `set`.
-pub fn check_identity<'a>(
-    hostname: &'a Option<String>,
-    domainname: &'a Option<String>,
-) -> Result<(Option<&'a str>, Option<&'a str>), Error> {
-    let host = hostname
-        .as_deref()
-        .map(|h| check_uts("hostname", h))
-        .transpose()?;
-    let domain = domainname
-        .as_deref()
-        .map(|d| check_uts("domainname", d))
-        .transpose()?;
-    Ok((host, domain))
-}
-
 #[cfg(test)]
 mod tests {
     use super::check;

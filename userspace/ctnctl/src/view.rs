@@ -8,15 +8,23 @@ use serde::Serialize;
 
 use crate::device::c_string;
 
+/// What a container's processes see as their identity (`None`: the host's).
+#[derive(Serialize, Clone)]
+pub struct IdentityView {
+    pub hostname: String,
+    pub domainname: String,
+    pub ip: Option<String>,
+    pub loopback: Option<String>,
+    pub mac: Option<String>,
+}
+
 #[derive(Serialize)]
 pub struct ContainerView {
     pub id: u32,
     pub name: String,
     /// Only `show` fetches the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub domainname: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityView>,
     pub sealed: bool,
     pub tasks: u32,
     pub peak_tasks: u32,
@@ -37,8 +45,7 @@ impl From<&uapi::CtnInfo> for ContainerView {
         Self {
             id: i.id,
             name: c_string(&i.name),
-            hostname: None,
-            domainname: None,
+            identity: None,
             sealed: i.flags & uapi::CTN_INFO_SEALED != 0,
             tasks: i.tasks,
             peak_tasks: i.peak_tasks,
