@@ -23,5 +23,22 @@ ctnctl exec web -- ctnctl create escape || true
 run ctnctl destroy web || true
 run ctnctl destroy --force --grace 1 web
 run ctnctl --json stats db
+say "# network identity: two web servers on port 8080, one host"
+run ctnctl create web1 --hostname web1.example --ip 127.0.10.1 --mac 02:00:00:00:0a:01
+run ctnctl create web2 --hostname web2.example --ip 127.0.20.1 --loopback 127.0.20.2
+say "ctnctl exec web1 -- nc -l -p 8080 -e hostname &   # binds :: (every address)"
+ctnctl exec web1 -- nc -l -p 8080 -e hostname &
+say "ctnctl exec web2 -- nc -l -p 8080 -e hostname &"
+ctnctl exec web2 -- nc -l -p 8080 -e hostname &
+sleep 0.5
+say "nc 127.0.10.1 8080; nc 127.0.20.1 8080   # from the host"
+nc 127.0.10.1 8080 </dev/null; nc 127.0.20.1 8080 </dev/null
+wait
+run ctnctl exec web1 -- ctntest net bind 0.0.0.0 9000
+say "ctnctl exec web1 -- ctntest net bind 127.0.20.1 9000   # another container's address"
+ctnctl exec web1 -- ctntest net bind 127.0.20.1 9000 || true
+run ctnctl exec web2 -- ctntest net bind 127.0.0.1 5432
+run ctnctl exec web1 -- ifconfig dummy0
+run ctnctl show web2
 run rmmod ctn
 dmesg | grep 'ctn:'
