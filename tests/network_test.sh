@@ -4,7 +4,7 @@
 # device): web1 = 127.0.10.1 (its loopback: the same), web2 = 127.0.20.1 with its own
 # loopback 127.0.20.2, the host's stand-in peer = 127.0.99.1.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 11
+ktap_plan 12
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create web1 --hostname web1.example --ip 127.0.10.1 --mac 02:00:00:00:0a:01 >/dev/null
 ctnctl create web2 --hostname web2.example --ip 127.0.20.1 --loopback 127.0.20.2 --mac 02:00:00:00:14:01 >/dev/null
@@ -153,6 +153,21 @@ t_set_live() {
     expect_match "show" 'ip: +none' "$(ctnctl show plain)" || return 1
     expect_match "show --json" '"ip": "127.0.10.1"' "$(ctnctl --json show web1)"
 }
+t_alias() {
+    has() { ip -o -4 addr show dev dummy0 | grep -q "inet $1/32 .*dummy0:ctn"; }
+    ctnctl create al --ip 127.0.40.1 --alias-on dummy0 >/dev/null || fail "create --alias-on" || return 1
+    has 127.0.40.1 || fail "the address is on dummy0: $(ip -o -4 addr show dev dummy0)" || return 1
+    ctnctl set al --ip 127.0.40.2 >/dev/null || fail "set --ip" || return 1
+    has 127.0.40.2 && ! has 127.0.40.1 || fail "the alias follows a new address: $(ip -o -4 addr show dev dummy0)" || return 1
+    ip addr add 127.0.40.9/32 dev dummy0
+    ctnctl destroy al >/dev/null || fail "destroy" || return 1
+    ! has 127.0.40.2 || fail "destroy removes the alias" || return 1
+    ip -o -4 addr show dev dummy0 | grep -q "inet 127.0.40.9/32" || fail "an address added by hand stays" || return 1
+    ip addr del 127.0.40.9/32 dev dummy0
+    ctnctl create al --alias-on dummy0 >/dev/null 2>&1; expect_eq "--alias-on without --ip" 2 $? || return 1
+    ctnctl create al --ip 127.0.40.1 --alias-on nosuchdev >/dev/null 2>&1; expect_eq "no such interface: exit 1" 1 $? || return 1
+    ! ctnctl list | grep -q '^[0-9]* *al ' || fail "a container was left behind"
+}
 t_unload_with_sockets() {
     # The module goes away while containers exist and one of their processes listens: the
     # process goes on as a host process, its socket where it was.
@@ -173,5 +188,6 @@ run_case "interface queries show the container's MAC and IP" t_interfaces
 run_case "an address or MAC belongs to one container" t_ownership
 run_case "invalid addresses are refused with a message" t_invalid
 run_case "set changes the network of a running container" t_set_live
+run_case "--alias-on adds the address to a host interface, destroy removes it" t_alias
 run_case "unload with containers and their sockets alive" t_unload_with_sockets
 ktap_finish

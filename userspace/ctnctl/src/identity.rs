@@ -28,6 +28,10 @@ pub struct IdentityArgs {
     /// MAC address its processes see on Ethernet interfaces ("none": the host's).
     #[arg(long, value_name = "MAC|none")]
     pub mac: Option<String>,
+    /// Also add the --ip address to this host interface (label IFACE:ctn), and remove it when
+    /// the container is destroyed or changes its address.
+    #[arg(long, value_name = "IFACE", requires = "ip")]
+    pub alias_on: Option<String>,
 }
 
 /// A checked identity change: `None` leaves a field as it is.
@@ -39,6 +43,8 @@ pub struct Identity<'a> {
     pub ip: Option<Option<(Ipv4Addr, Option<Ipv4Addr>)>>,
     /// `Some(None)`: no MAC.
     pub mac: Option<Option<MacAddr6>>,
+    /// The host interface to add the address to.
+    pub alias_on: Option<&'a str>,
 }
 
 impl Identity<'_> {
@@ -79,11 +85,20 @@ impl IdentityArgs {
             }
         };
         let mac = self.mac.as_deref().map(check_mac).transpose()?;
+        let alias_on = self
+            .alias_on
+            .as_deref()
+            .map(crate::alias::check_dev)
+            .transpose()?;
+        if alias_on.is_some() && ip == Some(None) {
+            return Err(usage("--alias-on needs an --ip address, not none".into()));
+        }
         Ok(Identity {
             hostname,
             domainname,
             ip,
             mac,
+            alias_on,
         })
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! It talks to the kernel module only through `/dev/ctn` and the shared ABI (`ctn-uapi`).
 
+mod alias;
 mod device;
 mod error;
 mod identity;
@@ -161,6 +162,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     return Err(explain(e, name));
                 }
             }
+            if let (Some(iface), Some(Some((ip, _)))) = (identity.alias_on, identity.ip) {
+                if let Err(e) = alias::add(iface, ip) {
+                    let _ = dev.destroy(name);
+                    return Err(e);
+                }
+            }
             print(cli, &serde_json::json!({ "name": name, "id": id }), || {
                 format!("created container {name} (id {id})")
             });
@@ -174,9 +181,13 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     "set: give at least one of --hostname, --domainname, --ip, --mac".into(),
                 ));
             }
+            let before = dev.identity(name).map_err(|e| explain(e, name))?;
             dev.set_identity(name, &identity)
                 .map_err(|e| explain(e, name))?;
             let now = dev.identity(name).map_err(|e| explain(e, name))?;
+            if identity.ip.is_some() {
+                alias::moved(address(&before), address(&now), identity.alias_on)?;
+            }
             #[derive(Serialize)]
             struct Set<'a> {
                 name: &'a str,
@@ -463,7 +474,11 @@ fn destroy(cli: &Cli, dev: &Device, name: &str, force: bool, grace: f64) -> Resu
             }
         }
     }
+    let ip = address(&dev.identity(name).map_err(|e| explain(e, name))?);
     dev.destroy(name).map_err(|e| explain(e, name))?;
+    if let Some(ip) = ip {
+        alias::remove(ip)?;
+    }
     print(cli, &report, || {
         let mut s = format!("destroyed container {name}");
         if force {
@@ -548,4 +563,9 @@ fn describe_identity(i: &IdentityView) -> String {
         or_none(&i.loopback),
         or_none(&i.mac)
     )
+}
+
+/// A container's IPv4 address, from its identity.
+fn address(identity: &IdentityView) -> Option<std::net::Ipv4Addr> {
+    identity.ip.as_deref().and_then(|ip| ip.parse().ok())
 }
