@@ -54,8 +54,8 @@ impl Divert for Identity {
 }
 
 impl UtsPolicy for Identity {
-    fn names(&self) -> Option<(UtsName, UtsName)> {
-        self.0.uts_names_of_current()
+    fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool {
+        self.0.uts_names_of_current(host, domain)
     }
 
     fn set(&self, which: UtsField, name: UtsName) -> Result {

@@ -274,12 +274,16 @@ impl Registry {
         }
     }
 
-    /// The host and domain names the current task sees; `None` if it is in no container.
-    pub(crate) fn uts_names_of_current(&self) -> Option<(UtsName, UtsName)> {
+    /// Copies the host and domain names the current task sees into `host` and `domain`;
+    /// false if it is in no container.
+    pub(crate) fn uts_names_of_current(&self, host: &mut UtsName, domain: &mut UtsName) -> bool {
         let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
-        let names = *c.names.lock();
-        Some(names)
+        let Some(c) = self.container_of(task::current_pid(), &guard) else {
+            return false;
+        };
+        let names = c.names.lock();
+        (*host, *domain) = *names;
+        true
     }
 
     /// sethostname/setdomainname from a member: changes its container's view only.

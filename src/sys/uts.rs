@@ -29,8 +29,9 @@ pub(crate) enum UtsField {
 /// Who sees which names. Its [`Divert`] says whose calls it serves; tasks it says no to pay
 /// only that check.
 pub(crate) trait UtsPolicy: Divert {
-    /// The host and domain names the current task sees, if not the namespace's.
-    fn names(&self) -> Option<(UtsName, UtsName)>;
+    /// Copies the host and domain names the current task sees, if not the namespace's, into
+    /// `host` and `domain` (returns false and leaves them alone otherwise).
+    fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool;
     /// Sets one name for the current task's view (privilege and length already checked;
     /// `name` is NUL-filled).
     fn set(&self, field: UtsField, name: UtsName) -> Result;
@@ -101,14 +102,18 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
     let buf = unsafe { (*regs).di } as UserPtr;
     // SAFETY: reads the current task's personality.
     if !unsafe { bindings::ctn_uname_personality_rewrites() } {
-        if let Some((host, domain)) = hooked.policy().names() {
-            // Bytes count here (uname is mostly copying): the namespace's four other fields
-            // go straight to the caller, with the container's names between them, and no
-            // copy of the whole answer is made.
-            // SAFETY: `utsname()` of the current task is valid while it runs; reading it
-            // without uts_sem is sound for the fields kept (see the helper).
-            let ns = unsafe { &*bindings::ctn_utsname() };
-            let written = write_answer(buf, ns, &host, &domain);
+        // Bytes count here (uname is mostly copying): one copy of the namespace's answer, the
+        // container's names written over two of its fields, one copy out.
+        // SAFETY: `utsname()` of the current task is valid while it runs; reading it without
+        // uts_sem is sound for the fields kept (see the helper).
+        let mut answer = unsafe { *bindings::ctn_utsname() };
+        if hooked
+            .policy()
+            .copy_names(&mut answer.nodename, &mut answer.domainname)
+        {
+            let written = UserSlice::new(buf, core::mem::size_of::<bindings::new_utsname>())
+                .writer()
+                .write(&answer);
             return core::hint::black_box(match written {
                 Ok(()) => 0,
                 Err(e) => e.to_errno() as c_long,
@@ -125,9 +130,10 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
     if ret != 0 {
         return core::hint::black_box(ret);
     }
-    let Some((host, domain)) = hooked.policy().names() else {
+    let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
+    if !hooked.policy().copy_names(&mut host, &mut domain) {
         return core::hint::black_box(ret);
-    };
+    }
     let host_at = core::mem::offset_of!(bindings::new_utsname, nodename);
     let domain_at = core::mem::offset_of!(bindings::new_utsname, domainname);
     let written = UserSlice::new(buf.wrapping_add(host_at), UTS_LEN)
@@ -142,38 +148,6 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
         Ok(()) => 0,
         Err(e) => e.to_errno() as c_long,
     }
-}
-
-/// Writes a `struct new_utsname` to `buf`: `ns` with `host` and `domain` in place of its
-/// `nodename` and `domainname`, field by field (the fields are contiguous byte arrays).
-fn write_answer(
-    buf: UserPtr,
-    ns: &bindings::new_utsname,
-    host: &UtsName,
-    domain: &UtsName,
-) -> Result {
-    type U = bindings::new_utsname;
-    let at = |offset: usize| buf.wrapping_add(offset);
-    let bytes = |field: &[kernel::ffi::c_char], len: usize| {
-        // SAFETY: `field` starts `len` bytes of `ns` (one field, or several adjacent ones:
-        // `new_utsname` is byte arrays only, without padding); `c_char` and `u8` have one
-        // layout.
-        unsafe { core::slice::from_raw_parts(field.as_ptr().cast::<u8>(), len) }
-    };
-    let sysname = core::mem::offset_of!(U, sysname);
-    let nodename = core::mem::offset_of!(U, nodename);
-    let release = core::mem::offset_of!(U, release);
-    let domainname = core::mem::offset_of!(U, domainname);
-    let write = |offset: usize, data: &[u8]| {
-        UserSlice::new(at(offset), data.len())
-            .writer()
-            .write_slice(data)
-    };
-    write(sysname, bytes(&ns.sysname, UTS_LEN))?;
-    write(nodename, host)?;
-    // release, version, machine
-    write(release, bytes(&ns.release, domainname - release))?;
-    write(domainname, domain)
 }
 
 /// sethostname(2) and setdomainname(2) for a diverted task: `(const char *name, int len)`.
