@@ -51,7 +51,10 @@ impl CallArgs<'_> {
 #[repr(C)]
 pub(crate) struct Hooked<D> {
     ops: Opaque<bindings::ftrace_ops>,
-    module: *mut bindings::module,
+    /// This module's core text (start, length): a call from there is a replacement calling
+    /// the original, which runs undiverted. Two compares, where `within_module` walks every
+    /// memory region of the module.
+    text: (usize, usize),
     /// Start of the hooked function (its ENDBR with IBT): where the replacement calls it.
     original: usize,
     replacement: usize,
@@ -145,10 +148,16 @@ impl<D: Divert> FunctionHook<D> {
             flags: bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong,
             ..Default::default()
         };
+        let (mut text_base, mut text_size) = (0, 0);
+        // SAFETY: `module` is this module, live while its code runs; the helper reads two
+        // fields.
+        unsafe {
+            bindings::ctn_module_text(module.as_ptr().cast(), &mut text_base, &mut text_size)
+        };
         let inner = KBox::pin(
             Hooked {
                 ops: Opaque::new(ops),
-                module: module.as_ptr().cast(),
+                text: (text_base as usize, text_size as usize),
                 original,
                 replacement,
                 context_arg: nargs,
@@ -238,8 +247,8 @@ unsafe extern "C" fn callback<D: Divert>(
     if !hooked.policy.divert_call(&args) {
         return;
     }
-    // SAFETY: `within_module` only compares addresses.
-    if unsafe { bindings::ctn_within_module(parent_ip, hooked.module) } {
+    let (text, len) = hooked.text;
+    if (parent_ip as usize).wrapping_sub(text) < len {
         return; // the replacement calling the original
     }
     // SAFETY: `fregs` is the traced call's register frame, which the trampoline reloads.

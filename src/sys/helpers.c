@@ -128,9 +128,11 @@ notrace unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned in
 	return ftrace_regs_get_argument(fregs, n);
 }
 
-notrace bool ctn_within_module(unsigned long addr, struct module *mod)
+/* Where the module's core text is: its replacements, which call the functions they hook. */
+void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *size)
 {
-	return within_module(addr, mod);
+	*base = (unsigned long)mod->mem[MOD_TEXT].base;
+	*size = mod->mem[MOD_TEXT].size;
 }
 
 void ctn_tracepoint_synchronize_unregister(void)

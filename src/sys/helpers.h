@@ -23,7 +23,7 @@ u64 ctn_now_real_ns(void);
 void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
 			 unsigned long value);
 unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned int n);
-bool ctn_within_module(unsigned long addr, struct module *mod);
+void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *size);
 void ctn_tracepoint_synchronize_unregister(void);
 struct new_utsname;
 const struct new_utsname *ctn_utsname(void);
