@@ -27,7 +27,7 @@ use crate::identity;
 use crate::network::Addresses;
 use crate::sys::clock;
 use crate::sys::net::eaddrinuse;
-use crate::sys::rcu::{self, RcuBox, ReadGuard};
+use crate::sys::rcu::{self, RcuBox, ReadGuard, Retired};
 use crate::sys::table;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::uts::{self, UtsField, UtsName};
@@ -108,7 +108,9 @@ pub(crate) struct Container {
     pub(crate) history: History,
     /// Host and domain name its processes see, defaults resolved when set
     /// (`identity::effective_host`, `effective_domain`), so that uname only copies them.
-    names: Pin<KBox<SpinLock<(UtsName, UtsName)>>>,
+    /// Read without a lock; replaced as a whole under `names_writer`.
+    names: RcuBox<(UtsName, UtsName)>,
+    names_writer: Pin<KBox<SpinLock<()>>>,
     /// `Addresses::pack` of its network identity (0: none), one word for one load in hooks.
     /// Written under the control mutex, with `Control::owners`.
     net: AtomicU64,
@@ -118,6 +120,10 @@ pub(crate) struct Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
+        // SAFETY: a container is freed only after a grace period since it left its slot
+        // (`Retired`, `free_batch`, `RcuBox::drop`), or before it was ever published: no
+        // reader can reach its names, so they need no grace period of their own.
+        unsafe { self.names.clear_unreachable() };
         LIVE_CONTAINERS.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -130,6 +136,23 @@ impl Container {
     fn task_added(&self) {
         let now = self.tasks.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak_tasks.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Replaces the names with `new`, after `change` has written over the current ones in it.
+    /// The old names are returned, for the caller to drop outside its RCU read section.
+    fn update_names(
+        &self,
+        mut new: KBox<(UtsName, UtsName)>,
+        change: impl FnOnce(&mut (UtsName, UtsName)),
+    ) -> Option<Retired<(UtsName, UtsName)>> {
+        let _writer = self.names_writer.lock();
+        let guard = ReadGuard::new();
+        if let Some(current) = self.names.get(&guard) {
+            *new = *current;
+        }
+        drop(guard);
+        change(&mut new);
+        self.names.replace(new)
     }
 
     fn record(&self, kind: u32, task: &TaskRef<'_>, arg: i32) {
@@ -281,22 +304,29 @@ impl Registry {
         let Some(c) = self.container_of(task::current_pid(), &guard) else {
             return false;
         };
-        let names = c.names.lock();
-        (*host, *domain) = *names;
-        true
+        match c.names.get(&guard) {
+            Some(names) => {
+                (*host, *domain) = *names;
+                true
+            }
+            None => false,
+        }
     }
 
     /// sethostname/setdomainname from a member: changes its container's view only.
     pub(crate) fn set_uts_name_of_current(&self, which: UtsField, name: UtsName) -> Result {
-        let guard = ReadGuard::new();
-        let c = self
-            .container_of(task::current_pid(), &guard)
-            .ok_or(ESRCH)?;
-        let mut names = c.names.lock();
-        match which {
-            UtsField::Host => names.0 = identity::effective_host(&name, &c.name),
-            UtsField::Domain => names.1 = identity::effective_domain(&name),
-        }
+        let new = KBox::new(([0; uts::UTS_LEN], [0; uts::UTS_LEN]), GFP_KERNEL)?;
+        let retired = {
+            let guard = ReadGuard::new();
+            let c = self
+                .container_of(task::current_pid(), &guard)
+                .ok_or(ESRCH)?;
+            c.update_names(new, |names| match which {
+                UtsField::Host => names.0 = identity::effective_host(&name, &c.name),
+                UtsField::Domain => names.1 = identity::effective_domain(&name),
+            })
+        };
+        drop(retired); // a grace period, outside the read section
         Ok(())
     }
 
@@ -374,7 +404,11 @@ impl Registry {
             identity::effective_host(&empty, &name),
             identity::effective_domain(&empty),
         );
-        let names = KBox::pin_init(new_spinlock!(defaults, "ctn_names"), GFP_KERNEL)?;
+        let names = RcuBox::empty();
+        if names.fill(KBox::new(defaults, GFP_KERNEL)?).is_err() {
+            return Err(EBUSY); // cannot happen: it is new
+        }
+        let names_writer = KBox::pin_init(new_spinlock!((), "ctn_names_writer"), GFP_KERNEL)?;
         let node = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL)?;
         let mut ctl = self.control.lock();
         if ctl.by_name.get(&name).is_some() {
@@ -401,6 +435,7 @@ impl Registry {
                 exited_cpu_ns: AtomicU64::new(0),
                 history,
                 names,
+                names_writer,
                 net: AtomicU64::new(0),
                 mac: AtomicU64::new(0),
             },
@@ -569,16 +604,22 @@ impl Registry {
         host: Option<UtsName>,
         domain: Option<UtsName>,
     ) -> Result {
-        self.with_container(target, |c, _| {
-            let mut names = c.names.lock();
-            if let Some(h) = host {
-                names.0 = identity::effective_host(&h, &c.name);
-            }
-            if let Some(d) = domain {
-                names.1 = identity::effective_domain(&d);
-            }
-            Ok(())
-        })
+        if host.is_none() && domain.is_none() {
+            return Ok(());
+        }
+        let new = KBox::new(([0; uts::UTS_LEN], [0; uts::UTS_LEN]), GFP_KERNEL)?;
+        let retired = self.with_container(target, |c, _| {
+            Ok(c.update_names(new, |names| {
+                if let Some(h) = host {
+                    names.0 = identity::effective_host(&h, &c.name);
+                }
+                if let Some(d) = domain {
+                    names.1 = identity::effective_domain(&d);
+                }
+            }))
+        })?;
+        drop(retired); // a grace period, outside the read section and the mutex
+        Ok(())
     }
 
     /// Sets the network identity of `target` (`None`: leave as is; `Some(0)`: none): the
@@ -624,7 +665,7 @@ impl Registry {
 
     /// The names `target` shows its processes.
     pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
-        self.with_container(target, |c, _| Ok(*c.names.lock()))
+        self.with_container(target, |c, guard| c.names.get(guard).copied().ok_or(ENOENT))
     }
 
     pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {

@@ -90,6 +90,28 @@ impl<T: Send + Sync> RcuBox<T> {
         }
     }
 
+    /// Stores `value` in place of the current value, which readers may still hold: it is
+    /// freed by the returned [`Retired`].
+    pub(crate) fn replace(&self, value: KBox<T>) -> Option<Retired<T>> {
+        let p = self.ptr.swap(KBox::into_raw(value), Ordering::AcqRel);
+        // SAFETY: as in `take`: `p` came from `KBox::into_raw` and the slot no longer has it.
+        (!p.is_null()).then(|| Retired(Some(unsafe { KBox::from_raw(p) })))
+    }
+
+    /// Frees the value at once, without waiting for readers.
+    ///
+    /// # Safety
+    ///
+    /// No reader can reach `self` any more: whatever holds it has itself been unreachable for
+    /// a full grace period (or was never published).
+    pub(crate) unsafe fn clear_unreachable(&mut self) {
+        let p = core::mem::replace(self.ptr.get_mut(), ptr::null_mut());
+        if !p.is_null() {
+            // SAFETY: `p` came from `KBox::into_raw`; no reader can hold it (caller's promise).
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+
     /// Empties the slot. Readers may still hold the old value: it is freed by [`Retired`].
     pub(crate) fn take(&self) -> Option<Retired<T>> {
         let p = self.ptr.swap(ptr::null_mut(), Ordering::AcqRel);
