@@ -14,6 +14,8 @@ run() {
         ctntest bench getpid --iterations 2000 --batches "$2"
         ctntest bench uname --iterations 1000 --batches "$2"
         ctntest bench fork-exit-wait --iterations "$1" --batches "$2"
+        ctntest bench bind-close --iterations 200 --batches "$2"
+        ctntest bench bind-close-addr --iterations 200 --batches "$2"
     ' sh "$N" "$BATCHES" | while read -r op ns; do echo "RESULT $config $op $ns"; done
 }
 r=0
@@ -21,7 +23,7 @@ while [ $r -lt "$REPS" ]; do
     run native
     insmod /ctn/ctn.ko
     run loaded_no_container
-    ctnctl create bench >/dev/null
+    ctnctl create bench --ip 127.0.10.1 >/dev/null
     run outside
     run inside ctnctl exec bench --
     ctnctl destroy bench >/dev/null

@@ -125,6 +125,9 @@ enum BenchOp {
     ForkExitWait,
     /// socket(AF_INET, SOCK_STREAM) + bind(0.0.0.0, any port) + close.
     BindClose,
+    /// The same with 127.0.10.1 (a container's address in the benchmark): the kernel's own
+    /// cost of binding a specific address, which a container's wildcard bind becomes.
+    BindCloseAddr,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -538,14 +541,19 @@ fn bench_once(op: BenchOp) {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
         },
-        BenchOp::BindClose => {
+        BenchOp::BindClose | BenchOp::BindCloseAddr => {
             use nix::libc;
+            let addr = match op {
+                BenchOp::BindCloseAddr => u32::from_be_bytes([127, 0, 10, 1]).to_be(),
+                _ => 0,
+            };
             // SAFETY: plain socket calls on a descriptor this function owns; `sin` is a
             // complete sockaddr_in.
             unsafe {
                 let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
                 let mut sin: libc::sockaddr_in = std::mem::zeroed();
                 sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                sin.sin_addr.s_addr = addr;
                 let len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
                 let bound = libc::bind(fd, std::ptr::from_ref(&sin).cast(), len);
                 assert_eq!(bound, 0, "bind failed");
