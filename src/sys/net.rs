@@ -369,7 +369,20 @@ impl<P: NetPolicy> NetHooks<P> {
     }
 }
 
+// The C types of the hooked functions, for calling the originals.
 type SockaddrOp = unsafe extern "C" fn(*mut bindings::socket, *mut c_void, c_int) -> c_int;
+type ListenOp = unsafe extern "C" fn(*mut bindings::socket, c_int) -> c_int;
+type ConnectOp = unsafe extern "C" fn(*mut bindings::socket, *mut c_void, c_int, c_int) -> c_int;
+type SendmsgOp = unsafe extern "C" fn(*mut bindings::socket, *mut bindings::msghdr, usize) -> c_int;
+type DevIoctl = unsafe extern "C" fn(
+    *mut bindings::net,
+    c_uint,
+    *mut bindings::ifreq,
+    *mut c_void,
+    *mut bool,
+) -> c_int;
+type DevinetIoctl = unsafe extern "C" fn(*mut bindings::net, c_uint, *mut bindings::ifreq) -> c_int;
+type Ifconf = unsafe extern "C" fn(*mut bindings::net, *mut c_void) -> c_int;
 
 /// `int inet_bind(struct socket *, struct sockaddr *, int)` and `inet6_bind` (same type).
 ///
@@ -425,8 +438,7 @@ unsafe extern "C" fn listen<P: NetPolicy>(
     let ret = match verdict {
         // SAFETY: as in `bind`.
         Ok(()) => unsafe {
-            let original: unsafe extern "C" fn(*mut bindings::socket, c_int) -> c_int =
-                core::mem::transmute(hooked.original());
+            let original: ListenOp = core::mem::transmute(hooked.original());
             original(sock, backlog)
         },
         Err(e) => e,
@@ -460,12 +472,7 @@ unsafe extern "C" fn connect<P: NetPolicy>(
     let ret = match verdict {
         // SAFETY: as in `bind`.
         Ok(()) => unsafe {
-            let original: unsafe extern "C" fn(
-                *mut bindings::socket,
-                *mut c_void,
-                c_int,
-                c_int,
-            ) -> c_int = core::mem::transmute(hooked.original());
+            let original: ConnectOp = core::mem::transmute(hooked.original());
             original(sock, uaddr, len, flags)
         },
         Err(e) => e,
@@ -505,11 +512,7 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
     let ret = match verdict {
         // SAFETY: as in `bind`.
         Ok(()) => unsafe {
-            let original: unsafe extern "C" fn(
-                *mut bindings::socket,
-                *mut bindings::msghdr,
-                usize,
-            ) -> c_int = core::mem::transmute(hooked.original());
+            let original: SendmsgOp = core::mem::transmute(hooked.original());
             original(sock, msg, size)
         },
         Err(e) => e,
@@ -537,13 +540,7 @@ unsafe extern "C" fn dev_ioctl<P: NetPolicy>(
     let _in_flight = hooked.enter();
     // SAFETY: as in `bind`.
     let ret = unsafe {
-        let original: unsafe extern "C" fn(
-            *mut bindings::net,
-            c_uint,
-            *mut bindings::ifreq,
-            *mut c_void,
-            *mut bool,
-        ) -> c_int = core::mem::transmute(hooked.original());
+        let original: DevIoctl = core::mem::transmute(hooked.original());
         original(net, cmd, ifr, data, need_copyout)
     };
     if ret == 0 && cmd == bindings::SIOCGIFHWADDR {
@@ -590,11 +587,7 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
     let _in_flight = hooked.enter();
     // SAFETY: as in `bind`.
     let ret = unsafe {
-        let original: unsafe extern "C" fn(
-            *mut bindings::net,
-            c_uint,
-            *mut bindings::ifreq,
-        ) -> c_int = core::mem::transmute(hooked.original());
+        let original: DevinetIoctl = core::mem::transmute(hooked.original());
         original(net, cmd, ifr)
     };
     let query = matches!(
@@ -652,8 +645,7 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     let _in_flight = hooked.enter();
     // SAFETY: as in `bind`.
     let ret = unsafe {
-        let original: unsafe extern "C" fn(*mut bindings::net, *mut c_void) -> c_int =
-            core::mem::transmute(hooked.original());
+        let original: Ifconf = core::mem::transmute(hooked.original());
         original(net, uifc)
     };
     if ret != 0 {

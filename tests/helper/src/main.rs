@@ -211,6 +211,20 @@ fn parse_u64(s: &str) -> Result<u64, String> {
     .map_err(|e| e.to_string())
 }
 
+/// Prints the result line (`errno=NAME` for an error); exit status 0 or 1.
+fn print_outcome(out: Result<String, Errno>) -> ExitCode {
+    match out {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("errno={e:?}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn parse_mac(s: &str) -> Result<[u8; 6], String> {
     let bytes: Vec<u8> = s
         .split(':')
@@ -740,16 +754,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            match call(fd, op, &req) {
-                Ok(line) => {
-                    println!("{line}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    println!("errno={e:?}");
-                    ExitCode::from(1)
-                }
-            }
+            print_outcome(call(fd, op, &req))
         }
         Command::Ioctl { cmd, arg } => {
             // SAFETY: an arbitrary request on our own device; the kernel validates everything.

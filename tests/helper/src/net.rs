@@ -62,16 +62,7 @@ pub fn run(cmd: &Net) -> ExitCode {
         Net::Connect { addr, port, udp } => connect(SocketAddr::new(*addr, *port), *udp),
         Net::Ifconf => ifconf(),
     };
-    match out {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            println!("errno={e:?}");
-            ExitCode::from(1)
-        }
-    }
+    crate::print_outcome(out)
 }
 
 fn new_socket(ip: IpAddr, udp: bool) -> nix::Result<OwnedFd> {
