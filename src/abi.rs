@@ -64,10 +64,13 @@ requests! {
     CtnEvents { size, flags, target, since, next, lost, out, reserved },
     CtnKill { size, flags, target, signal, signalled, reserved },
     CtnIdentity { size, flags, target, hostname, domainname, mac, ipv4, loopback, reserved },
+    CtnLimits { size, flags, target, tasks, memory, reserved },
+    CtnUsage { size, flags, target, tasks, memory, reserved },
 }
 
 plain! {
     CtnTarget { id, reserved0, name },
+    CtnResource { usage, peak, limit, failcnt },
     CtnBuffer { buf, capacity, entry_size, count, total },
     CtnInfo {
         id, flags, name, tasks, peak_tasks, history_len, reserved0, created_ns, forks, execs,

@@ -15,6 +15,7 @@ mod device;
 mod events;
 mod hooks;
 mod identity;
+mod limits;
 mod network;
 mod process;
 mod registry;

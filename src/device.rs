@@ -25,7 +25,7 @@ use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.4.0";
+const MODULE_VERSION: &str = "0.5.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -69,6 +69,8 @@ impl IoctlHandler for Control {
             uapi::CTN_IOC_KILL => self.kill(arg),
             uapi::CTN_IOC_SET_IDENTITY => self.set_identity(arg),
             uapi::CTN_IOC_GET_IDENTITY => self.get_identity(arg),
+            uapi::CTN_IOC_SET_LIMITS => self.set_limits(arg),
+            uapi::CTN_IOC_GET_USAGE => self.usage(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -220,6 +222,27 @@ impl Control {
         let host = given(uapi::CTN_IDENTITY_HOSTNAME).then_some(host);
         let domain = given(uapi::CTN_IDENTITY_DOMAINNAME).then_some(domain);
         self.registry.set_identity(target, host, domain)?;
+        Ok(0)
+    }
+
+    fn set_limits(&self, arg: UserPtr) -> Result<u32> {
+        let (req, _) = read_request::<uapi::CtnLimits>(arg)?;
+        check_flags(req.flags, uapi::CTN_LIMIT_TASKS | uapi::CTN_LIMIT_MEMORY)?;
+        let target = Target::parse(&req.target)?;
+        if req.tasks > u64::from(u32::MAX) {
+            return Err(EINVAL);
+        }
+        self.require_admin()?;
+        self.registry.set_limits(target, req.flags, &req)?;
+        Ok(0)
+    }
+
+    fn usage(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnUsage>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        self.registry.usage(target, &mut req)?;
+        out.write(&req)?;
         Ok(0)
     }
 

@@ -12,6 +12,7 @@ use crate::network::Network;
 use crate::process::ProcessHooks;
 use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
+use crate::sys::mm::MemoryGate;
 use crate::sys::net::NetHooks;
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::uts::UtsHooks;
@@ -21,6 +22,7 @@ pub(crate) struct Hooks {
     _sched_probes: SchedProbes<ProcessHooks>,
     _uts: UtsHooks<Identity>,
     _net: NetHooks<Network>,
+    _memory_gate: MemoryGate<ProcessHooks>,
 }
 
 impl Hooks {
@@ -30,11 +32,13 @@ impl Hooks {
         let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
         let uts = UtsHooks::register(module, Identity(registry.clone()))?;
         let net = NetHooks::register(module, Network(registry.clone()))?;
+        let memory_gate = MemoryGate::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
             _sched_probes: sched_probes,
             _uts: uts,
             _net: net,
+            _memory_gate: memory_gate,
         })
     }
 }

@@ -10,6 +10,7 @@ use kernel::sync::Arc;
 use crate::registry::Registry;
 use crate::sys::clone::ClonePolicy;
 use crate::sys::ftrace::Divert;
+use crate::sys::mm::MemoryPolicy;
 use crate::sys::task::TaskRef;
 use crate::sys::tracepoint::SchedObserver;
 
@@ -37,7 +38,21 @@ impl Divert for ProcessHooks {
 }
 
 impl ClonePolicy for ProcessHooks {
-    fn admit(&self) -> Result {
+    /// Whether a task was reserved for the creation.
+    type Ticket = bool;
+
+    fn admit(&self) -> Result<bool> {
         self.0.admit_clone()
+    }
+
+    fn done(&self, reserved: bool, _created: bool) {
+        // Whether a task was created is what the fork tracepoint saw (see `clone_done`).
+        self.0.clone_done(reserved);
+    }
+}
+
+impl MemoryPolicy for ProcessHooks {
+    fn admit_pages(&self, pages: u64) -> bool {
+        self.0.admit_pages(pages)
     }
 }

@@ -24,6 +24,7 @@ use kernel::sync::{Arc, Mutex, SpinLock};
 
 use crate::events::{Batch, History};
 use crate::identity;
+use crate::limits::Limits;
 use crate::network::Addresses;
 use crate::sys::clock;
 use crate::sys::net::eaddrinuse;
@@ -36,8 +37,13 @@ use crate::uapi;
 /// Containers allocated and not yet freed, module-wide: reported at unload (must be 0).
 static LIVE_CONTAINERS: AtomicUsize = AtomicUsize::new(0);
 
+/// A `members` entry: the container's slot, and `CLONING` while the task is inside a task
+/// creation that reserved its new task (see `admit_clone`).
+const SLOT_MASK: u16 = 0x7fff;
+const CLONING: u16 = 0x8000;
+
 /// Most containers that can exist at once (slot 0 means "none").
-pub(crate) const MAX_CONTAINERS: usize = u16::MAX as usize;
+pub(crate) const MAX_CONTAINERS: usize = SLOT_MASK as usize;
 
 /// A valid container name: 1-63 bytes of `[A-Za-z0-9_.-]`, stored NUL-filled.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,8 +103,9 @@ pub(crate) struct Container {
     created_ns: u64,
     /// Refuses new tasks (being stopped).
     sealed: AtomicBool,
-    tasks: AtomicU32,
-    peak_tasks: AtomicU32,
+    /// Its limits and usage; `limits.tasks` counts its `members` entries (and creations
+    /// reserved by `admit_clone`).
+    pub(crate) limits: Limits,
     forks: AtomicU64,
     execs: AtomicU64,
     exits: AtomicU64,
@@ -134,8 +141,22 @@ impl Container {
     }
 
     fn task_added(&self) {
-        let now = self.tasks.fetch_add(1, Ordering::Relaxed) + 1;
-        self.peak_tasks.fetch_max(now, Ordering::Relaxed);
+        self.limits.tasks.add(1);
+    }
+
+    fn task_removed(&self) {
+        self.limits.tasks.add(-1);
+    }
+
+    pub(crate) fn task_count(&self) -> u32 {
+        self.limits.tasks.usage.load(Ordering::Relaxed) as u32
+    }
+
+    /// Counts a refused request; records it in the history unless one was recorded just now.
+    fn refused(&self, errno: Error) {
+        if self.limits.refusal_event_due() {
+            task::with_current(|t| self.record(uapi::CTN_EVENT_REFUSED, &t, -errno.to_errno()));
+        }
     }
 
     /// Replaces the names with `new`, after `change` has written over the current ones in it.
@@ -191,6 +212,9 @@ fn owner_keys(net: u64, mac: u64) -> [u64; 3] {
 #[pin_data(PinnedDrop)]
 pub(crate) struct Registry {
     members: VVec<AtomicU16>,
+    /// `charged[tgid]`: the pages of process `tgid`'s address space counted in its
+    /// container's memory usage (the mm's `total_vm` when last looked at).
+    charged: VVec<AtomicU32>,
     slots: KVVec<RcuBox<Container>>,
     #[pin]
     control: Mutex<Control>,
@@ -198,7 +222,8 @@ pub(crate) struct Registry {
 
 impl Registry {
     pub(crate) fn new() -> Result<Arc<Self>> {
-        let members = table::zeroed_u16(task::pid_max_limit() as usize + 1)?;
+        let members = table::zeroed(task::pid_max_limit() as usize + 1)?;
+        let charged = table::zeroed(task::pid_max_limit() as usize + 1)?;
         let mut slots = KVVec::with_capacity(MAX_CONTAINERS + 1, GFP_KERNEL)?;
         for _ in 0..=MAX_CONTAINERS {
             slots.push(RcuBox::empty(), GFP_KERNEL)?;
@@ -212,6 +237,7 @@ impl Registry {
         Arc::pin_init(
             pin_init!(Self {
                 members,
+                charged,
                 slots,
                 control <- new_mutex!(control, "ctn_registry"),
             }),
@@ -226,7 +252,20 @@ impl Registry {
     /// The slot of the container task `pid` belongs to (0: none). One load, no lock.
     pub(crate) fn slot_of(&self, pid: i32) -> u16 {
         self.member_slot(pid)
-            .map_or(0, |m| m.load(Ordering::Relaxed))
+            .map_or(0, |m| m.load(Ordering::Relaxed) & SLOT_MASK)
+    }
+
+    fn charged_of(&self, tgid: i32) -> Option<&AtomicU32> {
+        usize::try_from(tgid).ok().and_then(|i| self.charged.get(i))
+    }
+
+    /// Brings process `tgid`'s charge to `pages` (its address space now), in `c`'s usage.
+    fn recharge(&self, c: &Container, tgid: i32, pages: u64) {
+        if let Some(entry) = self.charged_of(tgid) {
+            let pages = pages.min(u64::from(u32::MAX)) as u32;
+            let before = entry.swap(pages, Ordering::Relaxed);
+            c.limits.memory.add(i64::from(pages) - i64::from(before));
+        }
     }
 
     /// Whether no container exists.
@@ -265,7 +304,17 @@ impl Registry {
             return;
         };
         entry.store(slot, Ordering::SeqCst);
-        c.task_added();
+        // A creation that `admit_clone` reserved was counted then.
+        let parent_entry = self.member_slot(parent.pid());
+        let reserved =
+            parent_entry.is_some_and(|p| p.fetch_and(!CLONING, Ordering::SeqCst) & CLONING != 0);
+        if !reserved {
+            c.task_added();
+        }
+        if child.pid() == child.tgid() && !child.shares_mm(&parent) {
+            // A new process with its own copy of the address space.
+            self.recharge(c, child.tgid(), child.process_pages(&guard));
+        }
         c.forks.fetch_add(1, Ordering::Relaxed);
         c.record(uapi::CTN_EVENT_FORK, &child, parent.pid());
     }
@@ -273,6 +322,8 @@ impl Registry {
     pub(crate) fn on_exec(&self, task: TaskRef<'_>) {
         let guard = ReadGuard::new();
         if let Some(c) = self.container_of(task.pid(), &guard) {
+            // A new address space replaced the old one.
+            self.recharge(c, task.tgid(), task.process_pages(&guard));
             c.execs.fetch_add(1, Ordering::Relaxed);
             c.record(uapi::CTN_EVENT_EXEC, &task, 0);
         }
@@ -283,7 +334,7 @@ impl Registry {
         let Some(entry) = self.member_slot(task.pid()) else {
             return;
         };
-        let slot = entry.swap(0, Ordering::SeqCst);
+        let slot = entry.swap(0, Ordering::SeqCst) & SLOT_MASK;
         if slot == 0 {
             return;
         }
@@ -293,7 +344,11 @@ impl Registry {
             c.exited_cpu_ns
                 .fetch_add(task.cputime_ns(), Ordering::Relaxed);
             c.exits.fetch_add(1, Ordering::Relaxed);
-            c.tasks.fetch_sub(1, Ordering::Relaxed);
+            c.task_removed();
+            if task.is_group_dead() {
+                // The process's address space is gone with its last thread.
+                self.recharge(c, task.tgid(), 0);
+            }
         }
     }
 
@@ -344,13 +399,79 @@ impl Registry {
         Some(c.mac.load(Ordering::Relaxed)).filter(|&m| m != 0)
     }
 
-    /// Whether the current task may create a task now.
-    pub(crate) fn admit_clone(&self) -> Result {
+    /// Whether the current task may create a task now. A member's creation takes its task
+    /// from the limit now (exactly: concurrent creations cannot overshoot) and marks the
+    /// creator `CLONING`; the fork tracepoint then does not count the new task again, and
+    /// `clone_done` gives the task back if none was created.
+    pub(crate) fn admit_clone(&self) -> Result<bool> {
+        let pid = task::current_pid();
         let guard = ReadGuard::new();
-        match self.container_of(task::current_pid(), &guard) {
-            Some(c) if c.is_sealed() => Err(EAGAIN),
-            _ => Ok(()),
+        let (Some(c), Some(entry)) = (self.container_of(pid, &guard), self.member_slot(pid)) else {
+            return Ok(false);
+        };
+        if c.is_sealed() {
+            return Err(EAGAIN);
         }
+        if !c.limits.tasks.try_add(1) {
+            c.limits.tasks.refused();
+            c.refused(EAGAIN);
+            return Err(EAGAIN);
+        }
+        entry.fetch_or(CLONING, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    /// The creation `admit_clone` admitted (`reserved`) is over.
+    pub(crate) fn clone_done(&self, reserved: bool) {
+        if !reserved {
+            return;
+        }
+        let pid = task::current_pid();
+        let Some(entry) = self.member_slot(pid) else {
+            return;
+        };
+        if entry.fetch_and(!CLONING, Ordering::SeqCst) & CLONING == 0 {
+            return; // the fork tracepoint took the reservation: a task was created
+        }
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(pid, &guard) {
+            c.task_removed();
+        }
+    }
+
+    /// Whether the current task's address space may grow by `pages` (mmap, brk, mremap,
+    /// stack), taking them from the container's allowance if so. The process's charge is
+    /// first brought up to date (its `total_vm`: what it unmapped since is given back), then
+    /// the growth is charged ahead of the mapping (the process's next check corrects it if
+    /// the mapping then fails). Before a refusal, every member process's charge is brought up
+    /// to date (the slow path: others may have unmapped memory since they last grew).
+    pub(crate) fn admit_pages(&self, pages: u64) -> bool {
+        let guard = ReadGuard::new();
+        let Some(c) = self.container_of(task::current_pid(), &guard) else {
+            return true;
+        };
+        let (tgid, now) = task::with_current(|t| (t.tgid(), t.process_pages(&guard)));
+        self.recharge(c, tgid, now);
+        if !c.limits.memory.try_add(pages) {
+            let slot = c.slot;
+            task::for_each_process(&guard, |p| {
+                if self.slot_of(p.pid()) == slot {
+                    self.recharge(c, p.tgid(), p.process_pages(&guard));
+                }
+            });
+            if !c.limits.memory.try_add(pages) {
+                c.limits.memory.refused();
+                c.refused(ENOMEM);
+                return false;
+            }
+        }
+        if let Some(entry) = self.charged_of(tgid) {
+            let add = pages.min(u64::from(u32::MAX)) as u32;
+            let _ = entry.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_add(add))
+            });
+        }
+        true
     }
 
     // --- control (ioctls) --------------------------------------------------------------
@@ -426,8 +547,7 @@ impl Registry {
                 name,
                 created_ns: clock::now_real_ns(),
                 sealed: AtomicBool::new(false),
-                tasks: AtomicU32::new(0),
-                peak_tasks: AtomicU32::new(0),
+                limits: Limits::default(),
                 forks: AtomicU64::new(0),
                 execs: AtomicU64::new(0),
                 exits: AtomicU64::new(0),
@@ -466,7 +586,7 @@ impl Registry {
             let slot = self.resolve(&ctl, target, 0)?;
             let guard = ReadGuard::new();
             let c = self.container(slot, &guard).ok_or(ENOENT)?;
-            if c.tasks.load(Ordering::SeqCst) != 0 {
+            if c.task_count() != 0 {
                 return Err(EBUSY);
             }
             let name = c.name;
@@ -506,10 +626,17 @@ impl Registry {
         if leader.is_kernel_thread() {
             return Err(EINVAL);
         }
-        let mut busy = false;
-        leader.for_each_thread(&guard, |t| busy |= self.slot_of(t.pid()) != 0);
+        let (mut busy, mut threads) = (false, 0u64);
+        leader.for_each_thread(&guard, |t| {
+            busy |= self.slot_of(t.pid()) != 0;
+            threads += 1;
+        });
         if busy {
             return Err(EPERM);
+        }
+        if !c.limits.tasks.fits(threads) {
+            c.limits.tasks.refused();
+            return Err(EAGAIN);
         }
         // A thread created meanwhile by a thread not yet moved is caught by the next pass.
         let mut moved = 0u32;
@@ -528,6 +655,7 @@ impl Registry {
         if moved == 0 {
             return Err(ESRCH); // every thread was exiting
         }
+        self.recharge(c, tgid, leader.process_pages(&guard));
         c.joins.fetch_add(1, Ordering::Relaxed);
         c.record(uapi::CTN_EVENT_JOINED, &leader, moved as i32);
         drop(ctl);
@@ -558,7 +686,7 @@ impl Registry {
                 .compare_exchange(slot, 0, Ordering::SeqCst, Ordering::SeqCst)
                 .is_ok()
         {
-            c.tasks.fetch_sub(1, Ordering::Relaxed);
+            c.task_removed();
             return false;
         }
         true
@@ -663,6 +791,23 @@ impl Registry {
         })
     }
 
+    /// Sets the limits of `target` that `flags` names.
+    pub(crate) fn set_limits(&self, target: Target, flags: u32, req: &uapi::CtnLimits) -> Result {
+        self.with_container(target, |c, _| {
+            c.limits.set(flags, req);
+            Ok(())
+        })
+    }
+
+    /// The resources of `target`: usage, peak, limit, refusals.
+    pub(crate) fn usage(&self, target: Target, out: &mut uapi::CtnUsage) -> Result {
+        self.with_container(target, |c, _| {
+            out.tasks = c.limits.tasks.report(1);
+            out.memory = c.limits.memory.report(crate::limits::PAGE_SIZE);
+            Ok(())
+        })
+    }
+
     /// The names `target` shows its processes.
     pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
         self.with_container(target, |c, guard| c.names.get(guard).copied().ok_or(ENOENT))
@@ -691,8 +836,8 @@ impl Registry {
                 0
             },
             name: c.name.bytes(),
-            tasks: c.tasks.load(Ordering::Relaxed),
-            peak_tasks: c.peak_tasks.load(Ordering::Relaxed),
+            tasks: c.task_count(),
+            peak_tasks: c.limits.tasks.report(1).peak as u32,
             history_len: c.history.capacity(),
             reserved0: 0,
             created_ns: c.created_ns,
@@ -745,8 +890,7 @@ impl Registry {
     /// Up to `max` tasks of `target`, one per thread, and how many it has.
     pub(crate) fn ps(&self, target: Target, max: usize) -> Result<(KVec<uapi::CtnTask>, u32)> {
         // Allocate outside the RCU read section the walk needs.
-        let expected =
-            self.with_container(target, |c, _| Ok(c.tasks.load(Ordering::Relaxed) as usize))?;
+        let expected = self.with_container(target, |c, _| Ok(c.task_count() as usize))?;
         let mut out = KVec::with_capacity(max.min(expected + 16), GFP_KERNEL)?;
         self.with_container(target, |c, guard| {
             let mut total = 0u32;
@@ -791,9 +935,7 @@ impl Registry {
         self.slots
             .iter()
             .filter_map(|s| s.get(&guard))
-            .fold((0, 0), |(n, t), c| {
-                (n + 1, t + u64::from(c.tasks.load(Ordering::Relaxed)))
-            })
+            .fold((0, 0), |(n, t), c| (n + 1, t + u64::from(c.task_count())))
     }
 }
 

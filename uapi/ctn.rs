@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 4;
+pub const CTN_ABI_VERSION: u32 = 5;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -329,6 +329,55 @@ pub struct CtnIdentity {
     pub reserved: [u64; 4],
 }
 
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `tasks`.
+pub const CTN_LIMIT_TASKS: u32 = 1 << 0;
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `memory`.
+pub const CTN_LIMIT_MEMORY: u32 = 1 << 1;
+
+/// Argument of `CTN_IOC_SET_LIMITS` (the fields `flags` names). 0 means no limit. Lowering a
+/// limit below the current usage refuses new requests; it never takes anything away.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnLimits {
+    pub size: u32,
+    /// `CTN_LIMIT_*`.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// Most tasks (threads) at once: creating one more fails with `EAGAIN`.
+    pub tasks: u64,
+    /// Most address space in bytes (rounded up to pages), all members' mappings together:
+    /// a mapping beyond it fails with `ENOMEM`.
+    pub memory: u64,
+    /// Must be zero.
+    pub reserved: [u64; 6],
+}
+
+/// One resource of a container: in its unit (tasks, bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnResource {
+    pub usage: u64,
+    pub peak: u64,
+    /// 0: no limit.
+    pub limit: u64,
+    /// Requests refused by the limit.
+    pub failcnt: u64,
+}
+
+/// Argument of `CTN_IOC_GET_USAGE`: a container's resources (out).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnUsage {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    pub tasks: CtnResource,
+    pub memory: CtnResource,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
 /// Every ABI structure is plain integers, so all-zero is a valid value: the starting point of
 /// every request (sizes and fields are then filled in).
 macro_rules! zeroed_default {
@@ -359,6 +408,9 @@ zeroed_default!(
     CtnEvents,
     CtnKill,
     CtnIdentity,
+    CtnLimits,
+    CtnResource,
+    CtnUsage,
 );
 
 pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
@@ -371,6 +423,8 @@ pub const CTN_IOC_EVENTS: u32 = ioc_rw::<CtnEvents>(0x07);
 pub const CTN_IOC_KILL: u32 = ioc_rw::<CtnKill>(0x08);
 pub const CTN_IOC_SET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x09);
 pub const CTN_IOC_GET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x0a);
+pub const CTN_IOC_SET_LIMITS: u32 = ioc_rw::<CtnLimits>(0x0b);
+pub const CTN_IOC_GET_USAGE: u32 = ioc_rw::<CtnUsage>(0x0c);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

@@ -12,8 +12,12 @@ use super::ftrace::{Divert, FunctionHook, Hooked};
 /// Who may create tasks. Its [`Divert`] says whose clones are subject to `admit`; tasks it
 /// says no to pay only that check.
 pub(crate) trait ClonePolicy: Divert {
+    /// What `admit` hands to `done`.
+    type Ticket;
     /// Whether the current task may create a task now; an error is what the clone returns.
-    fn admit(&self) -> Result;
+    fn admit(&self) -> Result<Self::Ticket>;
+    /// The admitted creation is over: `created` says whether a task was created.
+    fn done(&self, ticket: Self::Ticket, created: bool);
 }
 
 /// The installed gate; dropping it removes the hook.
@@ -52,9 +56,10 @@ unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    if let Err(e) = hooked.policy().admit() {
-        return e.to_errno();
-    }
+    let ticket = match hooked.policy().admit() {
+        Ok(ticket) => ticket,
+        Err(e) => return e.to_errno(),
+    };
     // SAFETY: `original` is the start of `kernel_clone`, whose type this is; `args` is the
     // caller's, passed through unchanged.
     let ret = unsafe {
@@ -62,6 +67,6 @@ unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
             core::mem::transmute(hooked.original());
         original(args)
     };
-    // Keeps the call out of tail position (`_in_flight` is dropped after it, too).
+    hooked.policy().done(ticket, ret > 0);
     core::hint::black_box(ret)
 }

@@ -17,6 +17,7 @@
 #include <linux/tracepoint.h>
 #include <linux/personality.h>
 #include <linux/utsname.h>
+#include <linux/mm_types.h>
 #include <linux/netdevice.h>
 #include <net/inet_sock.h>
 
@@ -182,4 +183,44 @@ int ctn_netdev_is_loopback(struct net *net, const char *name)
 		ret = !!(dev->flags & IFF_LOOPBACK);
 	rcu_read_unlock();
 	return ret;
+}
+
+/* Whether every thread of t's process has exited (t is exiting: signal is still there). */
+bool ctn_task_group_dead(struct task_struct *t)
+{
+	return atomic_read(&t->signal->live) == 0;
+}
+
+/*
+ * Pages mapped by process p (its mm's total_vm), 0 once it has none: from the first thread
+ * that still has the mm, as find_lock_task_mm() (not exported) looks for it. Caller holds
+ * rcu_read_lock().
+ */
+unsigned long ctn_process_total_vm(struct task_struct *p)
+{
+	struct task_struct *t;
+	unsigned long pages = 0;
+
+	for_each_thread(p, t) {
+		task_lock(t);
+		if (t->mm) {
+			pages = READ_ONCE(t->mm->total_vm);
+			task_unlock(t);
+			break;
+		}
+		task_unlock(t);
+	}
+	return pages;
+}
+
+/* Whether a and b use one address space (CLONE_VM: threads, vfork). */
+bool ctn_task_shares_mm(struct task_struct *a, struct task_struct *b)
+{
+	return a->mm && a->mm == b->mm;
+}
+
+/* Called from the may_expand_vm hook's replacement. */
+struct mm_struct *ctn_current_mm(void)
+{
+	return current->mm;
 }

@@ -9,6 +9,7 @@ pub(crate) mod clone;
 pub(crate) mod cred;
 pub(crate) mod ftrace;
 pub(crate) mod miscdev;
+pub(crate) mod mm;
 pub(crate) mod net;
 pub(crate) mod rcu;
 pub(crate) mod table;

@@ -105,6 +105,24 @@ impl<'a> TaskRef<'a> {
         unsafe { bindings::ctn_task_state_char(self.as_ptr()) }
     }
 
+    /// Whether every thread of the task's process has exited; for a task that is exiting.
+    pub(crate) fn is_group_dead(&self) -> bool {
+        // SAFETY: the task is valid (type invariant) and, exiting, still has its `signal`.
+        unsafe { bindings::ctn_task_group_dead(self.as_ptr()) }
+    }
+
+    /// Pages mapped by the task's process (its address space's `total_vm`; 0 without one).
+    pub(crate) fn process_pages(&self, _guard: &ReadGuard) -> u64 {
+        // SAFETY: the task is valid and `_guard` holds the RCU read lock the thread walk needs.
+        unsafe { bindings::ctn_process_total_vm(self.as_ptr()) as u64 }
+    }
+
+    /// Whether the task uses `other`'s address space (threads, vfork children).
+    pub(crate) fn shares_mm(&self, other: &TaskRef<'_>) -> bool {
+        // SAFETY: both tasks are valid (type invariant); only their `mm` pointers are compared.
+        unsafe { bindings::ctn_task_shares_mm(self.as_ptr(), other.as_ptr()) }
+    }
+
     /// Sends `signal` to the task's whole process, as the kernel (no permission check).
     pub(crate) fn signal_process(&self, signal: i32) -> Result {
         // SAFETY: the task is valid (type invariant); `send_sig` takes its own locks.

@@ -55,6 +55,12 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_IDENTITY_DOMAINNAME" => CTN_IDENTITY_DOMAINNAME,
         "CTN_IOC_SET_IDENTITY" => CTN_IOC_SET_IDENTITY,
         "CTN_IOC_GET_IDENTITY" => CTN_IOC_GET_IDENTITY,
+        "CTN_IDENTITY_IPV4" => CTN_IDENTITY_IPV4,
+        "CTN_IDENTITY_MAC" => CTN_IDENTITY_MAC,
+        "CTN_LIMIT_TASKS" => CTN_LIMIT_TASKS,
+        "CTN_LIMIT_MEMORY" => CTN_LIMIT_MEMORY,
+        "CTN_IOC_SET_LIMITS" => CTN_IOC_SET_LIMITS,
+        "CTN_IOC_GET_USAGE" => CTN_IOC_GET_USAGE,
     }
     structs! {
         "ctn_version" => CtnVersion {
@@ -101,6 +107,17 @@ fn rust_side() -> Vec<(String, u64)> {
         "ctn_identity" => CtnIdentity {
             size => size, flags => flags, target => target, hostname => hostname,
             domainname => domainname, mac => mac, ipv4 => ipv4, loopback => loopback,
+            reserved => reserved,
+        },
+        "ctn_limits" => CtnLimits {
+            size => size, flags => flags, target => target, tasks => tasks, memory => memory,
+            reserved => reserved,
+        },
+        "ctn_resource" => CtnResource {
+            usage => usage, peak => peak, limit => limit, failcnt => failcnt,
+        },
+        "ctn_usage" => CtnUsage {
+            size => size, flags => flags, target => target, tasks => tasks, memory => memory,
             reserved => reserved,
         },
         "ctn_kill" => CtnKill {

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		4
+#define CTN_ABI_VERSION		5
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -192,6 +192,39 @@ struct ctn_identity {
 	__u64 reserved[4];
 };
 
+#define CTN_LIMIT_TASKS		(1U << 0)
+#define CTN_LIMIT_MEMORY	(1U << 1)
+
+/*
+ * Limits (set: the fields flags names; 0 = none). tasks: threads at once (EAGAIN beyond);
+ * memory: address space of all members in bytes, rounded up to pages (ENOMEM beyond).
+ */
+struct ctn_limits {
+	__u32 size;
+	__u32 flags;			/* CTN_LIMIT_* */
+	struct ctn_target target;
+	__u64 tasks;
+	__u64 memory;
+	__u64 reserved[6];
+};
+
+/* One resource: usage, peak, limit (0 = none), refused requests. */
+struct ctn_resource {
+	__u64 usage;
+	__u64 peak;
+	__u64 limit;
+	__u64 failcnt;
+};
+
+struct ctn_usage {
+	__u32 size;
+	__u32 flags;			/* zero */
+	struct ctn_target target;
+	struct ctn_resource tasks;
+	struct ctn_resource memory;	/* bytes */
+	__u64 reserved[4];
+};
+
 #define CTN_IOC_CREATE		_IOWR(CTN_IOC_MAGIC, 0x01, struct ctn_create)
 #define CTN_IOC_DESTROY		_IOWR(CTN_IOC_MAGIC, 0x02, struct ctn_destroy)
 #define CTN_IOC_ATTACH		_IOWR(CTN_IOC_MAGIC, 0x03, struct ctn_attach)
@@ -202,5 +235,7 @@ struct ctn_identity {
 #define CTN_IOC_KILL		_IOWR(CTN_IOC_MAGIC, 0x08, struct ctn_kill)
 #define CTN_IOC_SET_IDENTITY	_IOWR(CTN_IOC_MAGIC, 0x09, struct ctn_identity)
 #define CTN_IOC_GET_IDENTITY	_IOWR(CTN_IOC_MAGIC, 0x0a, struct ctn_identity)
+#define CTN_IOC_SET_LIMITS	_IOWR(CTN_IOC_MAGIC, 0x0b, struct ctn_limits)
+#define CTN_IOC_GET_USAGE	_IOWR(CTN_IOC_MAGIC, 0x0c, struct ctn_usage)
 
 #endif /* _UAPI_LINUX_CTN_H */

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A container's resource allocation: its limits, what it uses, its peaks and how often a
+//! request was refused. Hooks check a request against the limit when the system call
+//! arrives and refuse it with the resource's errno; nothing is ever killed or taken back.
+//!
+//! - Tasks (threads and processes, as cgroup `pids.max` counts them): a fork, clone or
+//!   pthread_create beyond the limit fails with `EAGAIN`. Exact: a creation reserves its task
+//!   before it happens (see `Registry::admit_clone`).
+//! - Memory: the container's committed address space, the sum of every member process's
+//!   `total_vm` (all its mappings: private and shared, anonymous and file-backed, stacks),
+//!   as RLIMIT_AS counts one process and VServer's `as` limit a context. A mapping (mmap,
+//!   brk, mremap, stack growth) that would take it beyond the limit fails with `ENOMEM`.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::sys::clock;
+use crate::uapi;
+
+/// Least time between two refusal events of one container in its history, so that a program
+/// retrying in a loop cannot flood it (refusals are all counted in `failcnt`).
+const REFUSAL_EVENT_INTERVAL_NS: u64 = 100_000_000;
+
+/// One resource: usage and its peak, the limit (0: none), refusals.
+#[derive(Default)]
+pub(crate) struct Counter {
+    pub(crate) usage: AtomicU64,
+    peak: AtomicU64,
+    limit: AtomicU64,
+    failcnt: AtomicU64,
+}
+
+impl Counter {
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit.load(Ordering::Relaxed)
+    }
+
+    /// Adds `delta` (which may be negative) to the usage.
+    pub(crate) fn add(&self, delta: i64) {
+        let now = self
+            .usage
+            .fetch_add(delta as u64, Ordering::Relaxed)
+            .wrapping_add(delta as u64);
+        if delta > 0 {
+            self.peak.fetch_max(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds `n` to the usage if that stays within the limit (exact under concurrency).
+    pub(crate) fn try_add(&self, n: u64) -> bool {
+        let limit = self.limit();
+        let taken = self
+            .usage
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |u| {
+                (limit == 0 || u + n <= limit).then_some(u + n)
+            });
+        match taken {
+            Ok(before) => {
+                self.peak.fetch_max(before + n, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Whether `n` more fits, without taking it.
+    pub(crate) fn fits(&self, n: u64) -> bool {
+        let limit = self.limit();
+        limit == 0 || self.usage.load(Ordering::Relaxed).saturating_add(n) <= limit
+    }
+
+    pub(crate) fn refused(&self) {
+        self.failcnt.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn report(&self, unit: u64) -> uapi::CtnResource {
+        uapi::CtnResource {
+            usage: self.usage.load(Ordering::Relaxed).saturating_mul(unit),
+            peak: self.peak.load(Ordering::Relaxed).saturating_mul(unit),
+            limit: self.limit().saturating_mul(unit),
+            failcnt: self.failcnt.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Everything a container is allowed and uses.
+#[derive(Default)]
+pub(crate) struct Limits {
+    /// Tasks (threads), reserved at creation.
+    pub(crate) tasks: Counter,
+    /// Address space, in pages.
+    pub(crate) memory: Counter,
+    last_refusal_event: AtomicU64,
+}
+
+/// Page size, for limits given in bytes.
+pub(crate) const PAGE_SIZE: u64 = 4096;
+
+impl Limits {
+    /// Sets the limits `flags` names (`CTN_LIMIT_*`), from a request in bytes and tasks.
+    pub(crate) fn set(&self, flags: u32, req: &uapi::CtnLimits) {
+        if flags & uapi::CTN_LIMIT_TASKS != 0 {
+            self.tasks.limit.store(req.tasks, Ordering::Relaxed);
+        }
+        if flags & uapi::CTN_LIMIT_MEMORY != 0 {
+            // Whole pages; a limit below one page still allows nothing beyond zero.
+            let pages = req.memory.div_ceil(PAGE_SIZE);
+            self.memory.limit.store(pages, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a refusal should also be recorded as an event (rate-limited).
+    pub(crate) fn refusal_event_due(&self) -> bool {
+        let now = clock::now_real_ns();
+        let last = self.last_refusal_event.load(Ordering::Relaxed);
+        now.wrapping_sub(last) >= REFUSAL_EVENT_INTERVAL_NS
+            && self
+                .last_refusal_event
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
