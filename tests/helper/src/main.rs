@@ -3,6 +3,7 @@
 //! Exit status: 0 the call succeeded, 1 it failed with an errno, 2 bad usage.
 
 mod net;
+mod resources;
 
 use std::fs::OpenOptions;
 use std::os::fd::AsRawFd;
@@ -105,6 +106,9 @@ enum Command {
     /// Sockets and interface queries (see `net.rs`).
     #[command(subcommand)]
     Net(net::Net),
+    /// Task creation and address-space growth (see `resources.rs`).
+    #[command(subcommand)]
+    Res(resources::Resources),
     /// Any ioctl number with an integer argument.
     Ioctl {
         /// The request number (decimal or 0x...).
@@ -142,6 +146,8 @@ enum Op {
     Ps,
     Events,
     Kill,
+    SetLimits,
+    GetUsage,
 }
 
 #[derive(clap::Args)]
@@ -186,6 +192,12 @@ struct ReqOpts {
     /// Loopback address for set-identity.
     #[arg(long, default_value = "0.0.0.0")]
     loopback: std::net::Ipv4Addr,
+    /// Task limit for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    tasks: u64,
+    /// Memory limit (bytes) for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    memory: u64,
     /// MAC for set-identity, six hex bytes separated by colons.
     #[arg(long, default_value = "00:00:00:00:00:00", value_parser = parse_mac)]
     mac: [u8; 6],
@@ -371,6 +383,38 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 std::net::Ipv4Addr::from(r.ipv4),
                 std::net::Ipv4Addr::from(r.loopback),
                 r.mac.map(|b| format!("{b:02x}")).join(":")
+            )
+        ),
+        Op::SetLimits => issue!(
+            uapi::CtnLimits,
+            uapi::CTN_IOC_SET_LIMITS,
+            uapi::CtnLimits {
+                flags: o.flags,
+                target: target(o),
+                tasks: o.tasks,
+                memory: o.memory,
+                ..Default::default()
+            },
+            |_r| "ok".to_string()
+        ),
+        Op::GetUsage => issue!(
+            uapi::CtnUsage,
+            uapi::CTN_IOC_GET_USAGE,
+            uapi::CtnUsage {
+                flags: o.flags,
+                target: target(o),
+                ..Default::default()
+            },
+            |r| format!(
+                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{}",
+                r.tasks.usage,
+                r.tasks.peak,
+                r.tasks.limit,
+                r.tasks.failcnt,
+                r.memory.usage,
+                r.memory.peak,
+                r.memory.limit,
+                r.memory.failcnt
             )
         ),
         Op::Create => issue!(
@@ -694,6 +738,7 @@ fn main() -> ExitCode {
         } => return bench(*op, *iterations, *batches),
         Command::Uname => return uname(),
         Command::Net(n) => return net::run(n),
+        Command::Res(r) => return resources::run(r),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
@@ -743,6 +788,7 @@ fn main() -> ExitCode {
         | Command::Bench { .. }
         | Command::Uname
         | Command::Net(_)
+        | Command::Res(_)
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")

@@ -13,6 +13,7 @@ use macaddr::MacAddr6;
 
 use crate::error::Error;
 use crate::identity::Identity;
+use crate::limits::Limits;
 use crate::view::IdentityView;
 
 nix::ioctl_readwrite_bad!(ioc_version, uapi::CTN_IOC_VERSION, uapi::CtnVersion);
@@ -29,6 +30,8 @@ nix::ioctl_readwrite_bad!(
     uapi::CTN_IOC_SET_IDENTITY,
     uapi::CtnIdentity
 );
+nix::ioctl_readwrite_bad!(ioc_set_limits, uapi::CTN_IOC_SET_LIMITS, uapi::CtnLimits);
+nix::ioctl_readwrite_bad!(ioc_get_usage, uapi::CTN_IOC_GET_USAGE, uapi::CtnUsage);
 nix::ioctl_readwrite_bad!(
     ioc_get_identity,
     uapi::CTN_IOC_GET_IDENTITY,
@@ -197,6 +200,28 @@ impl Device {
         r.flags = flags;
         // SAFETY: see `create`.
         call("set", unsafe { ioc_set_identity(self.fd(), &mut r) })
+    }
+
+    /// Sets the limits `l.flags` names.
+    pub fn set_limits(&self, name: &str, l: &Limits) -> Result<(), Error> {
+        let mut r = request!(uapi::CtnLimits {
+            flags: l.flags,
+            target: target(name),
+            tasks: l.tasks,
+            memory: l.memory
+        });
+        // SAFETY: see `create`.
+        call("set limits", unsafe { ioc_set_limits(self.fd(), &mut r) })
+    }
+
+    /// The container's resources: usage, peak, limit, refusals.
+    pub fn usage(&self, name: &str) -> Result<uapi::CtnUsage, Error> {
+        let mut r = request!(uapi::CtnUsage {
+            target: target(name)
+        });
+        // SAFETY: see `create`.
+        call("stats", unsafe { ioc_get_usage(self.fd(), &mut r) })?;
+        Ok(r)
     }
 
     /// The identity the container's processes see.

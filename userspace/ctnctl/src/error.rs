@@ -51,10 +51,10 @@ pub fn explain(e: Error, name: &str) -> Error {
         Errno::EEXIST => format!("a container named '{name}' already exists.\n  Pick another name, or `ctnctl destroy {name}` first."),
         Errno::EBUSY => format!("container '{name}' still has processes.\n  Stop them, or use `ctnctl destroy --force {name}`."),
         Errno::EPERM => format!("{op} '{name}': not permitted.\n  It needs CAP_SYS_ADMIN, from outside every container (a process in a container cannot leave it or join another)."),
-        Errno::EAGAIN => format!("container '{name}' is being stopped (sealed) and takes no new processes."),
+        Errno::EAGAIN => format!("container '{name}' takes no new processes: it is at its task limit (see `ctnctl stats {name}`), or being stopped (sealed)."),
         Errno::ESRCH => format!("{op} '{name}': no such process."),
         Errno::EADDRINUSE => format!("{op} '{name}': another container already has that IP, loopback or MAC address.\n  Each container needs its own: see `ctnctl show` of the others."),
-        Errno::ENOSPC => "the module holds as many containers as it can (65535).".to_string(),
+        Errno::ENOSPC => "the module holds as many containers as it can (32767).".to_string(),
         _ => return Error::Ioctl(op, errno),
     };
     Error::Refused(msg)

@@ -6,6 +6,7 @@ mod alias;
 mod device;
 mod error;
 mod identity;
+mod limits;
 mod names;
 mod view;
 
@@ -22,6 +23,7 @@ use serde::Serialize;
 use device::Device;
 use error::{explain, Error};
 use identity::IdentityArgs;
+use limits::{LimitArgs, ResourcesView};
 use view::{json, secs, table, ContainerView, EventView, IdentityView, TaskView};
 
 #[derive(Parser)]
@@ -58,12 +60,17 @@ enum Command {
         history: u32,
         #[command(flatten)]
         identity: IdentityArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
-    /// Change a container's identity, also while it runs ("" restores a default name).
+    /// Change a container's identity or limits, also while it runs ("" restores a default
+    /// name; lowering a limit below the usage refuses new requests, it kills nothing).
     Set {
         name: String,
         #[command(flatten)]
         identity: IdentityArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Destroy a container; it must have no processes unless --force is given.
     Destroy {
@@ -141,6 +148,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             name,
             history,
             identity,
+            limits,
         } => {
             let name = names::check(name)?;
             if *history > ctn_uapi::CTN_HISTORY_MAX {
@@ -150,7 +158,14 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 )));
             }
             let identity = identity.check()?;
+            let limits = limits.check()?;
             let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
+            if limits.flags != 0 {
+                if let Err(e) = dev.set_limits(name, &limits) {
+                    let _ = dev.destroy(name);
+                    return Err(explain(e, name));
+                }
+            }
             if !identity.is_empty() {
                 if let Err(e) = dev.set_identity(name, &identity) {
                     // All or nothing: do not leave a container without the identity asked for.
@@ -173,13 +188,22 @@ fn run(cli: &Cli) -> Result<(), Error> {
             });
             Ok(())
         }
-        Command::Set { name, identity } => {
+        Command::Set {
+            name,
+            identity,
+            limits,
+        } => {
             let name = names::check(name)?;
             let identity = identity.check()?;
-            if identity.is_empty() {
+            let limits = limits.check()?;
+            if identity.is_empty() && limits.flags == 0 {
                 return Err(Error::Usage(
-                    "set: give at least one of --hostname, --domainname, --ip, --mac".into(),
+                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory".into(),
                 ));
+            }
+            if limits.flags != 0 {
+                dev.set_limits(name, &limits)
+                    .map_err(|e| explain(e, name))?;
             }
             let before = dev.identity(name).map_err(|e| explain(e, name))?;
             dev.set_identity(name, &identity)
@@ -262,7 +286,11 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 }
                 None => dev.list()?,
             };
-            let views: Vec<ContainerView> = infos.iter().map(ContainerView::from).collect();
+            let mut views: Vec<ContainerView> = infos.iter().map(ContainerView::from).collect();
+            for v in &mut views {
+                // A container destroyed since the listing is left without.
+                v.resources = dev.usage(&v.name).ok().map(|u| ResourcesView::from(&u));
+            }
             print(cli, &views, || {
                 let rows: Vec<Vec<String>> = views
                     .iter()
@@ -280,13 +308,29 @@ fn run(cli: &Cli) -> Result<(), Error> {
                         ]
                     })
                     .collect();
-                table(
+                let mut out = table(
                     &[
                         "NAME", "TASKS", "PEAK", "FORKS", "EXECS", "EXITS", "JOINS", "CPU(s)",
                         "CREATED",
                     ],
                     &rows,
-                )
+                );
+                let resources: Vec<Vec<String>> = views
+                    .iter()
+                    .filter_map(|c| Some((c, c.resources.as_ref()?)))
+                    .flat_map(|(c, r)| {
+                        r.rows().into_iter().map(|mut row| {
+                            row.insert(0, c.name.clone());
+                            row
+                        })
+                    })
+                    .collect();
+                out.push_str("\n\n");
+                out.push_str(&table(
+                    &["NAME", "RESOURCE", "USAGE", "PEAK", "LIMIT", "REFUSED"],
+                    &resources,
+                ));
+                out
             });
             Ok(())
         }

@@ -25,6 +25,9 @@ pub struct ContainerView {
     /// Only `show` fetches the identity.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityView>,
+    /// Only `stats` fetches the resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<crate::limits::ResourcesView>,
     pub sealed: bool,
     pub tasks: u32,
     pub peak_tasks: u32,
@@ -46,6 +49,7 @@ impl From<&uapi::CtnInfo> for ContainerView {
             id: i.id,
             name: c_string(&i.name),
             identity: None,
+            resources: None,
             sealed: i.flags & uapi::CTN_INFO_SEALED != 0,
             tasks: i.tasks,
             peak_tasks: i.peak_tasks,

@@ -1,0 +1,171 @@
+//! Resource requests for the limit tests: create tasks, map memory. Each prints what the
+//! calling process observed (how many succeeded, the errno of the first refusal).
+
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+use nix::errno::Errno;
+use nix::libc;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Growth {
+    /// mmap(2) of anonymous memory.
+    Mmap,
+    /// brk(2) (sbrk).
+    Brk,
+    /// mremap(2) growing a one-page mapping.
+    Mremap,
+}
+
+#[derive(Subcommand)]
+pub enum Resources {
+    /// Create up to `--processes` child processes, then up to `--threads` threads, all waiting;
+    /// prints `processes=N threads=N errno=E` (E: the first refusal, or none), then ends them.
+    Tasks {
+        #[arg(long, default_value_t = 0)]
+        processes: u32,
+        #[arg(long, default_value_t = 0)]
+        threads: u32,
+        /// After the first refused fork, try this many more at once (for rate limits).
+        #[arg(long, default_value_t = 0)]
+        retries: u32,
+    },
+    /// Grow the address space by SIZE bytes (K/M/G suffixes) in one request; prints `ok` or
+    /// `errno=E`. With --hold SECONDS, keeps it that long before exiting.
+    Grow {
+        #[arg(value_enum)]
+        how: Growth,
+        size: String,
+        #[arg(long, default_value_t = 0)]
+        hold: u64,
+        /// After growing, give the memory back (munmap; mmap only) before holding.
+        #[arg(long)]
+        release: bool,
+    },
+}
+
+pub fn run(cmd: &Resources) -> ExitCode {
+    match cmd {
+        Resources::Tasks {
+            processes,
+            threads,
+            retries,
+        } => tasks(*processes, *threads, *retries),
+        Resources::Grow {
+            how,
+            size,
+            hold,
+            release,
+        } => grow(*how, size, *hold, *release),
+    }
+}
+
+fn tasks(processes: u32, threads: u32, retries: u32) -> ExitCode {
+    use nix::unistd::{fork, ForkResult};
+    let mut children = Vec::new();
+    let mut first_error: Option<Errno> = None;
+    for _ in 0..processes {
+        // SAFETY: the child only pauses until it is killed (async-signal-safe calls only).
+        match unsafe { fork() } {
+            Ok(ForkResult::Child) => loop {
+                // SAFETY: pause(2) is async-signal-safe.
+                unsafe { libc::pause() };
+            },
+            Ok(ForkResult::Parent { child }) => children.push(child),
+            Err(e) => {
+                first_error.get_or_insert(e);
+                for _ in 0..retries {
+                    // SAFETY: as above; a fork that succeeds ends its child at once.
+                    if let Ok(ForkResult::Child) = unsafe { fork() } {
+                        // SAFETY: ends the child without running anything of the parent's.
+                        unsafe { libc::_exit(0) };
+                    }
+                }
+                break;
+            }
+        }
+    }
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let stop_rx = std::sync::Arc::new(std::sync::Mutex::new(stop_rx));
+    let mut handles = Vec::new();
+    for _ in 0..threads {
+        let rx = stop_rx.clone();
+        match std::thread::Builder::new().spawn(move || {
+            let _ = rx.lock().map(|r| r.recv());
+        }) {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                let errno = Errno::from_raw(e.raw_os_error().unwrap_or(0));
+                first_error.get_or_insert(errno);
+                break;
+            }
+        }
+    }
+    println!(
+        "processes={} threads={} errno={}",
+        children.len(),
+        handles.len(),
+        first_error.map_or("none".to_string(), |e| format!("{e:?}"))
+    );
+    drop(stop_tx);
+    for h in handles {
+        let _ = h.join();
+    }
+    for c in children {
+        let _ = nix::sys::signal::kill(c, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(c, None);
+    }
+    ExitCode::SUCCESS
+}
+
+fn parse_size(s: &str) -> Option<usize> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: usize = num.parse().ok()?;
+    let mult = match unit {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+fn grow(how: Growth, size: &str, hold: u64, release: bool) -> ExitCode {
+    let Some(len) = parse_size(size) else {
+        eprintln!("ctntest: bad size {size}");
+        return ExitCode::from(2);
+    };
+    let prot = libc::PROT_READ | libc::PROT_WRITE;
+    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+    // SAFETY: plain memory-management calls on mappings this function makes; nothing is
+    // dereferenced.
+    let ok = unsafe {
+        match how {
+            Growth::Mmap => {
+                let p = libc::mmap(std::ptr::null_mut(), len, prot, flags, -1, 0);
+                if p != libc::MAP_FAILED && release {
+                    libc::munmap(p, len);
+                }
+                p != libc::MAP_FAILED
+            }
+            Growth::Brk => libc::sbrk(len as libc::intptr_t) as isize != -1,
+            Growth::Mremap => {
+                let p = libc::mmap(std::ptr::null_mut(), 4096, prot, flags, -1, 0);
+                p != libc::MAP_FAILED
+                    && libc::mremap(p, 4096, len, libc::MREMAP_MAYMOVE) != libc::MAP_FAILED
+            }
+        }
+    };
+    if ok {
+        println!("ok");
+    } else {
+        println!("errno={:?}", Errno::last());
+    }
+    std::thread::sleep(std::time::Duration::from_secs(hold));
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,121 @@
+#!/bin/sh
+# Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
+# space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
+. "$(dirname "$0")/lib.sh"
+ktap_plan 11
+ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
+
+# usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
+usage() { ctntest call get-usage --name "$1"; }
+field() { echo "$1" | sed -n "s/.* $2=\([0-9]*\)\/\([0-9]*\)\/\([0-9]*\)\/\([0-9]*\).*/\\$3/p"; }
+
+t_tasks_exact() {
+    ctnctl create lim --max-tasks 5 >/dev/null || fail "create --max-tasks" || return 1
+    # ctntest itself is the container's first task: 4 more fit.
+    expect_eq "processes" "processes=4 threads=0 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --processes 10)" || return 1
+    expect_eq "threads count too" "processes=0 threads=4 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --threads 10)" || return 1
+    expect_eq "both" "processes=2 threads=2 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --processes 2 --threads 5)" || return 1
+    expect_eq "nothing left counted" 0 "$(field "$(usage lim)" tasks 1)"
+}
+t_tasks_concurrent() {
+    ctnctl set lim --max-tasks 30 >/dev/null
+    for i in 1 2 3 4; do ctnctl exec lim -- ctntest res tasks --processes 20 --threads 5 > /tmp/lim.$i & done
+    wait
+    u=$(usage lim)
+    peak=$(field "$u" tasks 2)
+    [ "$peak" -le 30 ] || fail "peak $peak above the limit 30 ($(cat /tmp/lim.*))" || return 1
+    [ "$(field "$u" tasks 4)" -gt 0 ] || fail "no refusal counted: $u" || return 1
+    expect_eq "all given back" 0 "$(field "$u" tasks 1)"
+}
+t_lower_below_usage() {
+    ctnctl create low >/dev/null
+    ctnctl exec low -- sh -c 'sleep 30 & sleep 30 & sleep 30 & wait' &
+    sleep 0.5
+    ctnctl set low --max-tasks 2 >/dev/null || fail "set below usage" || return 1
+    expect_eq "running tasks stay" 4 "$(field "$(usage low)" tasks 1)" || return 1
+    out=$(ctnctl exec low -- true 2>&1); rc=$?
+    expect_eq "joining it is refused: exit 1" 1 $rc || return 1
+    expect_match "and says why" 'task limit' "$out" || return 1
+    ctnctl set low --max-tasks 5 >/dev/null
+    expect_eq "at the limit, a member's fork is refused" "processes=0 threads=0 errno=EAGAIN" "$(ctnctl exec low -- ctntest res tasks --processes 1)" || return 1
+    ctnctl destroy --force --grace 0 low >/dev/null; wait
+}
+t_refusals_recorded() {
+    ctnctl create tight --max-tasks 1 --history 1000 >/dev/null
+    ctnctl exec tight -- ctntest res tasks --processes 1 --retries 499 >/dev/null
+    u=$(usage tight)
+    expect_eq "failcnt counts every refusal" 500 "$(field "$u" tasks 4)" || return 1
+    events=$(ctnctl events tight | grep -c refused)
+    [ "$events" -ge 1 ] || fail "no refusal in the history" || return 1
+    [ "$events" -lt 100 ] || fail "refusal events not rate-limited: $events" || return 1
+    expect_match "stats shows the table" 'tight +tasks +0 +1 +1 +500' "$(ctnctl stats tight)"
+}
+t_memory_each_growth() {
+    ctnctl create mem --max-memory 64M >/dev/null || fail "create --max-memory" || return 1
+    expect_eq "mmap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 100M)" || return 1
+    expect_eq "brk beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow brk 100M)" || return 1
+    expect_eq "mremap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mremap 100M)" || return 1
+    expect_eq "within" ok "$(ctnctl exec mem -- ctntest res grow mmap 16M)" || return 1
+    expect_eq "the host is not limited" ok "$(ctntest res grow mmap 100M)"
+}
+t_memory_container_wide() {
+    ctnctl exec mem -- ctntest res grow mmap 40M --hold 4 > /tmp/mem.first &
+    sleep 1
+    expect_eq "a second process does not fit beside the first" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 40M)" || return 1
+    u=$(usage mem)
+    used=$(field "$u" memory 1)
+    [ "$used" -ge $((40 << 20)) ] && [ "$used" -le $((64 << 20)) ] || fail "usage $used not between 40M and 64M" || return 1
+    wait
+    expect_eq "the first one had it" ok "$(cat /tmp/mem.first)" || return 1
+    expect_eq "after it exits, it fits" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)" || return 1
+    expect_eq "nothing charged with no process" 0 "$(field "$(usage mem)" memory 1)"
+}
+t_memory_given_back() {
+    # The first process maps and unmaps 40M, then waits without growing again: the second
+    # still fits (the refusal path recounts every member process).
+    ctnctl exec mem -- sh -c 'ctntest res grow mmap 40M --release --hold 3' >/dev/null &
+    sleep 1
+    expect_eq "memory given back by another process counts" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)" || return 1
+    wait
+}
+t_memory_reported() {
+    out=$(ctnctl stats mem)
+    expect_match "stats" 'mem +memory +[0-9.]+M +[0-9.]+M +64\.0M +[1-9]' "$out" || return 1
+    expect_match "stats --json" '"limit": 67108864' "$(ctnctl --json stats mem)"
+}
+t_ioctl_refusals() {
+    expect_call() { expect_eq "$1" "$2" "$(shift 2; ctntest call "$@")"; }
+    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 4 || return 1
+    expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000 || return 1
+    expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved || return 1
+    expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8 || return 1
+    expect_call "unknown container" errno=ENOENT set-limits --name nosuch --flags 1 --tasks 3 || return 1
+    expect_call "without CAP_SYS_ADMIN" errno=EPERM set-limits --name mem --flags 1 --tasks 3 --as-uid 1000 || return 1
+    expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)" || return 1
+    expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1 || return 1
+    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]' "$(usage mem)"
+}
+t_cli_refusals() {
+    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q"; do
+        ctnctl set mem $bad >/dev/null 2>&1; expect_eq "set $bad: exit 2" 2 $? || return 1
+    done
+    ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none" || return 1
+    expect_eq "no limit any more" ok "$(ctnctl exec mem -- ctntest res grow mmap 100M)"
+}
+t_cleanup() {
+    for c in lim tight mem; do ctnctl destroy --force --grace 0 $c >/dev/null || return 1; done
+    ctn_unload
+}
+
+run_case "task limit: exactly N tasks, EAGAIN beyond (fork and threads)" t_tasks_exact
+run_case "task limit holds under concurrent creation" t_tasks_concurrent
+run_case "lowering a limit below usage kills nothing, refuses new tasks" t_lower_below_usage
+run_case "refusals: every one counted, rate-limited in the history" t_refusals_recorded
+run_case "memory limit: mmap, brk, mremap beyond it get ENOMEM" t_memory_each_growth
+run_case "memory limit is container-wide and freed at exit" t_memory_container_wide
+run_case "memory unmapped by another member counts before a refusal" t_memory_given_back
+run_case "memory usage, peak, limit, refusals in stats" t_memory_reported
+run_case "CTN_IOC_SET_LIMITS/GET_USAGE refuse malformed requests" t_ioctl_refusals
+run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
+run_case "cleanup and unload" t_cleanup
+ktap_finish

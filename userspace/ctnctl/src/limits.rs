@@ -1,0 +1,152 @@
+//! The limit options of `create` and `set`, and the resources view of `stats`.
+
+use clap::Args;
+use ctn_uapi as uapi;
+use serde::Serialize;
+
+use crate::error::Error;
+
+#[derive(Args, Clone, Default)]
+pub struct LimitArgs {
+    /// Most tasks (processes and threads) at once; one more fork or thread fails with EAGAIN
+    /// ("none": no limit).
+    #[arg(long, value_name = "N|none")]
+    pub max_tasks: Option<String>,
+    /// Most address space for all its processes together, e.g. 64M or 2G; a mapping beyond
+    /// it fails with ENOMEM ("none": no limit).
+    #[arg(long, value_name = "SIZE|none")]
+    pub max_memory: Option<String>,
+}
+
+/// A checked limit change: `flags` says which fields to set (0 in a field: no limit).
+pub struct Limits {
+    pub flags: u32,
+    pub tasks: u64,
+    pub memory: u64,
+}
+
+impl LimitArgs {
+    pub fn check(&self) -> Result<Limits, Error> {
+        let mut l = Limits {
+            flags: 0,
+            tasks: 0,
+            memory: 0,
+        };
+        if let Some(t) = self.max_tasks.as_deref() {
+            l.flags |= uapi::CTN_LIMIT_TASKS;
+            l.tasks = match t {
+                "none" => 0,
+                t => match t.parse::<u32>() {
+                    Ok(n) if n > 0 => u64::from(n),
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "--max-tasks '{t}': give a number of tasks from 1 to {}, or none",
+                            u32::MAX
+                        )))
+                    }
+                },
+            };
+        }
+        if let Some(m) = self.max_memory.as_deref() {
+            l.flags |= uapi::CTN_LIMIT_MEMORY;
+            l.memory = match m {
+                "none" => 0,
+                // K, M, G are powers of 1024, as free(1) and docker count.
+                m => match parse_size::Config::new().with_binary().parse_size(m) {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "--max-memory '{m}': give a size such as 512M or 2G, or none"
+                        )))
+                    }
+                },
+            };
+        }
+        Ok(l)
+    }
+}
+
+/// One resource as `stats` shows it.
+#[derive(Serialize)]
+pub struct ResourceView {
+    pub usage: u64,
+    pub peak: u64,
+    /// `None`: no limit.
+    pub limit: Option<u64>,
+    pub failcnt: u64,
+}
+
+impl From<&uapi::CtnResource> for ResourceView {
+    fn from(r: &uapi::CtnResource) -> Self {
+        Self {
+            usage: r.usage,
+            peak: r.peak,
+            limit: (r.limit != 0).then_some(r.limit),
+            failcnt: r.failcnt,
+        }
+    }
+}
+
+/// A container's resources.
+#[derive(Serialize)]
+pub struct ResourcesView {
+    pub tasks: ResourceView,
+    /// Bytes of address space.
+    pub memory: ResourceView,
+}
+
+impl From<&uapi::CtnUsage> for ResourcesView {
+    fn from(u: &uapi::CtnUsage) -> Self {
+        Self {
+            tasks: (&u.tasks).into(),
+            memory: (&u.memory).into(),
+        }
+    }
+}
+
+impl ResourcesView {
+    /// Rows for a table: resource, usage, peak, limit, refused.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        let mib = |b: u64| format!("{:.1}M", b as f64 / (1024.0 * 1024.0));
+        let row = |name: &str, r: &ResourceView, show: &dyn Fn(u64) -> String| {
+            vec![
+                name.to_string(),
+                show(r.usage),
+                show(r.peak),
+                r.limit.map_or_else(|| "-".to_string(), show),
+                r.failcnt.to_string(),
+            ]
+        };
+        vec![
+            row("tasks", &self.tasks, &|n| n.to_string()),
+            row("memory", &self.memory, &mib),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(tasks: Option<&str>, memory: Option<&str>) -> LimitArgs {
+        LimitArgs {
+            max_tasks: tasks.map(String::from),
+            max_memory: memory.map(String::from),
+        }
+    }
+
+    #[test]
+    fn parses_limits() {
+        let l = args(Some("10"), Some("64M")).check().unwrap();
+        assert_eq!((l.flags, l.tasks, l.memory), (3, 10, 64 * 1024 * 1024));
+        let l = args(Some("none"), None).check().unwrap();
+        assert_eq!((l.flags, l.tasks), (1, 0));
+        for bad in [
+            args(Some("0"), None),
+            args(Some("x"), None),
+            args(None, Some("lots")),
+        ] {
+            assert!(bad.check().is_err());
+        }
+    }
+}
