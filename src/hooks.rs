@@ -14,6 +14,7 @@ use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
 use crate::sys::mm::MemoryGate;
 use crate::sys::net::NetHooks;
+use crate::sys::resource_view::ViewHooks;
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::uts::UtsHooks;
 
@@ -23,6 +24,7 @@ pub(crate) struct Hooks {
     _uts: UtsHooks<Identity>,
     _net: NetHooks<Network>,
     _memory_gate: MemoryGate<ProcessHooks>,
+    _view: ViewHooks<ProcessHooks>,
 }
 
 impl Hooks {
@@ -33,12 +35,14 @@ impl Hooks {
         let uts = UtsHooks::register(module, Identity(registry.clone()))?;
         let net = NetHooks::register(module, Network(registry.clone()))?;
         let memory_gate = MemoryGate::register(module, ProcessHooks(registry.clone()))?;
+        let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
             _sched_probes: sched_probes,
             _uts: uts,
             _net: net,
             _memory_gate: memory_gate,
+            _view: view,
         })
     }
 }

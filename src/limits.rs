@@ -48,15 +48,25 @@ impl Counter {
 
     /// Adds `n` to the usage if that stays within the limit (exact under concurrency).
     pub(crate) fn try_add(&self, n: u64) -> bool {
+        self.try_change(n as i64)
+    }
+
+    /// Changes the usage by `delta` if that does not take it beyond the limit (a decrease
+    /// always does not). Exact under concurrency.
+    pub(crate) fn try_change(&self, delta: i64) -> bool {
         let limit = self.limit();
         let taken = self
             .usage
             .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |u| {
-                (limit == 0 || u + n <= limit).then_some(u + n)
+                let new = u.wrapping_add(delta as u64);
+                (delta <= 0 || limit == 0 || new <= limit).then_some(new)
             });
         match taken {
             Ok(before) => {
-                self.peak.fetch_max(before + n, Ordering::Relaxed);
+                if delta > 0 {
+                    self.peak
+                        .fetch_max(before.wrapping_add(delta as u64), Ordering::Relaxed);
+                }
                 true
             }
             Err(_) => false,

@@ -11,10 +11,12 @@ use crate::registry::Registry;
 use crate::sys::clone::ClonePolicy;
 use crate::sys::ftrace::Divert;
 use crate::sys::mm::MemoryPolicy;
+use crate::sys::resource_view::ViewPolicy;
 use crate::sys::task::TaskRef;
 use crate::sys::tracepoint::SchedObserver;
 
 /// The registry as seen by the process hooks.
+#[derive(Clone)]
 pub(crate) struct ProcessHooks(pub(crate) Arc<Registry>);
 
 impl SchedObserver for ProcessHooks {
@@ -51,8 +53,22 @@ impl ClonePolicy for ProcessHooks {
     }
 }
 
+impl ViewPolicy for ProcessHooks {
+    fn memory(&self) -> Option<(u64, u64)> {
+        self.0.memory_view_of_current()
+    }
+
+    fn tasks(&self) -> Option<u64> {
+        self.0.tasks_of_current()
+    }
+
+    fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
+        self.0.rlimit_cap(pid, resource)
+    }
+}
+
 impl MemoryPolicy for ProcessHooks {
-    fn admit_pages(&self, pages: u64) -> bool {
-        self.0.admit_pages(pages)
+    fn admit_pages(&self, pages: u64, now: u64) -> bool {
+        self.0.admit_pages(pages, now)
     }
 }

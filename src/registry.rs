@@ -29,6 +29,7 @@ use crate::network::Addresses;
 use crate::sys::clock;
 use crate::sys::net::eaddrinuse;
 use crate::sys::rcu::{self, RcuBox, ReadGuard, Retired};
+use crate::sys::resource_view;
 use crate::sys::table;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::uts::{self, UtsField, UtsName};
@@ -399,6 +400,36 @@ impl Registry {
         Some(c.mac.load(Ordering::Relaxed)).filter(|&m| m != 0)
     }
 
+    /// The memory allocation of the current task's container, if limited: (limit, usage)
+    /// in bytes.
+    pub(crate) fn memory_view_of_current(&self) -> Option<(u64, u64)> {
+        let guard = ReadGuard::new();
+        let c = self.container_of(task::current_pid(), &guard)?;
+        let r = c.limits.memory.report(crate::limits::PAGE_SIZE);
+        (r.limit != 0).then_some((r.limit, r.usage))
+    }
+
+    /// The task count of the current task's container.
+    pub(crate) fn tasks_of_current(&self) -> Option<u64> {
+        let guard = ReadGuard::new();
+        let c = self.container_of(task::current_pid(), &guard)?;
+        Some(u64::from(c.task_count()))
+    }
+
+    /// The cap the container of process `pid` (0: the current one) puts on resource limit
+    /// `resource`, if any: its task limit for RLIMIT_NPROC, memory limit for RLIMIT_AS.
+    pub(crate) fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
+        let pid = if pid == 0 { task::current_pid() } else { pid };
+        let guard = ReadGuard::new();
+        let c = self.container_of(pid, &guard)?;
+        let cap = match resource {
+            resource_view::RLIMIT_NPROC => c.limits.tasks.limit(),
+            resource_view::RLIMIT_AS => c.limits.memory.limit() * crate::limits::PAGE_SIZE,
+            _ => 0,
+        };
+        (cap != 0).then_some(cap)
+    }
+
     /// Whether the current task may create a task now. A member's creation takes its task
     /// from the limit now (exactly: concurrent creations cannot overshoot) and marks the
     /// creator `CLONING`; the fork tracepoint then does not count the new task again, and
@@ -445,32 +476,39 @@ impl Registry {
     /// the growth is charged ahead of the mapping (the process's next check corrects it if
     /// the mapping then fails). Before a refusal, every member process's charge is brought up
     /// to date (the slow path: others may have unmapped memory since they last grew).
-    pub(crate) fn admit_pages(&self, pages: u64) -> bool {
+    ///
+    /// Runs in the ftrace callback of `may_expand_vm`: nothing here sleeps.
+    pub(crate) fn admit_pages(&self, pages: u64, now: u64) -> bool {
         let guard = ReadGuard::new();
-        let Some(c) = self.container_of(task::current_pid(), &guard) else {
+        let pid = task::current_pid();
+        let (Some(c), Some(entry)) = (
+            self.container_of(pid, &guard),
+            self.charged_of(task::current_tgid()),
+        ) else {
             return true;
         };
-        let (tgid, now) = task::with_current(|t| (t.tgid(), t.process_pages(&guard)));
-        self.recharge(c, tgid, now);
-        if !c.limits.memory.try_add(pages) {
-            let slot = c.slot;
-            task::for_each_process(&guard, |p| {
-                if self.slot_of(p.pid()) == slot {
-                    self.recharge(c, p.tgid(), p.process_pages(&guard));
-                }
-            });
-            if !c.limits.memory.try_add(pages) {
-                c.limits.memory.refused();
-                c.refused(ENOMEM);
-                return false;
+        // The fast path: one change of the usage, from the old charge to `now` + `pages`.
+        let charge = (now + pages).min(u64::from(u32::MAX));
+        let before = u64::from(entry.load(Ordering::Relaxed));
+        if c.limits.memory.try_change(charge as i64 - before as i64) {
+            entry.store(charge as u32, Ordering::Relaxed);
+            return true;
+        }
+        let slot = c.slot;
+        task::for_each_process(&guard, |p| {
+            if self.slot_of(p.pid()) == slot {
+                self.recharge(c, p.tgid(), p.process_pages(&guard));
             }
+        });
+        if !c.limits.memory.try_add(pages) {
+            c.limits.memory.refused();
+            c.refused(ENOMEM);
+            return false;
         }
-        if let Some(entry) = self.charged_of(tgid) {
-            let add = pages.min(u64::from(u32::MAX)) as u32;
-            let _ = entry.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                Some(v.saturating_add(add))
-            });
-        }
+        let add = pages.min(u64::from(u32::MAX)) as u32;
+        let _ = entry.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+            Some(v.saturating_add(add))
+        });
         true
     }
 

@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 11
+ktap_plan 13
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -102,6 +102,33 @@ t_cli_refusals() {
     ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none" || return 1
     expect_eq "no limit any more" ok "$(ctnctl exec mem -- ctntest res grow mmap 100M)"
 }
+t_view_memory() {
+    ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || return 1
+    expect_match "free(1) shows the allocation" '^Mem: +65536 +[0-9]+ +[0-9]+ +0 +0 ' "$(ctnctl exec view -- free)" || return 1
+    expect_match "/proc/meminfo too" '^MemTotal: +65536 kB$' "$(ctnctl exec view -- head -n 1 /proc/meminfo)" || return 1
+    ctnctl exec view -- ctntest res grow mmap 20M --hold 3 >/dev/null &
+    sleep 1
+    used=$(ctnctl exec view -- free | awk '/^Mem:/ { print $3 }')
+    [ "$used" -ge 20480 ] && [ "$used" -le 40000 ] || fail "used $used KiB with a 20M mapping held" || return 1
+    wait
+    host=$(head -n 1 /proc/meminfo)
+    ! echo "$host" | grep -q ' 65536 kB' || fail "the host sees the container's meminfo: $host"
+}
+t_view_rlimits() {
+    expect_eq "RLIMIT_AS shows the memory limit" "cur=67108864 max=67108864" "$(ctnctl exec view -- ctntest res rlimit as)" || return 1
+    expect_eq "RLIMIT_NPROC the task limit" "cur=10 max=10" "$(ctnctl exec view -- ctntest res rlimit nproc)" || return 1
+    expect_eq "ulimit -v (busybox, getrlimit)" 65536 "$(ctnctl exec view -- sh -c 'ulimit -v')" || return 1
+    expect_eq "the host's are its own" "cur=inf max=inf" "$(ctntest res rlimit as)" || return 1
+    expect_eq "raising above the allocation: EPERM" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000000000:1000000000)" || return 1
+    expect_eq "keeping max at infinity is raising it" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000:inf)" || return 1
+    expect_eq "lowering is fine" "cur=30000000 max=67108864" "$(ctnctl exec view -- sh -c 'ctntest res rlimit as --pid $$ --set 30000000:67108864 >/dev/null; ctntest res rlimit as')" || return 1
+    ctnctl exec view -- sh -c 'sleep 3' &
+    sleep 1
+    pid=$(ctnctl --json ps view | sed -n 's/.*"pid": \([0-9]*\).*/\1/p' | head -n 1)
+    expect_eq "prlimit from the host sees the real value" "cur=inf max=inf" "$(ctntest res rlimit as --pid "$pid")" || return 1
+    wait
+    ctnctl destroy view >/dev/null
+}
 t_cleanup() {
     for c in lim tight mem; do ctnctl destroy --force --grace 0 $c >/dev/null || return 1; done
     ctn_unload
@@ -117,5 +144,7 @@ run_case "memory unmapped by another member counts before a refusal" t_memory_gi
 run_case "memory usage, peak, limit, refusals in stats" t_memory_reported
 run_case "CTN_IOC_SET_LIMITS/GET_USAGE refuse malformed requests" t_ioctl_refusals
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
+run_case "free and /proc/meminfo inside show the allocation" t_view_memory
+run_case "getrlimit/prlimit show the limits, setrlimit cannot raise above them" t_view_rlimits
 run_case "cleanup and unload" t_cleanup
 ktap_finish

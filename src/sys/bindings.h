@@ -17,6 +17,8 @@
 #include <linux/binfmts.h>
 #include <linux/delay.h>
 #include <linux/utsname.h>
+#include <linux/sysinfo.h>
+#include <linux/seq_file.h>
 #include <linux/if.h>
 #include <linux/in.h>
 #include <linux/in6.h>

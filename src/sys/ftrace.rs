@@ -21,8 +21,9 @@ use super::bindings;
 use super::rcu;
 
 /// Decides, inside the ftrace callback, whether the current call is diverted. It runs on every
-/// call of the hooked function by any task: it must be cheap, must not sleep, and must not call
-/// traced functions.
+/// call of the hooked function by any task: it must be cheap for tasks it says no to, must not
+/// sleep, and must not call the function it hooks. A policy that can do its whole work
+/// without sleeping may do it here and divert only the calls it refuses (see `mm.rs`).
 pub(crate) trait Divert: Send + Sync {
     fn divert(&self) -> bool;
 

@@ -219,8 +219,13 @@ bool ctn_task_shares_mm(struct task_struct *a, struct task_struct *b)
 	return a->mm && a->mm == b->mm;
 }
 
-/* Called from the may_expand_vm hook's replacement. */
-struct mm_struct *ctn_current_mm(void)
+/* Called from the may_expand_vm hook's ftrace callback. */
+notrace struct mm_struct *ctn_current_mm(void)
 {
 	return current->mm;
+}
+
+notrace unsigned long ctn_mm_total_vm(struct mm_struct *mm)
+{
+	return READ_ONCE(mm->total_vm);
 }

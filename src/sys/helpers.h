@@ -32,6 +32,7 @@ bool ctn_task_group_dead(struct task_struct *t);
 unsigned long ctn_process_total_vm(struct task_struct *p);
 bool ctn_task_shares_mm(struct task_struct *a, struct task_struct *b);
 struct mm_struct *ctn_current_mm(void);
+unsigned long ctn_mm_total_vm(struct mm_struct *mm);
 struct socket;
 struct net;
 u16 ctn_sock_family(const struct socket *sock);

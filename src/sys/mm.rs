@@ -4,72 +4,86 @@
 //! growth of a process's address space (mmap, brk, mremap, stack growth, making a mapping
 //! writable) and whose "no" the callers turn into `ENOMEM` (a stack that cannot grow gets
 //! `SIGSEGV`, as with RLIMIT_AS).
+//!
+//! The policy decides in the ftrace callback itself (it neither sleeps nor touches user
+//! memory): an admitted growth runs the kernel's function directly, and only a refusal is
+//! diverted, to a replacement that answers "no". The common case costs one callback.
 
 use kernel::ffi::c_ulong;
 use kernel::prelude::*;
 use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{Divert, FunctionHook, Hooked};
+use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
 
 /// Whose address spaces may grow. Its [`Divert`] says whose growth is checked; tasks it says
 /// no to pay only that check.
 pub(crate) trait MemoryPolicy: Divert {
-    /// Whether the current task's address space may grow by `pages` pages now.
-    fn admit_pages(&self, pages: u64) -> bool;
+    /// Whether the current task's address space, `now` pages large, may grow by `pages`.
+    /// Called from the ftrace callback: it must not sleep.
+    fn admit_pages(&self, pages: u64, now: u64) -> bool;
+}
+
+/// The policy as the hook sees it: a call is diverted when it is refused.
+struct Gate<P>(P);
+
+impl<P: MemoryPolicy> Divert for Gate<P> {
+    fn divert(&self) -> bool {
+        self.0.divert()
+    }
+
+    fn divert_call(&self, args: &CallArgs<'_>) -> bool {
+        if !self.0.divert() {
+            return false;
+        }
+        let mm = args.word(0) as *mut bindings::mm_struct;
+        // SAFETY: reads the current task's `mm` pointer.
+        if !core::ptr::eq(mm, unsafe { bindings::ctn_current_mm() }) {
+            return false; // another address space (a child's, during fork)
+        }
+        // SAFETY: `mm` is the current task's, live while it runs; `total_vm` is a word the
+        // kernel reads without locks too.
+        let now = unsafe { bindings::ctn_mm_total_vm(mm) } as u64;
+        !self.0.admit_pages(args.word(2) as u64, now)
+    }
 }
 
 /// The installed gate; dropping it removes the hook.
 pub(crate) struct MemoryGate<P: MemoryPolicy> {
-    _hook: FunctionHook<P>,
+    _hook: FunctionHook<Gate<P>>,
 }
 
 impl<P: MemoryPolicy> MemoryGate<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        // SAFETY: `may_expand_vm_replacement::<P>` has `may_expand_vm`'s three parameters
-        // followed by `*const Hooked<P>`, returns `bool`, holds an `InFlight` guard throughout
-        // and calls the original through `Hooked::original`, not in tail position.
+        // SAFETY: `refuse::<P>` has `may_expand_vm`'s three parameters followed by
+        // `*const Hooked<Gate<P>>`, returns `bool`, holds an `InFlight` guard throughout and
+        // does not call the original.
         let hook = unsafe {
             FunctionHook::register(
                 module,
                 kernel::c_str!("may_expand_vm"),
                 3,
-                may_expand_vm_replacement::<P> as usize,
-                policy,
+                refuse::<P> as usize,
+                Gate(policy),
             )?
         };
         Ok(Self { _hook: hook })
     }
 }
 
-/// `bool may_expand_vm(struct mm_struct *mm, vm_flags_t flags, unsigned long npages)`. Only
-/// the current task's own address space is checked (the kernel may ask about another one,
-/// a child's during fork).
+/// `bool may_expand_vm(struct mm_struct *mm, vm_flags_t flags, unsigned long npages)` for a
+/// growth the policy refused.
 ///
 /// # Safety
 ///
-/// Reached only through the hook's redirection, with the arguments of a real call and the
-/// live hook state.
-unsafe extern "C" fn may_expand_vm_replacement<P: MemoryPolicy>(
-    mm: *mut bindings::mm_struct,
-    flags: c_ulong,
-    npages: c_ulong,
-    hooked: *const Hooked<P>,
+/// Reached only through the hook's redirection, with the live hook state.
+unsafe extern "C" fn refuse<P: MemoryPolicy>(
+    _mm: *mut bindings::mm_struct,
+    _flags: c_ulong,
+    _npages: c_ulong,
+    hooked: *const Hooked<Gate<P>>,
 ) -> bool {
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
-    // SAFETY: reads the current task's `mm` pointer.
-    let own = core::ptr::eq(mm, unsafe { bindings::ctn_current_mm() });
-    if own && !hooked.policy().admit_pages(npages as u64) {
-        return core::hint::black_box(false);
-    }
-    // SAFETY: `original` is the start of `may_expand_vm`, whose type this is; the arguments
-    // are passed through unchanged.
-    let ret = unsafe {
-        let original: unsafe extern "C" fn(*mut bindings::mm_struct, c_ulong, c_ulong) -> bool =
-            core::mem::transmute(hooked.original());
-        original(mm, flags, npages)
-    };
-    core::hint::black_box(ret)
+    let _in_flight = unsafe { &*hooked }.enter();
+    core::hint::black_box(false)
 }

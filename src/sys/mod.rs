@@ -12,6 +12,7 @@ pub(crate) mod miscdev;
 pub(crate) mod mm;
 pub(crate) mod net;
 pub(crate) mod rcu;
+pub(crate) mod resource_view;
 pub(crate) mod table;
 pub(crate) mod task;
 pub(crate) mod tracepoint;

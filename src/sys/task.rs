@@ -143,6 +143,12 @@ pub(crate) fn current_pid() -> i32 {
     unsafe { bindings::ctn_current_pid() }
 }
 
+/// The process id of the current task.
+pub(crate) fn current_tgid() -> i32 {
+    // SAFETY: as `current_pid`; `tgid` is fixed for the task's life.
+    unsafe { (*bindings::ctn_current()).tgid }
+}
+
 /// Runs `f` on the current task.
 pub(crate) fn with_current<R>(f: impl FnOnce(TaskRef<'_>) -> R) -> R {
     // SAFETY: `current` is valid and cannot be freed while it runs this code.

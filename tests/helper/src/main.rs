@@ -132,6 +132,8 @@ enum BenchOp {
     /// The same with 127.0.10.1 (a container's address in the benchmark): the kernel's own
     /// cost of binding a specific address, which a container's wildcard bind becomes.
     BindCloseAddr,
+    /// mmap of 64 KiB of anonymous memory + munmap.
+    MmapMunmap,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -599,6 +601,23 @@ fn bench_once(op: BenchOp) {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
         },
+        BenchOp::MmapMunmap => {
+            use nix::libc;
+            let len = 64 << 10;
+            // SAFETY: maps and unmaps memory this function alone uses; nothing is dereferenced.
+            unsafe {
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                );
+                assert_ne!(p, libc::MAP_FAILED, "mmap failed");
+                libc::munmap(p, len);
+            }
+        }
         BenchOp::BindClose | BenchOp::BindCloseAddr => {
             use nix::libc;
             let addr = match op {

@@ -42,6 +42,16 @@ pub enum Resources {
         #[arg(long)]
         release: bool,
     },
+    /// prlimit64(2) on RESOURCE (as, nproc, nofile) of --pid (default: this process), setting
+    /// it to --set CUR:MAX first if given; prints `cur=C max=M` (`inf` for no limit) or
+    /// `errno=E`.
+    Rlimit {
+        resource: String,
+        #[arg(long, default_value_t = 0)]
+        pid: i32,
+        #[arg(long)]
+        set: Option<String>,
+    },
 }
 
 pub fn run(cmd: &Resources) -> ExitCode {
@@ -57,6 +67,7 @@ pub fn run(cmd: &Resources) -> ExitCode {
             hold,
             release,
         } => grow(*how, size, *hold, *release),
+        Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
     }
 }
 
@@ -168,4 +179,56 @@ fn grow(how: Growth, size: &str, hold: u64, release: bool) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+fn rlimit(resource: &str, pid: i32, set: Option<&str>) -> ExitCode {
+    let resource = match resource {
+        "as" => libc::RLIMIT_AS,
+        "nproc" => libc::RLIMIT_NPROC,
+        "nofile" => libc::RLIMIT_NOFILE,
+        _ => {
+            eprintln!("ctntest: resource is one of as, nproc, nofile");
+            return ExitCode::from(2);
+        }
+    };
+    let value = |s: &str| match s {
+        "inf" => Some(libc::RLIM64_INFINITY),
+        s => s.parse().ok(),
+    };
+    let new = match set.map(|s| {
+        s.split_once(':')
+            .and_then(|(c, m)| Some((value(c)?, value(m)?)))
+    }) {
+        None => None,
+        Some(Some((cur, max))) => Some(libc::rlimit64 {
+            rlim_cur: cur,
+            rlim_max: max,
+        }),
+        Some(None) => {
+            eprintln!("ctntest: --set CUR:MAX (numbers or inf)");
+            return ExitCode::from(2);
+        }
+    };
+    let mut old = libc::rlimit64 {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let new_ptr = new
+        .as_ref()
+        .map_or(std::ptr::null(), |n| n as *const libc::rlimit64);
+    // SAFETY: `new_ptr` is null or points to `new`; `old` is writable; both outlive the call.
+    let ret = unsafe { libc::prlimit64(pid, resource, new_ptr, &mut old) };
+    if ret != 0 {
+        println!("errno={:?}", Errno::last());
+        return ExitCode::from(1);
+    }
+    let show = |v: u64| {
+        if v == libc::RLIM64_INFINITY {
+            "inf".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    println!("cur={} max={}", show(old.rlim_cur), show(old.rlim_max));
+    ExitCode::SUCCESS
 }

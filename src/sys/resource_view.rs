@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Resources as tasks see them: hooks on sysinfo(2), `/proc/meminfo`, getrlimit(2),
+//! setrlimit(2) and prlimit64(2) that show the tasks a policy picks their allocation instead
+//! of the host's (lxcfs does this for /proc files; busybox `free` reads both sysinfo and
+//! /proc/meminfo). The view changes what is reported; what is enforced is the policy's own
+//! limits, checked elsewhere.
+
+use kernel::ffi::c_long;
+use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
+use kernel::ThisModule;
+
+use super::bindings;
+use super::ftrace::{Divert, FunctionHook, Hooked};
+
+/// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
+pub(crate) const RLIMIT_NPROC: u32 = 6;
+pub(crate) const RLIMIT_AS: u32 = 9;
+
+/// What a task is allowed, as it sees it.
+pub(crate) trait ViewPolicy: Divert + Clone {
+    /// The current task's memory: (total, in use), in bytes, if it has an allocation.
+    fn memory(&self) -> Option<(u64, u64)>;
+    /// How many tasks share the current task's allocation, if it has one.
+    fn tasks(&self) -> Option<u64>;
+    /// The highest value resource limit `resource` may show or take for the process `pid`
+    /// (0: the current one), if its allocation caps it.
+    fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64>;
+}
+
+/// The installed hooks; dropping them removes them.
+pub(crate) struct ViewHooks<P: ViewPolicy> {
+    _sysinfo: FunctionHook<P>,
+    _getrlimit: FunctionHook<P>,
+    _setrlimit: FunctionHook<P>,
+    _prlimit: FunctionHook<P>,
+    _meminfo: FunctionHook<P>,
+}
+
+impl<P: ViewPolicy> ViewHooks<P> {
+    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
+        let hook = |symbol: &'static CStr, replacement: usize| {
+            // SAFETY: each replacement below takes the syscall wrapper's one parameter
+            // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`,
+            // holds an `InFlight` guard throughout and calls the original through
+            // `Hooked::original`, not in tail position.
+            unsafe { FunctionHook::register(module, symbol, 1, replacement, policy.clone()) }
+        };
+        Ok(Self {
+            _sysinfo: hook(kernel::c_str!("__x64_sys_sysinfo"), sysinfo::<P> as usize)?,
+            _getrlimit: hook(
+                kernel::c_str!("__x64_sys_getrlimit"),
+                getrlimit::<P> as usize,
+            )?,
+            _setrlimit: hook(
+                kernel::c_str!("__x64_sys_setrlimit"),
+                setrlimit::<P> as usize,
+            )?,
+            _prlimit: hook(
+                kernel::c_str!("__x64_sys_prlimit64"),
+                prlimit64::<P> as usize,
+            )?,
+            // SAFETY: as above, for `int meminfo_proc_show(struct seq_file *, void *)` (a
+            // static function whose address /proc takes, so it has the C calling convention).
+            _meminfo: unsafe {
+                FunctionHook::register(
+                    module,
+                    kernel::c_str!("meminfo_proc_show"),
+                    2,
+                    meminfo::<P> as usize,
+                    policy.clone(),
+                )?
+            },
+        })
+    }
+}
+
+type Syscall = unsafe extern "C" fn(*const bindings::pt_regs) -> c_long;
+
+/// Calls the hooked syscall wrapper.
+///
+/// # Safety
+///
+/// `hooked` is the hook of a syscall wrapper; `regs` the frame of the diverted call.
+unsafe fn original<P: ViewPolicy>(hooked: &Hooked<P>, regs: *const bindings::pt_regs) -> c_long {
+    // SAFETY: `original` is the start of a syscall wrapper, of this type (caller's promise).
+    unsafe { core::mem::transmute::<usize, Syscall>(hooked.original())(regs) }
+}
+
+fn errno(e: Error) -> c_long {
+    e.to_errno() as c_long
+}
+
+/// `struct rlimit`: two 64-bit words, current and maximum.
+fn read_rlimit(ptr: UserPtr) -> Result<[u64; 2]> {
+    let mut raw = [0u8; 16];
+    UserSlice::new(ptr, 16).reader().read_slice(&mut raw)?;
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&raw[i * 8..i * 8 + 8]);
+        u64::from_ne_bytes(w)
+    };
+    Ok([word(0), word(1)])
+}
+
+/// Lowers the `struct rlimit` at `ptr` (just written by the kernel) to `cap`.
+fn cap_rlimit(ptr: UserPtr, cap: u64) -> Result {
+    let [cur, max] = read_rlimit(ptr)?;
+    let mut raw = [0u8; 16];
+    raw[..8].copy_from_slice(&cur.min(cap).to_ne_bytes());
+    raw[8..].copy_from_slice(&max.min(cap).to_ne_bytes());
+    UserSlice::new(ptr, 16).writer().write_slice(&raw)
+}
+
+/// A new limit above the cap is refused as an unprivileged raise of a hard limit is.
+fn check_new_rlimit(ptr: UserPtr, cap: u64) -> Result {
+    let [cur, max] = read_rlimit(ptr)?;
+    if cur > cap || max > cap {
+        return Err(EPERM);
+    }
+    Ok(())
+}
+
+/// `long __x64_sys_sysinfo(const struct pt_regs *regs)`: total memory is the allocation,
+/// free memory what is left of it, processes the tasks sharing it.
+///
+/// # Safety
+///
+/// Reached only through the hook's redirection, with the arguments of a real call and the
+/// live hook state (as every replacement in this file).
+unsafe extern "C" fn sysinfo<P: ViewPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<P>,
+) -> c_long {
+    // SAFETY: the hook state outlives every diverted call; `regs` is the call's frame.
+    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let _in_flight = hooked.enter();
+    // SAFETY: `hooked` hooks a syscall wrapper; `regs` is passed through.
+    let ret = unsafe { original(hooked, regs) };
+    if ret != 0 {
+        return core::hint::black_box(ret);
+    }
+    let policy = hooked.policy();
+    let rewritten = match (policy.memory(), policy.tasks()) {
+        (Some(memory), tasks) => rewrite_sysinfo(frame.di as UserPtr, memory, tasks),
+        _ => Ok(()),
+    };
+    core::hint::black_box(rewritten.map_or_else(errno, |()| 0))
+}
+
+fn rewrite_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>) -> Result {
+    type S = bindings::sysinfo;
+    let mut raw = [0u8; core::mem::size_of::<S>()];
+    UserSlice::new(info, raw.len())
+        .reader()
+        .read_slice(&mut raw)?;
+    let at = core::mem::offset_of!(S, mem_unit);
+    let unit = u64::from(u32::from_ne_bytes([
+        raw[at],
+        raw[at + 1],
+        raw[at + 2],
+        raw[at + 3],
+    ]))
+    .max(1);
+    let mut put =
+        |offset: usize, value: u64| raw[offset..offset + 8].copy_from_slice(&value.to_ne_bytes());
+    put(core::mem::offset_of!(S, totalram), total / unit);
+    put(
+        core::mem::offset_of!(S, freeram),
+        total.saturating_sub(used) / unit,
+    );
+    // Nothing of the host's buffers, shared memory or swap is the container's.
+    put(core::mem::offset_of!(S, sharedram), 0);
+    put(core::mem::offset_of!(S, bufferram), 0);
+    put(core::mem::offset_of!(S, totalswap), 0);
+    put(core::mem::offset_of!(S, freeswap), 0);
+    if let Some(tasks) = tasks {
+        let at = core::mem::offset_of!(S, procs);
+        raw[at..at + 2].copy_from_slice(&(tasks.min(u64::from(u16::MAX)) as u16).to_ne_bytes());
+    }
+    UserSlice::new(info, raw.len()).writer().write_slice(&raw)
+}
+
+/// `long __x64_sys_getrlimit(const struct pt_regs *regs)`: `(resource, struct rlimit *)`.
+///
+/// # Safety
+///
+/// As [`sysinfo`].
+unsafe extern "C" fn getrlimit<P: ViewPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<P>,
+) -> c_long {
+    // SAFETY: as in `sysinfo`.
+    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let _in_flight = hooked.enter();
+    // SAFETY: as in `sysinfo`.
+    let ret = unsafe { original(hooked, regs) };
+    if ret != 0 {
+        return core::hint::black_box(ret);
+    }
+    let capped = match hooked.policy().rlimit_cap(0, frame.di as u32) {
+        Some(cap) => cap_rlimit(frame.si as UserPtr, cap),
+        None => Ok(()),
+    };
+    core::hint::black_box(capped.map_or_else(errno, |()| 0))
+}
+
+/// `long __x64_sys_setrlimit(const struct pt_regs *regs)`: `(resource, const struct rlimit *)`.
+///
+/// # Safety
+///
+/// As [`sysinfo`].
+unsafe extern "C" fn setrlimit<P: ViewPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<P>,
+) -> c_long {
+    // SAFETY: as in `sysinfo`.
+    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let _in_flight = hooked.enter();
+    if let Some(cap) = hooked.policy().rlimit_cap(0, frame.di as u32) {
+        if let Err(e) = check_new_rlimit(frame.si as UserPtr, cap) {
+            return errno(e);
+        }
+    }
+    // SAFETY: as in `sysinfo`.
+    core::hint::black_box(unsafe { original(hooked, regs) })
+}
+
+/// `long __x64_sys_prlimit64(const struct pt_regs *regs)`:
+/// `(pid, resource, const struct rlimit64 *new, struct rlimit64 *old)`, the view of the
+/// target process's allocation.
+///
+/// # Safety
+///
+/// As [`sysinfo`].
+unsafe extern "C" fn prlimit64<P: ViewPolicy>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<P>,
+) -> c_long {
+    // SAFETY: as in `sysinfo`.
+    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let _in_flight = hooked.enter();
+    let (pid, resource) = (frame.di as i32, frame.si as u32);
+    let (new, old) = (frame.dx as UserPtr, frame.r10 as UserPtr);
+    let cap = hooked.policy().rlimit_cap(pid, resource);
+    if let (Some(cap), true) = (cap, new != 0) {
+        if let Err(e) = check_new_rlimit(new, cap) {
+            return errno(e);
+        }
+    }
+    // SAFETY: as in `sysinfo`.
+    let ret = unsafe { original(hooked, regs) };
+    let capped = match (cap, ret == 0 && old != 0) {
+        (Some(cap), true) => cap_rlimit(old, cap),
+        _ => Ok(()),
+    };
+    core::hint::black_box(if ret != 0 {
+        ret
+    } else {
+        capped.map_or_else(errno, |()| 0)
+    })
+}
+
+/// A `/proc/meminfo` for an allocation of `total` bytes of which `used` are in use: what
+/// `free`, `top` and friends read (the host's page cache, buffers and swap are not the
+/// container's, so they are zero).
+fn write_meminfo(m: *mut bindings::seq_file, (total, used): (u64, u64)) {
+    use core::fmt::Write;
+    let mut text = Text::default();
+    let (total, free) = (total >> 10, total.saturating_sub(used) >> 10);
+    let lines: [(&str, u64); 11] = [
+        ("MemTotal", total),
+        ("MemFree", free),
+        ("MemAvailable", free),
+        ("Buffers", 0),
+        ("Cached", 0),
+        ("SwapCached", 0),
+        ("Active", 0),
+        ("Inactive", 0),
+        ("SwapTotal", 0),
+        ("SwapFree", 0),
+        ("Shmem", 0),
+    ];
+    for (name, kb) in lines {
+        // As the kernel lays it out: the label and the number in 24 columns. The buffer
+        // holds all 11 lines (at most 48 bytes each).
+        let _ = writeln!(
+            text,
+            "{name}:{kb:>w$} kB",
+            w = 23usize.saturating_sub(name.len())
+        );
+    }
+    // SAFETY: `m` is the seq_file of the read in progress; `text.buf` holds `text.len` bytes.
+    unsafe { bindings::seq_write(m, text.buf.as_ptr().cast(), text.len) };
+}
+
+/// A small text buffer that formatting writes into (and that refuses to overflow).
+struct Text {
+    buf: [u8; 640],
+    len: usize,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Self {
+            buf: [0; 640],
+            len: 0,
+        }
+    }
+}
+
+impl core::fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// `int meminfo_proc_show(struct seq_file *m, void *v)`.
+///
+/// # Safety
+///
+/// As [`sysinfo`].
+unsafe extern "C" fn meminfo<P: ViewPolicy>(
+    m: *mut bindings::seq_file,
+    v: *mut core::ffi::c_void,
+    hooked: *const Hooked<P>,
+) -> kernel::ffi::c_int {
+    // SAFETY: as in `sysinfo`.
+    let hooked = unsafe { &*hooked };
+    let _in_flight = hooked.enter();
+    if let Some(memory) = hooked.policy().memory() {
+        write_meminfo(m, memory);
+        return core::hint::black_box(0);
+    }
+    // SAFETY: `original` is `meminfo_proc_show`, of this type; the arguments are passed on.
+    let ret = unsafe {
+        let original: unsafe extern "C" fn(
+            *mut bindings::seq_file,
+            *mut core::ffi::c_void,
+        ) -> kernel::ffi::c_int = core::mem::transmute(hooked.original());
+        original(m, v)
+    };
+    core::hint::black_box(ret)
+}
