@@ -16,6 +16,7 @@ run() {
         ctntest bench fork-exit-wait --iterations "$1" --batches "$2"
         ctntest bench bind-close --iterations 200 --batches "$2"
         ctntest bench bind-close-addr --iterations 200 --batches "$2"
+        ctntest bench mmap-munmap --iterations 500 --batches "$2"
     ' sh "$N" "$BATCHES" | while read -r op ns; do echo "RESULT $config $op $ns"; done
 }
 r=0
