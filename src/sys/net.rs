@@ -10,6 +10,7 @@
 
 use core::ffi::c_void;
 
+use kernel::c_str;
 use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
@@ -275,41 +276,107 @@ fn to_ret(r: Result) -> Result<(), c_int> {
     r.map_err(|e| e.to_errno())
 }
 
-/// The policy of the sendmsg hooks: only a send that names a destination (sendto) is
-/// diverted. A send on a connected socket may block for as long as its peer does not read;
-/// it runs the kernel's code alone, so that no task waits inside this module's text (which
-/// unload would have to wait for).
-#[derive(Clone)]
-struct SendPolicy<P>(P);
+/// Which operation a hook serves, for deciding in its ftrace callback.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Bind,
+    Listen,
+    Connect,
+    Send,
+    /// An interface query: every member's call is diverted.
+    Query,
+}
 
-impl<P: NetPolicy> Divert for SendPolicy<P> {
+/// The policy as one hook sees it. Rewriting an address in kernel memory needs no sleep, so
+/// the callback does it and lets the kernel's function run undiverted; it diverts only the
+/// calls that must be refused and the unbound sockets that need binding to a source address
+/// first (which sleeps). The replacements then apply the same rules again (they are
+/// idempotent) and do the rest. A send on a connected socket is never diverted: it may block
+/// for as long as its peer does not read, and unload would have to wait for it.
+#[derive(Clone)]
+struct Gate<P> {
+    policy: P,
+    op: Op,
+}
+
+impl<P: NetPolicy> Gate<P> {
+    /// For an address the call carries: whether the call must be diverted (`rewrite`
+    /// applies the rules; an unbound `sock` needs its source address bound first).
+    fn decide(
+        &self,
+        addr: Option<KernelSockaddr<'_>>,
+        sock: Option<InetSocket>,
+        rules: &P::Rules,
+    ) -> bool {
+        let Some(mut addr) = addr else {
+            return false;
+        };
+        match self.op {
+            Op::Bind => bind_rule(rules, &mut addr).is_err(),
+            _ => match addr.target() {
+                Target::Other => false,
+                Target::V6 => true,
+                Target::V4(dst) => {
+                    let (dst, _) = rules.connect(dst);
+                    addr.set_v4(dst);
+                    sock.is_some_and(|s| !s.is_bound())
+                }
+            },
+        }
+    }
+}
+
+impl<P: NetPolicy> Divert for Gate<P> {
     fn divert(&self) -> bool {
-        self.0.divert()
+        self.policy.divert()
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.0.divert() {
+        if !self.policy.divert() {
             return false;
         }
-        let msg = args.word(1) as *const bindings::msghdr;
-        // SAFETY: argument 1 of `inet_sendmsg`/`inet6_sendmsg` is the call's `struct msghdr`,
-        // in kernel memory for the duration of the call.
-        !msg.is_null() && !unsafe { (*msg).msg_name }.is_null()
+        if self.op == Op::Query {
+            return true;
+        }
+        let Some(rules) = self.policy.rules() else {
+            return false; // no network identity: the host's network
+        };
+        // INVARIANT: argument 0 of the socket operations is their AF_INET/AF_INET6 socket.
+        let sock = InetSocket(args.word(0) as *mut bindings::socket);
+        match self.op {
+            Op::Listen => !sock.is_bound(),
+            Op::Send => {
+                let msg = args.word(1) as *const bindings::msghdr;
+                // SAFETY: argument 1 of `inet_sendmsg`/`inet6_sendmsg` is the call's message
+                // header in kernel memory; its `msg_name`, when set, is the kernel's copy of
+                // the destination, `msg_namelen` bytes long.
+                let addr = unsafe { KernelSockaddr::new((*msg).msg_name, (*msg).msg_namelen) };
+                self.decide(addr, Some(sock), &rules)
+            }
+            _ => {
+                // SAFETY: arguments 1 and 2 of bind and connect are the kernel's copy of the
+                // caller's address and its length.
+                let addr = unsafe {
+                    KernelSockaddr::new(args.word(1) as *mut c_void, args.word(2) as c_int)
+                };
+                self.decide(addr, Some(sock), &rules)
+            }
+        }
     }
 }
 
 /// The installed hooks; dropping them removes them.
 pub(crate) struct NetHooks<P: NetPolicy> {
-    _bind: FunctionHook<P>,
-    _bind6: Option<FunctionHook<P>>,
-    _listen: FunctionHook<P>,
-    _stream_connect: FunctionHook<P>,
-    _dgram_connect: FunctionHook<P>,
-    _sendmsg: FunctionHook<SendPolicy<P>>,
-    _sendmsg6: Option<FunctionHook<SendPolicy<P>>>,
-    _dev_ioctl: FunctionHook<P>,
-    _devinet_ioctl: FunctionHook<P>,
-    _ifconf: FunctionHook<P>,
+    _bind: FunctionHook<Gate<P>>,
+    _bind6: Option<FunctionHook<Gate<P>>>,
+    _listen: FunctionHook<Gate<P>>,
+    _stream_connect: FunctionHook<Gate<P>>,
+    _dgram_connect: FunctionHook<Gate<P>>,
+    _sendmsg: FunctionHook<Gate<P>>,
+    _sendmsg6: Option<FunctionHook<Gate<P>>>,
+    _dev_ioctl: FunctionHook<Gate<P>>,
+    _devinet_ioctl: FunctionHook<Gate<P>>,
+    _ifconf: FunctionHook<Gate<P>>,
 }
 
 /// `Ok(None)` when `symbol` does not exist (IPv6 may be a module that is not loaded).
@@ -323,48 +390,48 @@ fn optional<T>(hook: Result<T>) -> Result<Option<T>> {
 
 impl<P: NetPolicy> NetHooks<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let hook = |symbol: &'static CStr, nargs: u32, replacement: usize| {
+        let hook = |symbol: &'static CStr, op: Op, nargs: u32, replacement: usize| {
+            let gate = Gate {
+                policy: policy.clone(),
+                op,
+            };
             // SAFETY: every call below pairs a kernel function with the replacement of the
-            // same signature written for it in this file (plus `*const Hooked<P>`), each of
-            // which holds an `InFlight` guard throughout and calls the original through
+            // same signature written for it in this file (plus `*const Hooked<Gate<P>>`), each
+            // of which holds an `InFlight` guard throughout and calls the original through
             // `Hooked::original`, not in tail position.
-            unsafe { FunctionHook::register(module, symbol, nargs, replacement, policy.clone()) }
-        };
-        let send_hook = |symbol: &'static CStr| {
-            // SAFETY: as above, with `sendmsg`, written for `inet_sendmsg`/`inet6_sendmsg`.
-            unsafe {
-                FunctionHook::register(
-                    module,
-                    symbol,
-                    3,
-                    sendmsg::<P> as usize,
-                    SendPolicy(policy.clone()),
-                )
-            }
+            unsafe { FunctionHook::register(module, symbol, nargs, replacement, gate) }
         };
         Ok(Self {
-            _bind: hook(kernel::c_str!("inet_bind"), 3, bind::<P> as usize)?,
-            _bind6: optional(hook(kernel::c_str!("inet6_bind"), 3, bind::<P> as usize))?,
-            _listen: hook(kernel::c_str!("inet_listen"), 2, listen::<P> as usize)?,
+            _bind: hook(c_str!("inet_bind"), Op::Bind, 3, bind::<P> as usize)?,
+            _bind6: optional(hook(c_str!("inet6_bind"), Op::Bind, 3, bind::<P> as usize))?,
+            _listen: hook(c_str!("inet_listen"), Op::Listen, 2, listen::<P> as usize)?,
             _stream_connect: hook(
-                kernel::c_str!("inet_stream_connect"),
+                c_str!("inet_stream_connect"),
+                Op::Connect,
                 4,
                 connect::<P> as usize,
             )?,
             _dgram_connect: hook(
-                kernel::c_str!("inet_dgram_connect"),
+                c_str!("inet_dgram_connect"),
+                Op::Connect,
                 4,
                 connect::<P> as usize,
             )?,
-            _sendmsg: send_hook(kernel::c_str!("inet_sendmsg"))?,
-            _sendmsg6: optional(send_hook(kernel::c_str!("inet6_sendmsg")))?,
-            _dev_ioctl: hook(kernel::c_str!("dev_ioctl"), 5, dev_ioctl::<P> as usize)?,
+            _sendmsg: hook(c_str!("inet_sendmsg"), Op::Send, 3, sendmsg::<P> as usize)?,
+            _sendmsg6: optional(hook(
+                c_str!("inet6_sendmsg"),
+                Op::Send,
+                3,
+                sendmsg::<P> as usize,
+            ))?,
+            _dev_ioctl: hook(c_str!("dev_ioctl"), Op::Query, 5, dev_ioctl::<P> as usize)?,
             _devinet_ioctl: hook(
-                kernel::c_str!("devinet_ioctl"),
+                c_str!("devinet_ioctl"),
+                Op::Query,
                 3,
                 devinet_ioctl::<P> as usize,
             )?,
-            _ifconf: hook(kernel::c_str!("dev_ifconf"), 2, dev_ifconf::<P> as usize)?,
+            _ifconf: hook(c_str!("dev_ifconf"), Op::Query, 2, dev_ifconf::<P> as usize)?,
         })
     }
 }
@@ -394,14 +461,14 @@ unsafe extern "C" fn bind<P: NetPolicy>(
     sock: *mut bindings::socket,
     uaddr: *mut c_void,
     len: c_int,
-    hooked: *const Hooked<P>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `uaddr` is the operation's address buffer of `len` bytes (see the module doc).
     let addr = unsafe { KernelSockaddr::new(uaddr, len) };
-    let verdict = match (hooked.policy().rules(), addr) {
+    let verdict = match (hooked.policy().policy.rules(), addr) {
         (Some(rules), Some(mut addr)) => to_ret(bind_rule(&rules, &mut addr)),
         _ => Ok(()),
     };
@@ -425,12 +492,12 @@ unsafe extern "C" fn bind<P: NetPolicy>(
 unsafe extern "C" fn listen<P: NetPolicy>(
     sock: *mut bindings::socket,
     backlog: c_int,
-    hooked: *const Hooked<P>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    let verdict = match hooked.policy().rules() {
+    let verdict = match hooked.policy().policy.rules() {
         // INVARIANT: `sock` is the AF_INET/AF_INET6 socket inet_listen was called on.
         Some(rules) => to_ret(InetSocket(sock).bind_source(rules.own())),
         None => Ok(()),
@@ -457,14 +524,14 @@ unsafe extern "C" fn connect<P: NetPolicy>(
     uaddr: *mut c_void,
     len: c_int,
     flags: c_int,
-    hooked: *const Hooked<P>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: as in `bind`.
     let addr = unsafe { KernelSockaddr::new(uaddr, len) };
-    let verdict = match (hooked.policy().rules(), addr) {
+    let verdict = match (hooked.policy().policy.rules(), addr) {
         // INVARIANT: `sock` is the socket the inet operation was called on.
         (Some(rules), Some(mut addr)) => to_ret(connect_rule(&rules, InetSocket(sock), &mut addr)),
         _ => Ok(()),
@@ -490,12 +557,12 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
     sock: *mut bindings::socket,
     msg: *mut bindings::msghdr,
     size: usize,
-    hooked: *const Hooked<SendPolicy<P>>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    let verdict = match hooked.policy().0.rules() {
+    let verdict = match hooked.policy().policy.rules() {
         Some(rules) => {
             // SAFETY: `msg` is the operation's message header, in kernel memory; its
             // `msg_name`, when set, is the kernel's copy of the destination, `msg_namelen`
@@ -533,7 +600,7 @@ unsafe extern "C" fn dev_ioctl<P: NetPolicy>(
     ifr: *mut bindings::ifreq,
     data: *mut c_void,
     need_copyout: *mut bool,
-    hooked: *const Hooked<P>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
@@ -544,7 +611,7 @@ unsafe extern "C" fn dev_ioctl<P: NetPolicy>(
         original(net, cmd, ifr, data, need_copyout)
     };
     if ret == 0 && cmd == bindings::SIOCGIFHWADDR {
-        if let Some(mac) = hooked.policy().mac() {
+        if let Some(mac) = hooked.policy().policy.mac() {
             // SAFETY: `ifr` is valid (see above); SIOCGIFHWADDR answers in `ifru_hwaddr`,
             // whose `sa_family` the kernel set to the device type.
             let hw = unsafe { (*ifr).ifr_ifru.ifru_hwaddr.as_mut() };
@@ -580,7 +647,7 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
     net: *mut bindings::net,
     cmd: c_uint,
     ifr: *mut bindings::ifreq,
-    hooked: *const Hooked<P>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
@@ -600,7 +667,7 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
     if !query || (ret != 0 && ret != eaddrnotavail().to_errno()) {
         return core::hint::black_box(ret);
     }
-    let Some(rules) = hooked.policy().rules() else {
+    let Some(rules) = hooked.policy().policy.rules() else {
         return core::hint::black_box(ret);
     };
     // SAFETY: `ifr` is valid (see above); the name is a byte array.
@@ -638,7 +705,7 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
 unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     net: *mut bindings::net,
     uifc: *mut c_void,
-    hooked: *const Hooked<P>,
+    hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
@@ -651,7 +718,7 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     if ret != 0 {
         return core::hint::black_box(ret);
     }
-    let Some(rules) = hooked.policy().rules() else {
+    let Some(rules) = hooked.policy().policy.rules() else {
         return core::hint::black_box(ret);
     };
     match rewrite_ifconf(net, uifc as UserPtr, rules.own()) {
