@@ -25,7 +25,7 @@ use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.5.0";
+const MODULE_VERSION: &str = "0.6.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -227,9 +227,12 @@ impl Control {
 
     fn set_limits(&self, arg: UserPtr) -> Result<u32> {
         let (req, _) = read_request::<uapi::CtnLimits>(arg)?;
-        check_flags(req.flags, uapi::CTN_LIMIT_TASKS | uapi::CTN_LIMIT_MEMORY)?;
+        check_flags(
+            req.flags,
+            uapi::CTN_LIMIT_TASKS | uapi::CTN_LIMIT_MEMORY | uapi::CTN_LIMIT_FILES,
+        )?;
         let target = Target::parse(&req.target)?;
-        if req.tasks > u64::from(u32::MAX) {
+        if req.tasks > u64::from(u32::MAX) || req.files > u64::from(u32::MAX) {
             return Err(EINVAL);
         }
         self.require_admin()?;

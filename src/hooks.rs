@@ -12,6 +12,7 @@ use crate::network::Network;
 use crate::process::ProcessHooks;
 use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
+use crate::sys::files::FilesGate;
 use crate::sys::mm::MemoryGate;
 use crate::sys::net::NetHooks;
 use crate::sys::resource_view::ViewHooks;
@@ -24,6 +25,7 @@ pub(crate) struct Hooks {
     _uts: UtsHooks<Identity>,
     _net: NetHooks<Network>,
     _memory_gate: MemoryGate<ProcessHooks>,
+    _files_gate: FilesGate<ProcessHooks>,
     _view: ViewHooks<ProcessHooks>,
 }
 
@@ -35,6 +37,7 @@ impl Hooks {
         let uts = UtsHooks::register(module, Identity(registry.clone()))?;
         let net = NetHooks::register(module, Network(registry.clone()))?;
         let memory_gate = MemoryGate::register(module, ProcessHooks(registry.clone()))?;
+        let files_gate = FilesGate::register(module, ProcessHooks(registry.clone()))?;
         let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
@@ -42,6 +45,7 @@ impl Hooks {
             _uts: uts,
             _net: net,
             _memory_gate: memory_gate,
+            _files_gate: files_gate,
             _view: view,
         })
     }

@@ -11,10 +11,15 @@
 //!   `total_vm` (all its mappings: private and shared, anonymous and file-backed, stacks),
 //!   as RLIMIT_AS counts one process and VServer's `as` limit a context. A mapping (mmap,
 //!   brk, mremap, stack growth) that would take it beyond the limit fails with `ENOMEM`.
+//! - Open files: the descriptors all member processes hold; opening one more (open, socket,
+//!   accept, pipe, dup, ...) fails with `EMFILE`.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use kernel::prelude::*;
 
 use crate::sys::clock;
+use crate::sys::table;
 use crate::uapi;
 
 /// Least time between two refusal events of one container in its history, so that a program
@@ -100,6 +105,8 @@ pub(crate) struct Limits {
     pub(crate) tasks: Counter,
     /// Address space, in pages.
     pub(crate) memory: Counter,
+    /// Open file descriptors.
+    pub(crate) files: Counter,
     last_refusal_event: AtomicU64,
 }
 
@@ -111,6 +118,9 @@ impl Limits {
     pub(crate) fn set(&self, flags: u32, req: &uapi::CtnLimits) {
         if flags & uapi::CTN_LIMIT_TASKS != 0 {
             self.tasks.limit.store(req.tasks, Ordering::Relaxed);
+        }
+        if flags & uapi::CTN_LIMIT_FILES != 0 {
+            self.files.limit.store(req.files, Ordering::Relaxed);
         }
         if flags & uapi::CTN_LIMIT_MEMORY != 0 {
             // Whole pages; a limit below one page still allows nothing beyond zero.
@@ -128,5 +138,59 @@ impl Limits {
                 .last_refusal_event
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
+    }
+}
+
+/// What each process holds of one resource, as counted in its container's usage, indexed by
+/// process id (tgid): the usage of a container is the sum of its processes' charges. A
+/// process's charge is brought up to date whenever its real holding is read (at fork, exec,
+/// exit, join, at each of its requests, and for every member before a refusal or a report).
+pub(crate) struct Charges(VVec<AtomicU32>);
+
+impl Charges {
+    pub(crate) fn new(processes: usize) -> Result<Self> {
+        Ok(Self(table::zeroed(processes)?))
+    }
+
+    fn entry(&self, tgid: i32) -> Option<&AtomicU32> {
+        usize::try_from(tgid).ok().and_then(|i| self.0.get(i))
+    }
+
+    /// Sets process `tgid`'s charge to `held`, changing `counter` by the difference.
+    pub(crate) fn set(&self, counter: &Counter, tgid: i32, held: u64) {
+        if let Some(entry) = self.entry(tgid) {
+            let held = held.min(u64::from(u32::MAX)) as u32;
+            let before = entry.swap(held, Ordering::Relaxed);
+            counter.add(i64::from(held) - i64::from(before));
+        }
+    }
+
+    /// The fast path of a request for `n` more by process `tgid`, which holds `held` now:
+    /// one change of the usage from its old charge to `held + n`, if that fits.
+    pub(crate) fn admit(&self, counter: &Counter, tgid: i32, held: u64, n: u64) -> bool {
+        let Some(entry) = self.entry(tgid) else {
+            return true;
+        };
+        let charge = held.saturating_add(n).min(u64::from(u32::MAX));
+        let before = u64::from(entry.load(Ordering::Relaxed));
+        if !counter.try_change(charge as i64 - before as i64) {
+            return false;
+        }
+        entry.store(charge as u32, Ordering::Relaxed);
+        true
+    }
+
+    /// Takes `n` more for process `tgid` if it fits (after its charge is up to date).
+    pub(crate) fn try_add(&self, counter: &Counter, tgid: i32, n: u64) -> bool {
+        if !counter.try_add(n) {
+            return false;
+        }
+        if let Some(entry) = self.entry(tgid) {
+            let n = n.min(u64::from(u32::MAX)) as u32;
+            let _ = entry.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_add(n))
+            });
+        }
+        true
     }
 }

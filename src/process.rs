@@ -9,6 +9,7 @@ use kernel::sync::Arc;
 
 use crate::registry::Registry;
 use crate::sys::clone::ClonePolicy;
+use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::resource_view::ViewPolicy;
@@ -64,6 +65,12 @@ impl ViewPolicy for ProcessHooks {
 
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
         self.0.rlimit_cap(pid, resource)
+    }
+}
+
+impl FilesPolicy for ProcessHooks {
+    fn admit_file(&self, now: u64) -> bool {
+        self.0.admit_file(now)
     }
 }
 

@@ -14,7 +14,7 @@
 //! has no entries and can be destroyed: no hook can reach it through a task any more.
 
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
 
 use kernel::new_mutex;
 use kernel::new_spinlock;
@@ -24,7 +24,7 @@ use kernel::sync::{Arc, Mutex, SpinLock};
 
 use crate::events::{Batch, History};
 use crate::identity;
-use crate::limits::Limits;
+use crate::limits::{Charges, Counter, Limits};
 use crate::network::Addresses;
 use crate::sys::clock;
 use crate::sys::net::eaddrinuse;
@@ -213,9 +213,10 @@ fn owner_keys(net: u64, mac: u64) -> [u64; 3] {
 #[pin_data(PinnedDrop)]
 pub(crate) struct Registry {
     members: VVec<AtomicU16>,
-    /// `charged[tgid]`: the pages of process `tgid`'s address space counted in its
-    /// container's memory usage (the mm's `total_vm` when last looked at).
-    charged: VVec<AtomicU32>,
+    /// The pages of each member process's address space counted in its container's memory
+    /// usage (its `total_vm` when last looked at), and its open descriptors.
+    pages: Charges,
+    files: Charges,
     slots: KVVec<RcuBox<Container>>,
     #[pin]
     control: Mutex<Control>,
@@ -224,7 +225,8 @@ pub(crate) struct Registry {
 impl Registry {
     pub(crate) fn new() -> Result<Arc<Self>> {
         let members = table::zeroed(task::pid_max_limit() as usize + 1)?;
-        let charged = table::zeroed(task::pid_max_limit() as usize + 1)?;
+        let pages = Charges::new(task::pid_max_limit() as usize + 1)?;
+        let files = Charges::new(task::pid_max_limit() as usize + 1)?;
         let mut slots = KVVec::with_capacity(MAX_CONTAINERS + 1, GFP_KERNEL)?;
         for _ in 0..=MAX_CONTAINERS {
             slots.push(RcuBox::empty(), GFP_KERNEL)?;
@@ -238,7 +240,8 @@ impl Registry {
         Arc::pin_init(
             pin_init!(Self {
                 members,
-                charged,
+                pages,
+                files,
                 slots,
                 control <- new_mutex!(control, "ctn_registry"),
             }),
@@ -256,17 +259,28 @@ impl Registry {
             .map_or(0, |m| m.load(Ordering::Relaxed) & SLOT_MASK)
     }
 
-    fn charged_of(&self, tgid: i32) -> Option<&AtomicU32> {
-        usize::try_from(tgid).ok().and_then(|i| self.charged.get(i))
+    /// Brings process `p`'s charges (pages, files) in `c`'s usage up to date.
+    fn recharge(&self, c: &Container, p: &TaskRef<'_>, guard: &ReadGuard) {
+        self.pages
+            .set(&c.limits.memory, p.tgid(), p.process_pages(guard));
+        self.files
+            .set(&c.limits.files, p.tgid(), p.process_open_files(guard));
     }
 
-    /// Brings process `tgid`'s charge to `pages` (its address space now), in `c`'s usage.
-    fn recharge(&self, c: &Container, tgid: i32, pages: u64) {
-        if let Some(entry) = self.charged_of(tgid) {
-            let pages = pages.min(u64::from(u32::MAX)) as u32;
-            let before = entry.swap(pages, Ordering::Relaxed);
-            c.limits.memory.add(i64::from(pages) - i64::from(before));
-        }
+    /// Process `tgid` holds nothing any more (its last thread exited).
+    fn discharge(&self, c: &Container, tgid: i32) {
+        self.pages.set(&c.limits.memory, tgid, 0);
+        self.files.set(&c.limits.files, tgid, 0);
+    }
+
+    /// Brings the charges of every process of `c` up to date: before a refusal or a report.
+    fn recount(&self, c: &Container, guard: &ReadGuard) {
+        let slot = c.slot;
+        task::for_each_process(guard, |p| {
+            if self.slot_of(p.pid()) == slot {
+                self.recharge(c, &p, guard);
+            }
+        });
     }
 
     /// Whether no container exists.
@@ -312,9 +326,20 @@ impl Registry {
         if !reserved {
             c.task_added();
         }
-        if child.pid() == child.tgid() && !child.shares_mm(&parent) {
-            // A new process with its own copy of the address space.
-            self.recharge(c, child.tgid(), child.process_pages(&guard));
+        if child.pid() == child.tgid() {
+            // A new process: its own copy of the address space and of the descriptors,
+            // unless it shares them (vfork, CLONE_VM, CLONE_FILES).
+            if !child.shares_mm(&parent) {
+                self.pages
+                    .set(&c.limits.memory, child.tgid(), child.process_pages(&guard));
+            }
+            if !child.shares_files(&parent) {
+                self.files.set(
+                    &c.limits.files,
+                    child.tgid(),
+                    child.process_open_files(&guard),
+                );
+            }
         }
         c.forks.fetch_add(1, Ordering::Relaxed);
         c.record(uapi::CTN_EVENT_FORK, &child, parent.pid());
@@ -323,8 +348,8 @@ impl Registry {
     pub(crate) fn on_exec(&self, task: TaskRef<'_>) {
         let guard = ReadGuard::new();
         if let Some(c) = self.container_of(task.pid(), &guard) {
-            // A new address space replaced the old one.
-            self.recharge(c, task.tgid(), task.process_pages(&guard));
+            // A new address space replaced the old one; close-on-exec descriptors are closed.
+            self.recharge(c, &task, &guard);
             c.execs.fetch_add(1, Ordering::Relaxed);
             c.record(uapi::CTN_EVENT_EXEC, &task, 0);
         }
@@ -347,8 +372,8 @@ impl Registry {
             c.exits.fetch_add(1, Ordering::Relaxed);
             c.task_removed();
             if task.is_group_dead() {
-                // The process's address space is gone with its last thread.
-                self.recharge(c, task.tgid(), 0);
+                // The process's address space and descriptors are gone with its last thread.
+                self.discharge(c, task.tgid());
             }
         }
     }
@@ -425,6 +450,7 @@ impl Registry {
         let cap = match resource {
             resource_view::RLIMIT_NPROC => c.limits.tasks.limit(),
             resource_view::RLIMIT_AS => c.limits.memory.limit() * crate::limits::PAGE_SIZE,
+            resource_view::RLIMIT_NOFILE => c.limits.files.limit(),
             _ => 0,
         };
         (cap != 0).then_some(cap)
@@ -479,37 +505,39 @@ impl Registry {
     ///
     /// Runs in the ftrace callback of `may_expand_vm`: nothing here sleeps.
     pub(crate) fn admit_pages(&self, pages: u64, now: u64) -> bool {
+        self.admit(pages, now, ENOMEM, |c| &c.limits.memory, &self.pages)
+    }
+
+    /// Whether the current process, which holds `now` descriptors, may open one more: as
+    /// `admit_pages`, for open files (from the ftrace callback of `get_unused_fd_flags`).
+    pub(crate) fn admit_file(&self, now: u64) -> bool {
+        self.admit(1, now, EMFILE, |c| &c.limits.files, &self.files)
+    }
+
+    /// A request of the current process for `n` more of a resource it holds `now` of.
+    fn admit(
+        &self,
+        n: u64,
+        now: u64,
+        errno: Error,
+        counter: impl Fn(&Container) -> &Counter,
+        charges: &Charges,
+    ) -> bool {
         let guard = ReadGuard::new();
-        let pid = task::current_pid();
-        let (Some(c), Some(entry)) = (
-            self.container_of(pid, &guard),
-            self.charged_of(task::current_tgid()),
-        ) else {
+        let Some(c) = self.container_of(task::current_pid(), &guard) else {
             return true;
         };
-        // The fast path: one change of the usage, from the old charge to `now` + `pages`.
-        let charge = (now + pages).min(u64::from(u32::MAX));
-        let before = u64::from(entry.load(Ordering::Relaxed));
-        if c.limits.memory.try_change(charge as i64 - before as i64) {
-            entry.store(charge as u32, Ordering::Relaxed);
+        let tgid = task::current_tgid();
+        if charges.admit(counter(c), tgid, now, n) {
             return true;
         }
-        let slot = c.slot;
-        task::for_each_process(&guard, |p| {
-            if self.slot_of(p.pid()) == slot {
-                self.recharge(c, p.tgid(), p.process_pages(&guard));
-            }
-        });
-        if !c.limits.memory.try_add(pages) {
-            c.limits.memory.refused();
-            c.refused(ENOMEM);
-            return false;
+        self.recount(c, &guard);
+        if charges.try_add(counter(c), tgid, n) {
+            return true;
         }
-        let add = pages.min(u64::from(u32::MAX)) as u32;
-        let _ = entry.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-            Some(v.saturating_add(add))
-        });
-        true
+        counter(c).refused();
+        c.refused(errno);
+        false
     }
 
     // --- control (ioctls) --------------------------------------------------------------
@@ -672,9 +700,15 @@ impl Registry {
         if busy {
             return Err(EPERM);
         }
-        if !c.limits.tasks.fits(threads) {
-            c.limits.tasks.refused();
-            return Err(EAGAIN);
+        // The process brings what it holds: it joins only if all of it fits.
+        let held = [
+            (&c.limits.tasks, threads, EAGAIN),
+            (&c.limits.memory, leader.process_pages(&guard), ENOMEM),
+            (&c.limits.files, leader.process_open_files(&guard), EMFILE),
+        ];
+        if let Some((counter, _, errno)) = held.iter().find(|(c, n, _)| !c.fits(*n)) {
+            counter.refused();
+            return Err(*errno);
         }
         // A thread created meanwhile by a thread not yet moved is caught by the next pass.
         let mut moved = 0u32;
@@ -693,7 +727,7 @@ impl Registry {
         if moved == 0 {
             return Err(ESRCH); // every thread was exiting
         }
-        self.recharge(c, tgid, leader.process_pages(&guard));
+        self.recharge(c, &leader, &guard);
         c.joins.fetch_add(1, Ordering::Relaxed);
         c.record(uapi::CTN_EVENT_JOINED, &leader, moved as i32);
         drop(ctl);
@@ -839,9 +873,11 @@ impl Registry {
 
     /// The resources of `target`: usage, peak, limit, refusals.
     pub(crate) fn usage(&self, target: Target, out: &mut uapi::CtnUsage) -> Result {
-        self.with_container(target, |c, _| {
+        self.with_container(target, |c, guard| {
+            self.recount(c, guard);
             out.tasks = c.limits.tasks.report(1);
             out.memory = c.limits.memory.report(crate::limits::PAGE_SIZE);
+            out.files = c.limits.files.report(1);
             Ok(())
         })
     }

@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 13
+ktap_plan 14
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -85,7 +85,7 @@ t_memory_reported() {
 }
 t_ioctl_refusals() {
     expect_call() { expect_eq "$1" "$2" "$(shift 2; ctntest call "$@")"; }
-    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 4 || return 1
+    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 8 || return 1
     expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000 || return 1
     expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved || return 1
     expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8 || return 1
@@ -93,14 +93,32 @@ t_ioctl_refusals() {
     expect_call "without CAP_SYS_ADMIN" errno=EPERM set-limits --name mem --flags 1 --tasks 3 --as-uid 1000 || return 1
     expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)" || return 1
     expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1 || return 1
-    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]' "$(usage mem)"
+    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0$' "$(usage mem)"
 }
 t_cli_refusals() {
-    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q"; do
+    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1"; do
         ctnctl set mem $bad >/dev/null 2>&1; expect_eq "set $bad: exit 2" 2 $? || return 1
     done
     ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none" || return 1
     expect_eq "no limit any more" ok "$(ctnctl exec mem -- ctntest res grow mmap 100M)"
+}
+t_files() {
+    ctnctl create fl --max-files 20 >/dev/null || fail "create --max-files" || return 1
+    ctnctl exec fl -- ctntest res open 50 --hold 3 > /tmp/fl.first &
+    sleep 1.5
+    expect_match "one process stops at the limit with EMFILE" '^opened=1[0-9] errno=EMFILE$' "$(cat /tmp/fl.first)" || return 1
+    u=$(usage fl)
+    expect_eq "usage is the limit" 20 "$(field "$u" files 1)" || return 1
+    out=$(ctnctl exec fl -- true 2>&1); rc=$?
+    expect_eq "a process cannot join with its descriptors: exit 1" 1 $rc || return 1
+    expect_match "and says why" 'open-files limit' "$out" || return 1
+    wait
+    expect_match "after the first exits, it can" '^opened=5 errno=none$' "$(ctnctl exec fl -- ctntest res open 5)" || return 1
+    expect_eq "ulimit -n shows the limit" 20 "$(ctnctl exec fl -- sh -c 'ulimit -n')" || return 1
+    expect_match "stats" 'fl +files +[0-9]+ +20 +20 +[1-9]' "$(ctnctl stats fl)" || return 1
+    ctnctl set fl --max-files none >/dev/null
+    expect_eq "no limit" "opened=50 errno=none" "$(ctnctl exec fl -- ctntest res open 50)" || return 1
+    ctnctl destroy fl >/dev/null
 }
 t_view_memory() {
     ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || return 1
@@ -144,6 +162,7 @@ run_case "memory unmapped by another member counts before a refusal" t_memory_gi
 run_case "memory usage, peak, limit, refusals in stats" t_memory_reported
 run_case "CTN_IOC_SET_LIMITS/GET_USAGE refuse malformed requests" t_ioctl_refusals
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
+run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory
 run_case "getrlimit/prlimit show the limits, setrlimit cannot raise above them" t_view_rlimits
 run_case "cleanup and unload" t_cleanup

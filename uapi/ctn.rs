@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 5;
+pub const CTN_ABI_VERSION: u32 = 6;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -333,6 +333,8 @@ pub struct CtnIdentity {
 pub const CTN_LIMIT_TASKS: u32 = 1 << 0;
 /// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `memory`.
 pub const CTN_LIMIT_MEMORY: u32 = 1 << 1;
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `files`.
+pub const CTN_LIMIT_FILES: u32 = 1 << 2;
 
 /// Argument of `CTN_IOC_SET_LIMITS` (the fields `flags` names). 0 means no limit. Lowering a
 /// limit below the current usage refuses new requests; it never takes anything away.
@@ -348,8 +350,11 @@ pub struct CtnLimits {
     /// Most address space in bytes (rounded up to pages), all members' mappings together:
     /// a mapping beyond it fails with `ENOMEM`.
     pub memory: u64,
+    /// Most open file descriptors of all members together: opening one more fails with
+    /// `EMFILE`.
+    pub files: u64,
     /// Must be zero.
-    pub reserved: [u64; 6],
+    pub reserved: [u64; 5],
 }
 
 /// One resource of a container: in its unit (tasks, bytes).
@@ -374,6 +379,7 @@ pub struct CtnUsage {
     pub target: CtnTarget,
     pub tasks: CtnResource,
     pub memory: CtnResource,
+    pub files: CtnResource,
     /// Must be zero.
     pub reserved: [u64; 4],
 }

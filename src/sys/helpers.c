@@ -18,6 +18,8 @@
 #include <linux/personality.h>
 #include <linux/utsname.h>
 #include <linux/mm_types.h>
+#include <linux/fdtable.h>
+#include <linux/bitmap.h>
 #include <linux/netdevice.h>
 #include <net/inet_sock.h>
 
@@ -228,4 +230,49 @@ notrace struct mm_struct *ctn_current_mm(void)
 notrace unsigned long ctn_mm_total_vm(struct mm_struct *mm)
 {
 	return READ_ONCE(mm->total_vm);
+}
+
+/* Descriptors open in `files`. */
+static notrace unsigned int ctn_files_open(struct files_struct *files)
+{
+	struct fdtable *fdt;
+	unsigned int n;
+
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	n = bitmap_weight(fdt->open_fds, fdt->max_fds);
+	rcu_read_unlock();
+	return n;
+}
+
+/*
+ * Descriptors open in process p, from the first thread that still has a descriptor table
+ * (as ctn_process_total_vm). Caller holds rcu_read_lock().
+ */
+unsigned int ctn_process_open_files(struct task_struct *p)
+{
+	struct task_struct *t;
+	unsigned int n = 0;
+
+	for_each_thread(p, t) {
+		task_lock(t);
+		if (t->files) {
+			n = ctn_files_open(t->files);
+			task_unlock(t);
+			break;
+		}
+		task_unlock(t);
+	}
+	return n;
+}
+
+/* Descriptors open in the current task's table; called from an ftrace callback. */
+notrace unsigned int ctn_current_open_files(void)
+{
+	return current->files ? ctn_files_open(current->files) : 0;
+}
+
+bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b)
+{
+	return a->files && a->files == b->files;
 }

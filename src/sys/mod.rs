@@ -7,6 +7,7 @@ mod bindings;
 pub(crate) mod clock;
 pub(crate) mod clone;
 pub(crate) mod cred;
+pub(crate) mod files;
 pub(crate) mod ftrace;
 pub(crate) mod miscdev;
 pub(crate) mod mm;

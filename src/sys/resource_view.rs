@@ -16,6 +16,7 @@ use super::ftrace::{Divert, FunctionHook, Hooked};
 
 /// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
 pub(crate) const RLIMIT_NPROC: u32 = 6;
+pub(crate) const RLIMIT_NOFILE: u32 = 7;
 pub(crate) const RLIMIT_AS: u32 = 9;
 
 /// What a task is allowed, as it sees it.

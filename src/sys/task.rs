@@ -117,6 +117,18 @@ impl<'a> TaskRef<'a> {
         unsafe { bindings::ctn_process_total_vm(self.as_ptr()) as u64 }
     }
 
+    /// Descriptors open in the task's process (0 without a descriptor table).
+    pub(crate) fn process_open_files(&self, _guard: &ReadGuard) -> u64 {
+        // SAFETY: the task is valid and `_guard` holds the RCU read lock the thread walk needs.
+        u64::from(unsafe { bindings::ctn_process_open_files(self.as_ptr()) })
+    }
+
+    /// Whether the task uses `other`'s descriptor table (threads, CLONE_FILES).
+    pub(crate) fn shares_files(&self, other: &TaskRef<'_>) -> bool {
+        // SAFETY: both tasks are valid; only their `files` pointers are compared.
+        unsafe { bindings::ctn_task_shares_files(self.as_ptr(), other.as_ptr()) }
+    }
+
     /// Whether the task uses `other`'s address space (threads, vfork children).
     pub(crate) fn shares_mm(&self, other: &TaskRef<'_>) -> bool {
         // SAFETY: both tasks are valid (type invariant); only their `mm` pointers are compared.

@@ -59,6 +59,7 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_IDENTITY_MAC" => CTN_IDENTITY_MAC,
         "CTN_LIMIT_TASKS" => CTN_LIMIT_TASKS,
         "CTN_LIMIT_MEMORY" => CTN_LIMIT_MEMORY,
+        "CTN_LIMIT_FILES" => CTN_LIMIT_FILES,
         "CTN_IOC_SET_LIMITS" => CTN_IOC_SET_LIMITS,
         "CTN_IOC_GET_USAGE" => CTN_IOC_GET_USAGE,
     }
@@ -111,14 +112,14 @@ fn rust_side() -> Vec<(String, u64)> {
         },
         "ctn_limits" => CtnLimits {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            reserved => reserved,
+            files => files, reserved => reserved,
         },
         "ctn_resource" => CtnResource {
             usage => usage, peak => peak, limit => limit, failcnt => failcnt,
         },
         "ctn_usage" => CtnUsage {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            reserved => reserved,
+            files => files, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		5
+#define CTN_ABI_VERSION		6
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -194,10 +194,12 @@ struct ctn_identity {
 
 #define CTN_LIMIT_TASKS		(1U << 0)
 #define CTN_LIMIT_MEMORY	(1U << 1)
+#define CTN_LIMIT_FILES		(1U << 2)
 
 /*
  * Limits (set: the fields flags names; 0 = none). tasks: threads at once (EAGAIN beyond);
- * memory: address space of all members in bytes, rounded up to pages (ENOMEM beyond).
+ * memory: address space of all members in bytes, rounded up to pages (ENOMEM beyond);
+ * files: open descriptors of all members (EMFILE beyond).
  */
 struct ctn_limits {
 	__u32 size;
@@ -205,7 +207,8 @@ struct ctn_limits {
 	struct ctn_target target;
 	__u64 tasks;
 	__u64 memory;
-	__u64 reserved[6];
+	__u64 files;
+	__u64 reserved[5];
 };
 
 /* One resource: usage, peak, limit (0 = none), refused requests. */
@@ -222,6 +225,7 @@ struct ctn_usage {
 	struct ctn_target target;
 	struct ctn_resource tasks;
 	struct ctn_resource memory;	/* bytes */
+	struct ctn_resource files;
 	__u64 reserved[4];
 };
 

@@ -134,6 +134,8 @@ enum BenchOp {
     BindCloseAddr,
     /// mmap of 64 KiB of anonymous memory + munmap.
     MmapMunmap,
+    /// open("/dev/null") + close.
+    OpenClose,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -200,6 +202,9 @@ struct ReqOpts {
     /// Memory limit (bytes) for set-limits.
     #[arg(long, default_value_t = 0, value_parser = parse_u64)]
     memory: u64,
+    /// Open-files limit for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    files: u64,
     /// MAC for set-identity, six hex bytes separated by colons.
     #[arg(long, default_value = "00:00:00:00:00:00", value_parser = parse_mac)]
     mac: [u8; 6],
@@ -395,6 +400,7 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 target: target(o),
                 tasks: o.tasks,
                 memory: o.memory,
+                files: o.files,
                 ..Default::default()
             },
             |_r| "ok".to_string()
@@ -408,7 +414,7 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 ..Default::default()
             },
             |r| format!(
-                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{}",
+                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{}",
                 r.tasks.usage,
                 r.tasks.peak,
                 r.tasks.limit,
@@ -416,7 +422,11 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 r.memory.usage,
                 r.memory.peak,
                 r.memory.limit,
-                r.memory.failcnt
+                r.memory.failcnt,
+                r.files.usage,
+                r.files.peak,
+                r.files.limit,
+                r.files.failcnt
             )
         ),
         Op::Create => issue!(
@@ -601,6 +611,15 @@ fn bench_once(op: BenchOp) {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
         },
+        BenchOp::OpenClose => {
+            use nix::libc;
+            // SAFETY: opens and closes a descriptor this function alone uses.
+            unsafe {
+                let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+                assert!(fd >= 0, "open failed");
+                libc::close(fd);
+            }
+        }
         BenchOp::MmapMunmap => {
             use nix::libc;
             let len = 64 << 10;

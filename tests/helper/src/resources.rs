@@ -42,6 +42,13 @@ pub enum Resources {
         #[arg(long)]
         release: bool,
     },
+    /// Open up to N descriptors (/dev/null), then (with --sockets) as many sockets; prints
+    /// `opened=N errno=E`. With --hold SECONDS, keeps them that long.
+    Open {
+        n: u32,
+        #[arg(long, default_value_t = 0)]
+        hold: u64,
+    },
     /// prlimit64(2) on RESOURCE (as, nproc, nofile) of --pid (default: this process), setting
     /// it to --set CUR:MAX first if given; prints `cur=C max=M` (`inf` for no limit) or
     /// `errno=E`.
@@ -68,6 +75,7 @@ pub fn run(cmd: &Resources) -> ExitCode {
             release,
         } => grow(*how, size, *hold, *release),
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
+        Resources::Open { n, hold } => open(*n, *hold),
     }
 }
 
@@ -230,5 +238,32 @@ fn rlimit(resource: &str, pid: i32, set: Option<&str>) -> ExitCode {
         }
     };
     println!("cur={} max={}", show(old.rlim_cur), show(old.rlim_max));
+    ExitCode::SUCCESS
+}
+
+fn open(n: u32, hold: u64) -> ExitCode {
+    let mut files = Vec::new();
+    let mut error = None;
+    for i in 0..n {
+        // Alternate kinds of descriptors: files and sockets take their numbers alike.
+        let opened = if i % 2 == 0 {
+            std::fs::File::open("/dev/null").map(std::os::fd::OwnedFd::from)
+        } else {
+            std::net::UdpSocket::bind("127.0.0.1:0").map(std::os::fd::OwnedFd::from)
+        };
+        match opened {
+            Ok(f) => files.push(f),
+            Err(e) => {
+                error = Some(Errno::from_raw(e.raw_os_error().unwrap_or(0)));
+                break;
+            }
+        }
+    }
+    println!(
+        "opened={} errno={}",
+        files.len(),
+        error.map_or("none".to_string(), |e| format!("{e:?}"))
+    );
+    std::thread::sleep(std::time::Duration::from_secs(hold));
     ExitCode::SUCCESS
 }

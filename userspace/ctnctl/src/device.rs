@@ -208,7 +208,8 @@ impl Device {
             flags: l.flags,
             target: target(name),
             tasks: l.tasks,
-            memory: l.memory
+            memory: l.memory,
+            files: l.files
         });
         // SAFETY: see `create`.
         call("set limits", unsafe { ioc_set_limits(self.fd(), &mut r) })

@@ -54,6 +54,8 @@ pub fn explain(e: Error, name: &str) -> Error {
         Errno::EAGAIN => format!("container '{name}' takes no new processes: it is at its task limit (see `ctnctl stats {name}`), or being stopped (sealed)."),
         Errno::ESRCH => format!("{op} '{name}': no such process."),
         Errno::EADDRINUSE => format!("{op} '{name}': another container already has that IP, loopback or MAC address.\n  Each container needs its own: see `ctnctl show` of the others."),
+        Errno::ENOMEM => format!("{op} '{name}': the memory limit has no room for this process.\n  See `ctnctl stats {name}`; raise it with `ctnctl set {name} --max-memory SIZE`."),
+        Errno::EMFILE => format!("{op} '{name}': the open-files limit has no room for this process's descriptors.\n  See `ctnctl stats {name}`; raise it with `ctnctl set {name} --max-files N`."),
         Errno::ENOSPC => "the module holds as many containers as it can (32767).".to_string(),
         _ => return Error::Ioctl(op, errno),
     };

@@ -16,6 +16,10 @@ pub struct LimitArgs {
     /// it fails with ENOMEM ("none": no limit).
     #[arg(long, value_name = "SIZE|none")]
     pub max_memory: Option<String>,
+    /// Most open file descriptors of all its processes together; opening one more fails
+    /// with EMFILE ("none": no limit).
+    #[arg(long, value_name = "N|none")]
+    pub max_files: Option<String>,
 }
 
 /// A checked limit change: `flags` says which fields to set (0 in a field: no limit).
@@ -23,6 +27,7 @@ pub struct Limits {
     pub flags: u32,
     pub tasks: u64,
     pub memory: u64,
+    pub files: u64,
 }
 
 impl LimitArgs {
@@ -31,21 +36,15 @@ impl LimitArgs {
             flags: 0,
             tasks: 0,
             memory: 0,
+            files: 0,
         };
         if let Some(t) = self.max_tasks.as_deref() {
             l.flags |= uapi::CTN_LIMIT_TASKS;
-            l.tasks = match t {
-                "none" => 0,
-                t => match t.parse::<u32>() {
-                    Ok(n) if n > 0 => u64::from(n),
-                    _ => {
-                        return Err(Error::Usage(format!(
-                            "--max-tasks '{t}': give a number of tasks from 1 to {}, or none",
-                            u32::MAX
-                        )))
-                    }
-                },
-            };
+            l.tasks = count("--max-tasks", "tasks", t)?;
+        }
+        if let Some(f) = self.max_files.as_deref() {
+            l.flags |= uapi::CTN_LIMIT_FILES;
+            l.files = count("--max-files", "descriptors", f)?;
         }
         if let Some(m) = self.max_memory.as_deref() {
             l.flags |= uapi::CTN_LIMIT_MEMORY;
@@ -63,6 +62,20 @@ impl LimitArgs {
             };
         }
         Ok(l)
+    }
+}
+
+/// A count limit: 1 to 2^32-1, or none (0).
+fn count(option: &str, what: &str, value: &str) -> Result<u64, Error> {
+    match value {
+        "none" => Ok(0),
+        v => match v.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(u64::from(n)),
+            _ => Err(Error::Usage(format!(
+                "{option} '{v}': give a number of {what} from 1 to {}, or none",
+                u32::MAX
+            ))),
+        },
     }
 }
 
@@ -93,6 +106,8 @@ pub struct ResourcesView {
     pub tasks: ResourceView,
     /// Bytes of address space.
     pub memory: ResourceView,
+    /// Open file descriptors.
+    pub files: ResourceView,
 }
 
 impl From<&uapi::CtnUsage> for ResourcesView {
@@ -100,6 +115,7 @@ impl From<&uapi::CtnUsage> for ResourcesView {
         Self {
             tasks: (&u.tasks).into(),
             memory: (&u.memory).into(),
+            files: (&u.files).into(),
         }
     }
 }
@@ -120,6 +136,7 @@ impl ResourcesView {
         vec![
             row("tasks", &self.tasks, &|n| n.to_string()),
             row("memory", &self.memory, &mib),
+            row("files", &self.files, &|n| n.to_string()),
         ]
     }
 }
@@ -132,6 +149,7 @@ mod tests {
         LimitArgs {
             max_tasks: tasks.map(String::from),
             max_memory: memory.map(String::from),
+            max_files: None,
         }
     }
 

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The descriptor gate: a hook on `get_unused_fd_flags`, through which open, openat, creat,
+//! socket, socketpair, accept, pipe, dup, epoll_create, eventfd, memfd_create and the other
+//! calls that make a new descriptor take its number, and whose error they return. As the
+//! address-space gate (`mm.rs`), the policy decides in the ftrace callback and only a refusal
+//! is diverted, to a replacement that answers `EMFILE`.
+
+use kernel::ffi::{c_int, c_uint};
+use kernel::prelude::*;
+use kernel::ThisModule;
+
+use super::bindings;
+use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
+
+/// Who may open descriptors. Its [`Divert`] says whose are checked; tasks it says no to pay
+/// only that check.
+pub(crate) trait FilesPolicy: Divert {
+    /// Whether the current process, which has `now` descriptors open, may open one more.
+    /// Called from the ftrace callback: it must not sleep.
+    fn admit_file(&self, now: u64) -> bool;
+}
+
+/// The policy as the hook sees it: a call is diverted when it is refused.
+struct Gate<P>(P);
+
+impl<P: FilesPolicy> Divert for Gate<P> {
+    fn divert(&self) -> bool {
+        self.0.divert()
+    }
+
+    fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
+        if !self.0.divert() {
+            return false;
+        }
+        // SAFETY: reads the current task's descriptor table, which it cannot lose while it
+        // runs this call.
+        let now = u64::from(unsafe { bindings::ctn_current_open_files() });
+        !self.0.admit_file(now)
+    }
+}
+
+/// The installed gate; dropping it removes the hook.
+pub(crate) struct FilesGate<P: FilesPolicy> {
+    _hook: FunctionHook<Gate<P>>,
+}
+
+impl<P: FilesPolicy> FilesGate<P> {
+    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
+        // SAFETY: `refuse::<P>` has `get_unused_fd_flags`'s parameter followed by
+        // `*const Hooked<Gate<P>>`, returns `int`, holds an `InFlight` guard throughout and
+        // does not call the original.
+        let hook = unsafe {
+            FunctionHook::register(
+                module,
+                kernel::c_str!("get_unused_fd_flags"),
+                1,
+                refuse::<P> as usize,
+                Gate(policy),
+            )?
+        };
+        Ok(Self { _hook: hook })
+    }
+}
+
+/// `int get_unused_fd_flags(unsigned int flags)` for a descriptor the policy refused.
+///
+/// # Safety
+///
+/// Reached only through the hook's redirection, with the live hook state.
+unsafe extern "C" fn refuse<P: FilesPolicy>(
+    _flags: c_uint,
+    hooked: *const Hooked<Gate<P>>,
+) -> c_int {
+    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    let _in_flight = unsafe { &*hooked }.enter();
+    core::hint::black_box(EMFILE.to_errno())
+}
