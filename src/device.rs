@@ -25,7 +25,7 @@ use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.6.0";
+const MODULE_VERSION: &str = "0.7.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -229,7 +229,10 @@ impl Control {
         let (req, _) = read_request::<uapi::CtnLimits>(arg)?;
         check_flags(
             req.flags,
-            uapi::CTN_LIMIT_TASKS | uapi::CTN_LIMIT_MEMORY | uapi::CTN_LIMIT_FILES,
+            uapi::CTN_LIMIT_TASKS
+                | uapi::CTN_LIMIT_MEMORY
+                | uapi::CTN_LIMIT_FILES
+                | uapi::CTN_LIMIT_DISK,
         )?;
         let target = Target::parse(&req.target)?;
         if req.tasks > u64::from(u32::MAX) || req.files > u64::from(u32::MAX) {

@@ -18,6 +18,7 @@ use crate::sys::net::NetHooks;
 use crate::sys::resource_view::ViewHooks;
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::uts::UtsHooks;
+use crate::sys::write::WriteGate;
 
 pub(crate) struct Hooks {
     _clone_gate: CloneGate<ProcessHooks>,
@@ -26,6 +27,7 @@ pub(crate) struct Hooks {
     _net: NetHooks<Network>,
     _memory_gate: MemoryGate<ProcessHooks>,
     _files_gate: FilesGate<ProcessHooks>,
+    _write_gate: WriteGate<ProcessHooks>,
     _view: ViewHooks<ProcessHooks>,
 }
 
@@ -38,6 +40,7 @@ impl Hooks {
         let net = NetHooks::register(module, Network(registry.clone()))?;
         let memory_gate = MemoryGate::register(module, ProcessHooks(registry.clone()))?;
         let files_gate = FilesGate::register(module, ProcessHooks(registry.clone()))?;
+        let write_gate = WriteGate::register(module, ProcessHooks(registry.clone()))?;
         let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
@@ -46,6 +49,7 @@ impl Hooks {
             _net: net,
             _memory_gate: memory_gate,
             _files_gate: files_gate,
+            _write_gate: write_gate,
             _view: view,
         })
     }

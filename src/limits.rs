@@ -13,6 +13,9 @@
 //!   brk, mremap, stack growth) that would take it beyond the limit fails with `ENOMEM`.
 //! - Open files: the descriptors all member processes hold; opening one more (open, socket,
 //!   accept, pipe, dup, ...) fails with `EMFILE`.
+//! - Disk: bytes written to regular files by write(2) and pwrite(2), in all (a quota on
+//!   writing, as the container's share of the disk's bandwidth and wear); a write that would
+//!   go beyond it fails with `EDQUOT`, whole. Counted as requested, before the write.
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -107,6 +110,8 @@ pub(crate) struct Limits {
     pub(crate) memory: Counter,
     /// Open file descriptors.
     pub(crate) files: Counter,
+    /// Bytes written to files, in all.
+    pub(crate) disk: Counter,
     last_refusal_event: AtomicU64,
 }
 
@@ -121,6 +126,9 @@ impl Limits {
         }
         if flags & uapi::CTN_LIMIT_FILES != 0 {
             self.files.limit.store(req.files, Ordering::Relaxed);
+        }
+        if flags & uapi::CTN_LIMIT_DISK != 0 {
+            self.disk.limit.store(req.disk, Ordering::Relaxed);
         }
         if flags & uapi::CTN_LIMIT_MEMORY != 0 {
             // Whole pages; a limit below one page still allows nothing beyond zero.

@@ -15,6 +15,7 @@ use crate::sys::mm::MemoryPolicy;
 use crate::sys::resource_view::ViewPolicy;
 use crate::sys::task::TaskRef;
 use crate::sys::tracepoint::SchedObserver;
+use crate::sys::write::WritePolicy;
 
 /// The registry as seen by the process hooks.
 #[derive(Clone)]
@@ -71,6 +72,12 @@ impl ViewPolicy for ProcessHooks {
 impl FilesPolicy for ProcessHooks {
     fn admit_file(&self, now: u64) -> bool {
         self.0.admit_file(now)
+    }
+}
+
+impl WritePolicy for ProcessHooks {
+    fn admit_write(&self, bytes: u64) -> bool {
+        self.0.admit_write(bytes)
     }
 }
 

@@ -33,6 +33,7 @@ use crate::sys::resource_view;
 use crate::sys::table;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::uts::{self, UtsField, UtsName};
+use crate::sys::write;
 use crate::uapi;
 
 /// Containers allocated and not yet freed, module-wide: reported at unload (must be 0).
@@ -514,6 +515,21 @@ impl Registry {
         self.admit(1, now, EMFILE, |c| &c.limits.files, &self.files)
     }
 
+    /// Whether the current task may write `bytes` more to a file (from the ftrace callback of
+    /// `vfs_write`): they are counted if so.
+    pub(crate) fn admit_write(&self, bytes: u64) -> bool {
+        let guard = ReadGuard::new();
+        let Some(c) = self.container_of(task::current_pid(), &guard) else {
+            return true;
+        };
+        if c.limits.disk.try_add(bytes) {
+            return true;
+        }
+        c.limits.disk.refused();
+        c.refused(write::edquot());
+        false
+    }
+
     /// A request of the current process for `n` more of a resource it holds `now` of.
     fn admit(
         &self,
@@ -878,6 +894,7 @@ impl Registry {
             out.tasks = c.limits.tasks.report(1);
             out.memory = c.limits.memory.report(crate::limits::PAGE_SIZE);
             out.files = c.limits.files.report(1);
+            out.disk = c.limits.disk.report(1);
             Ok(())
         })
     }

@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 14
+ktap_plan 15
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -85,7 +85,7 @@ t_memory_reported() {
 }
 t_ioctl_refusals() {
     expect_call() { expect_eq "$1" "$2" "$(shift 2; ctntest call "$@")"; }
-    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 8 || return 1
+    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 16 || return 1
     expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000 || return 1
     expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved || return 1
     expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8 || return 1
@@ -93,10 +93,10 @@ t_ioctl_refusals() {
     expect_call "without CAP_SYS_ADMIN" errno=EPERM set-limits --name mem --flags 1 --tasks 3 --as-uid 1000 || return 1
     expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)" || return 1
     expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1 || return 1
-    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0$' "$(usage mem)"
+    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0 disk=[0-9]+/[0-9]+/0/0$' "$(usage mem)"
 }
 t_cli_refusals() {
-    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1"; do
+    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1" "--max-disk 0"; do
         ctnctl set mem $bad >/dev/null 2>&1; expect_eq "set $bad: exit 2" 2 $? || return 1
     done
     ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none" || return 1
@@ -119,6 +119,20 @@ t_files() {
     ctnctl set fl --max-files none >/dev/null
     expect_eq "no limit" "opened=50 errno=none" "$(ctnctl exec fl -- ctntest res open 50)" || return 1
     ctnctl destroy fl >/dev/null
+}
+t_disk() {
+    ctnctl create dq --max-disk 1M >/dev/null || fail "create --max-disk" || return 1
+    expect_eq "within the quota" "written=524288 errno=none" "$(ctnctl exec dq -- ctntest res write /tmp/dq.1 512K)" || return 1
+    expect_eq "beyond it: EDQUOT at the write that crosses it" "written=524288 errno=EDQUOT" "$(ctnctl exec dq -- ctntest res write /tmp/dq.2 1M)" || return 1
+    expect_eq "devices are not counted" "written=1048576 errno=none" "$(ctnctl exec dq -- ctntest res write /dev/null 1M)" || return 1
+    ctnctl exec dq -- sh -c 'ctntest res write /dev/stdout 256K | cat >/dev/null' || fail "a write to a pipe" || return 1
+    u=$(usage dq)
+    expect_eq "usage is what was written to files (not to the device or the pipe)" 1048576 "$(field "$u" disk 1)" || return 1
+    [ "$(field "$u" disk 4)" -ge 1 ] || fail "no refusal counted: $u" || return 1
+    expect_match "stats" 'dq +disk +1\.0M +1\.0M +1\.0M +[1-9]' "$(ctnctl stats dq)" || return 1
+    expect_eq "the host is not limited" "written=2097152 errno=none" "$(ctntest res write /tmp/dq.host 2M)" || return 1
+    rm -f /tmp/dq.*
+    ctnctl destroy dq >/dev/null
 }
 t_view_memory() {
     ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || return 1
@@ -163,6 +177,7 @@ run_case "memory usage, peak, limit, refusals in stats" t_memory_reported
 run_case "CTN_IOC_SET_LIMITS/GET_USAGE refuse malformed requests" t_ioctl_refusals
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
+run_case "disk: bytes written to files, EDQUOT beyond" t_disk
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory
 run_case "getrlimit/prlimit show the limits, setrlimit cannot raise above them" t_view_rlimits
 run_case "cleanup and unload" t_cleanup

@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 6;
+pub const CTN_ABI_VERSION: u32 = 7;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -335,6 +335,8 @@ pub const CTN_LIMIT_TASKS: u32 = 1 << 0;
 pub const CTN_LIMIT_MEMORY: u32 = 1 << 1;
 /// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `files`.
 pub const CTN_LIMIT_FILES: u32 = 1 << 2;
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `disk`.
+pub const CTN_LIMIT_DISK: u32 = 1 << 3;
 
 /// Argument of `CTN_IOC_SET_LIMITS` (the fields `flags` names). 0 means no limit. Lowering a
 /// limit below the current usage refuses new requests; it never takes anything away.
@@ -353,8 +355,11 @@ pub struct CtnLimits {
     /// Most open file descriptors of all members together: opening one more fails with
     /// `EMFILE`.
     pub files: u64,
+    /// Most bytes the members may write to files (write(2), pwrite(2)), in all: a write
+    /// beyond it fails with `EDQUOT`.
+    pub disk: u64,
     /// Must be zero.
-    pub reserved: [u64; 5],
+    pub reserved: [u64; 4],
 }
 
 /// One resource of a container: in its unit (tasks, bytes).
@@ -380,6 +385,8 @@ pub struct CtnUsage {
     pub tasks: CtnResource,
     pub memory: CtnResource,
     pub files: CtnResource,
+    /// Bytes written to files (usage and peak are the same: it only grows).
+    pub disk: CtnResource,
     /// Must be zero.
     pub reserved: [u64; 4],
 }

@@ -276,3 +276,9 @@ bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b)
 {
 	return a->files && a->files == b->files;
 }
+
+/* Whether a file being written is a regular file; called from an ftrace callback. */
+notrace bool ctn_file_is_regular(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode);
+}

@@ -35,6 +35,8 @@ struct mm_struct *ctn_current_mm(void);
 unsigned int ctn_process_open_files(struct task_struct *p);
 unsigned int ctn_current_open_files(void);
 bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b);
+struct file;
+bool ctn_file_is_regular(struct file *file);
 unsigned long ctn_mm_total_vm(struct mm_struct *mm);
 struct socket;
 struct net;

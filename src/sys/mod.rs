@@ -18,3 +18,4 @@ pub(crate) mod table;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
 pub(crate) mod uts;
+pub(crate) mod write;

@@ -60,6 +60,7 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_LIMIT_TASKS" => CTN_LIMIT_TASKS,
         "CTN_LIMIT_MEMORY" => CTN_LIMIT_MEMORY,
         "CTN_LIMIT_FILES" => CTN_LIMIT_FILES,
+        "CTN_LIMIT_DISK" => CTN_LIMIT_DISK,
         "CTN_IOC_SET_LIMITS" => CTN_IOC_SET_LIMITS,
         "CTN_IOC_GET_USAGE" => CTN_IOC_GET_USAGE,
     }
@@ -112,14 +113,14 @@ fn rust_side() -> Vec<(String, u64)> {
         },
         "ctn_limits" => CtnLimits {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            files => files, reserved => reserved,
+            files => files, disk => disk, reserved => reserved,
         },
         "ctn_resource" => CtnResource {
             usage => usage, peak => peak, limit => limit, failcnt => failcnt,
         },
         "ctn_usage" => CtnUsage {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            files => files, reserved => reserved,
+            files => files, disk => disk, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		6
+#define CTN_ABI_VERSION		7
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -195,11 +195,13 @@ struct ctn_identity {
 #define CTN_LIMIT_TASKS		(1U << 0)
 #define CTN_LIMIT_MEMORY	(1U << 1)
 #define CTN_LIMIT_FILES		(1U << 2)
+#define CTN_LIMIT_DISK		(1U << 3)
 
 /*
  * Limits (set: the fields flags names; 0 = none). tasks: threads at once (EAGAIN beyond);
  * memory: address space of all members in bytes, rounded up to pages (ENOMEM beyond);
- * files: open descriptors of all members (EMFILE beyond).
+ * files: open descriptors of all members (EMFILE beyond); disk: bytes the members may write
+ * to files in all (EDQUOT beyond).
  */
 struct ctn_limits {
 	__u32 size;
@@ -208,7 +210,8 @@ struct ctn_limits {
 	__u64 tasks;
 	__u64 memory;
 	__u64 files;
-	__u64 reserved[5];
+	__u64 disk;
+	__u64 reserved[4];
 };
 
 /* One resource: usage, peak, limit (0 = none), refused requests. */
@@ -226,6 +229,7 @@ struct ctn_usage {
 	struct ctn_resource tasks;
 	struct ctn_resource memory;	/* bytes */
 	struct ctn_resource files;
+	struct ctn_resource disk;	/* bytes written to files */
 	__u64 reserved[4];
 };
 

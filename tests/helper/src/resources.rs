@@ -49,6 +49,9 @@ pub enum Resources {
         #[arg(long, default_value_t = 0)]
         hold: u64,
     },
+    /// Write SIZE bytes (K/M suffixes) to FILE in 64 KiB write(2) calls; prints
+    /// `written=N errno=E` (E: none, or why a write failed).
+    Write { file: String, size: String },
     /// prlimit64(2) on RESOURCE (as, nproc, nofile) of --pid (default: this process), setting
     /// it to --set CUR:MAX first if given; prints `cur=C max=M` (`inf` for no limit) or
     /// `errno=E`.
@@ -76,6 +79,7 @@ pub fn run(cmd: &Resources) -> ExitCode {
         } => grow(*how, size, *hold, *release),
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
         Resources::Open { n, hold } => open(*n, *hold),
+        Resources::Write { file, size } => write(file, size),
     }
 }
 
@@ -265,5 +269,41 @@ fn open(n: u32, hold: u64) -> ExitCode {
         error.map_or("none".to_string(), |e| format!("{e:?}"))
     );
     std::thread::sleep(std::time::Duration::from_secs(hold));
+    ExitCode::SUCCESS
+}
+
+fn write(path: &str, size: &str) -> ExitCode {
+    use std::io::Write;
+    let Some(total) = parse_size(size) else {
+        eprintln!("ctntest: bad size {size}");
+        return ExitCode::from(2);
+    };
+    let mut file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            println!("errno={:?}", Errno::from_raw(e.raw_os_error().unwrap_or(0)));
+            return ExitCode::from(1);
+        }
+    };
+    let chunk = vec![b'x'; 64 << 10];
+    let (mut written, mut error) = (0usize, None);
+    while written < total {
+        let n = chunk.len().min(total - written);
+        match file.write(&chunk[..n]) {
+            Ok(w) => written += w,
+            Err(e) => {
+                error = Some(Errno::from_raw(e.raw_os_error().unwrap_or(0)));
+                break;
+            }
+        }
+    }
+    println!(
+        "written={written} errno={}",
+        error.map_or("none".to_string(), |e| format!("{e:?}"))
+    );
     ExitCode::SUCCESS
 }

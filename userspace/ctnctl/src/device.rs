@@ -209,7 +209,8 @@ impl Device {
             target: target(name),
             tasks: l.tasks,
             memory: l.memory,
-            files: l.files
+            files: l.files,
+            disk: l.disk
         });
         // SAFETY: see `create`.
         call("set limits", unsafe { ioc_set_limits(self.fd(), &mut r) })

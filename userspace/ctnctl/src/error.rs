@@ -56,6 +56,7 @@ pub fn explain(e: Error, name: &str) -> Error {
         Errno::EADDRINUSE => format!("{op} '{name}': another container already has that IP, loopback or MAC address.\n  Each container needs its own: see `ctnctl show` of the others."),
         Errno::ENOMEM => format!("{op} '{name}': the memory limit has no room for this process.\n  See `ctnctl stats {name}`; raise it with `ctnctl set {name} --max-memory SIZE`."),
         Errno::EMFILE => format!("{op} '{name}': the open-files limit has no room for this process's descriptors.\n  See `ctnctl stats {name}`; raise it with `ctnctl set {name} --max-files N`."),
+        Errno::EDQUOT => format!("{op} '{name}': the disk limit is used up.\n  See `ctnctl stats {name}`; raise it with `ctnctl set {name} --max-disk SIZE`."),
         Errno::ENOSPC => "the module holds as many containers as it can (32767).".to_string(),
         _ => return Error::Ioctl(op, errno),
     };

@@ -20,6 +20,10 @@ pub struct LimitArgs {
     /// with EMFILE ("none": no limit).
     #[arg(long, value_name = "N|none")]
     pub max_files: Option<String>,
+    /// Most bytes its processes may write to files, in all, e.g. 10G; a write beyond it
+    /// fails with EDQUOT ("none": no limit).
+    #[arg(long, value_name = "SIZE|none")]
+    pub max_disk: Option<String>,
 }
 
 /// A checked limit change: `flags` says which fields to set (0 in a field: no limit).
@@ -28,6 +32,7 @@ pub struct Limits {
     pub tasks: u64,
     pub memory: u64,
     pub files: u64,
+    pub disk: u64,
 }
 
 impl LimitArgs {
@@ -37,6 +42,7 @@ impl LimitArgs {
             tasks: 0,
             memory: 0,
             files: 0,
+            disk: 0,
         };
         if let Some(t) = self.max_tasks.as_deref() {
             l.flags |= uapi::CTN_LIMIT_TASKS;
@@ -48,20 +54,27 @@ impl LimitArgs {
         }
         if let Some(m) = self.max_memory.as_deref() {
             l.flags |= uapi::CTN_LIMIT_MEMORY;
-            l.memory = match m {
-                "none" => 0,
-                // K, M, G are powers of 1024, as free(1) and docker count.
-                m => match parse_size::Config::new().with_binary().parse_size(m) {
-                    Ok(n) if n > 0 => n,
-                    _ => {
-                        return Err(Error::Usage(format!(
-                            "--max-memory '{m}': give a size such as 512M or 2G, or none"
-                        )))
-                    }
-                },
-            };
+            l.memory = size("--max-memory", m)?;
+        }
+        if let Some(d) = self.max_disk.as_deref() {
+            l.flags |= uapi::CTN_LIMIT_DISK;
+            l.disk = size("--max-disk", d)?;
         }
         Ok(l)
+    }
+}
+
+/// A size limit in bytes, or none (0). K, M, G are powers of 1024, as free(1) and docker
+/// count.
+fn size(option: &str, value: &str) -> Result<u64, Error> {
+    match value {
+        "none" => Ok(0),
+        v => match parse_size::Config::new().with_binary().parse_size(v) {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(Error::Usage(format!(
+                "{option} '{v}': give a size such as 512M or 2G, or none"
+            ))),
+        },
     }
 }
 
@@ -108,6 +121,8 @@ pub struct ResourcesView {
     pub memory: ResourceView,
     /// Open file descriptors.
     pub files: ResourceView,
+    /// Bytes written to files.
+    pub disk: ResourceView,
 }
 
 impl From<&uapi::CtnUsage> for ResourcesView {
@@ -116,6 +131,7 @@ impl From<&uapi::CtnUsage> for ResourcesView {
             tasks: (&u.tasks).into(),
             memory: (&u.memory).into(),
             files: (&u.files).into(),
+            disk: (&u.disk).into(),
         }
     }
 }
@@ -137,6 +153,7 @@ impl ResourcesView {
             row("tasks", &self.tasks, &|n| n.to_string()),
             row("memory", &self.memory, &mib),
             row("files", &self.files, &|n| n.to_string()),
+            row("disk", &self.disk, &mib),
         ]
     }
 }
@@ -150,6 +167,7 @@ mod tests {
             max_tasks: tasks.map(String::from),
             max_memory: memory.map(String::from),
             max_files: None,
+            max_disk: None,
         }
     }
 
