@@ -18,6 +18,7 @@ run() {
         ctntest bench bind-close-addr --iterations 200 --batches "$2"
         ctntest bench mmap-munmap --iterations 500 --batches "$2"
         ctntest bench open-close --iterations 500 --batches "$2"
+        ctntest bench write4k --iterations 500 --batches "$2"
     ' sh "$N" "$BATCHES" | while read -r op ns; do echo "RESULT $config $op $ns"; done
 }
 r=0

@@ -40,5 +40,14 @@ ctnctl exec web1 -- ctntest net bind 127.0.20.1 9000 || true
 run ctnctl exec web2 -- ctntest net bind 127.0.0.1 5432
 run ctnctl exec web1 -- ifconfig dummy0
 run ctnctl show web2
+say "# resource limits, checked when the system call arrives"
+run ctnctl create app --max-tasks 5 --max-memory 64M --max-files 32 --max-disk 1M
+run ctnctl exec app -- ctntest res tasks --processes 10
+run ctnctl exec app -- ctntest res grow mmap 100M || true
+run ctnctl exec app -- ctntest res open 100
+run ctnctl exec app -- ctntest res write /tmp/app.log 2M
+run ctnctl exec app -- free
+run ctnctl exec app -- sh -c 'ulimit -v; ulimit -u; ulimit -n'
+run ctnctl stats app
 run rmmod ctn
 dmesg | grep 'ctn:'

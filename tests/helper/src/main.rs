@@ -136,6 +136,8 @@ enum BenchOp {
     MmapMunmap,
     /// open("/dev/null") + close.
     OpenClose,
+    /// write(2) of 4 KiB to a regular file (rewound every 256 writes).
+    Write4k,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -205,6 +207,9 @@ struct ReqOpts {
     /// Open-files limit for set-limits.
     #[arg(long, default_value_t = 0, value_parser = parse_u64)]
     files: u64,
+    /// Disk (bytes written) limit for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    disk: u64,
     /// MAC for set-identity, six hex bytes separated by colons.
     #[arg(long, default_value = "00:00:00:00:00:00", value_parser = parse_mac)]
     mac: [u8; 6],
@@ -401,6 +406,7 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 tasks: o.tasks,
                 memory: o.memory,
                 files: o.files,
+                disk: o.disk,
                 ..Default::default()
             },
             |_r| "ok".to_string()
@@ -414,7 +420,7 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 ..Default::default()
             },
             |r| format!(
-                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{}",
+                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{} disk={}/{}/{}/{}",
                 r.tasks.usage,
                 r.tasks.peak,
                 r.tasks.limit,
@@ -426,7 +432,11 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 r.files.usage,
                 r.files.peak,
                 r.files.limit,
-                r.files.failcnt
+                r.files.failcnt,
+                r.disk.usage,
+                r.disk.peak,
+                r.disk.limit,
+                r.disk.failcnt
             )
         ),
         Op::Create => issue!(
@@ -611,6 +621,23 @@ fn bench_once(op: BenchOp) {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
         },
+        BenchOp::Write4k => {
+            use std::io::{Seek, Write};
+            thread_local! {
+                static FILE: std::cell::RefCell<(std::fs::File, u32)> = std::cell::RefCell::new((
+                    tempfile(),
+                    0,
+                ));
+            }
+            FILE.with(|f| {
+                let (file, n) = &mut *f.borrow_mut();
+                file.write_all(&[0u8; 4096]).expect("write");
+                *n += 1;
+                if *n % 256 == 0 {
+                    file.rewind().expect("rewind");
+                }
+            });
+        }
         BenchOp::OpenClose => {
             use nix::libc;
             // SAFETY: opens and closes a descriptor this function alone uses.
@@ -657,6 +684,20 @@ fn bench_once(op: BenchOp) {
             }
         }
     }
+}
+
+/// A scratch file for the write benchmark.
+fn tempfile() -> std::fs::File {
+    let path = format!("/tmp/ctntest-bench.{}", std::process::id());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .expect("scratch file");
+    let _ = std::fs::remove_file(&path);
+    file
 }
 
 /// See `Command::Bench`.
