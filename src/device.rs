@@ -25,7 +25,7 @@ use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.7.0";
+const MODULE_VERSION: &str = "0.8.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -232,14 +232,20 @@ impl Control {
             uapi::CTN_LIMIT_TASKS
                 | uapi::CTN_LIMIT_MEMORY
                 | uapi::CTN_LIMIT_FILES
-                | uapi::CTN_LIMIT_DISK,
+                | uapi::CTN_LIMIT_DISK
+                | uapi::CTN_LIMIT_DRY_RUN,
         )?;
-        let target = Target::parse(&req.target)?;
+        let dry_run = req.flags & uapi::CTN_LIMIT_DRY_RUN != 0;
+        // A dry run may name no container: it checks a new one.
+        let target = match (dry_run, Target::is_empty(&req.target)) {
+            (true, true) => None,
+            _ => Some(Target::parse(&req.target)?),
+        };
         if req.tasks > u64::from(u32::MAX) || req.files > u64::from(u32::MAX) {
             return Err(EINVAL);
         }
         self.require_admin()?;
-        self.registry.set_limits(target, req.flags, &req)?;
+        self.registry.set_limits(target, req.flags, &req, dry_run)?;
         Ok(0)
     }
 

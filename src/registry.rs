@@ -27,6 +27,7 @@ use crate::identity;
 use crate::limits::{Charges, Counter, Limits};
 use crate::network::Addresses;
 use crate::sys::clock;
+use crate::sys::mm;
 use crate::sys::net::eaddrinuse;
 use crate::sys::rcu::{self, RcuBox, ReadGuard, Retired};
 use crate::sys::resource_view;
@@ -85,6 +86,11 @@ pub(crate) enum Target {
 }
 
 impl Target {
+    /// Whether `raw` names nothing (all zero).
+    pub(crate) fn is_empty(raw: &uapi::CtnTarget) -> bool {
+        raw.id == 0 && raw.reserved0 == 0 && Name::is_empty_raw(&raw.name)
+    }
+
     pub(crate) fn parse(raw: &uapi::CtnTarget) -> Result<Self> {
         if raw.reserved0 != 0 {
             return Err(EINVAL);
@@ -880,11 +886,45 @@ impl Registry {
     }
 
     /// Sets the limits of `target` that `flags` names.
-    pub(crate) fn set_limits(&self, target: Target, flags: u32, req: &uapi::CtnLimits) -> Result {
-        self.with_container(target, |c, _| {
-            c.limits.set(flags, req);
-            Ok(())
-        })
+    /// Sets the limits of `target` (`None`: a new container, for a dry run) that `flags`
+    /// names, if the host can accommodate them beside the other containers (`ENOSPC`).
+    pub(crate) fn set_limits(
+        &self,
+        target: Option<Target>,
+        flags: u32,
+        req: &uapi::CtnLimits,
+        dry_run: bool,
+    ) -> Result {
+        let ctl = self.control.lock();
+        let slot = match target {
+            Some(t) => self.resolve(&ctl, t, 0)?,
+            None => 0,
+        };
+        let guard = ReadGuard::new();
+        if flags & uapi::CTN_LIMIT_MEMORY != 0 && req.memory != 0 {
+            // Admission: memory limits are reservations; together they fit in RAM.
+            let others: u64 = ctl
+                .by_name
+                .iter()
+                .filter(|(_, &s)| s != slot)
+                .filter_map(|(_, &s)| self.container(s, &guard))
+                .map(|c| {
+                    c.limits
+                        .memory
+                        .limit()
+                        .saturating_mul(crate::limits::PAGE_SIZE)
+                })
+                .fold(0, u64::saturating_add);
+            if others.saturating_add(req.memory) > mm::total_ram_bytes() {
+                return Err(ENOSPC);
+            }
+        }
+        if dry_run {
+            return Ok(());
+        }
+        let c = self.container(slot, &guard).ok_or(ENOENT)?;
+        c.limits.set(flags, req);
+        Ok(())
     }
 
     /// The resources of `target`: usage, peak, limit, refusals.

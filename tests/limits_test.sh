@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 15
+ktap_plan 17
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -58,6 +58,14 @@ t_memory_each_growth() {
     expect_eq "within" ok "$(ctnctl exec mem -- ctntest res grow mmap 16M)" || return 1
     expect_eq "the host is not limited" ok "$(ctntest res grow mmap 100M)"
 }
+t_memory_steps() {
+    out=$(ctnctl exec mem -- ctntest res grow mmap 100M --step 1M); rc=$?
+    expect_eq "the process is not killed" 0 $rc || return 1
+    mapped=$(echo "$out" | sed -n 's/^mapped=\([0-9]*\) errno=ENOMEM$/\1/p')
+    [ -n "$mapped" ] || fail "no ENOMEM: $out" || return 1
+    # What the process had mapped before (its binary, stack) plus the steps is the limit.
+    [ "$mapped" -ge $((56 << 20)) ] && [ "$mapped" -le $((64 << 20)) ] || fail "stopped after $mapped bytes" || return 1
+}
 t_memory_container_wide() {
     ctnctl exec mem -- ctntest res grow mmap 40M --hold 4 > /tmp/mem.first &
     sleep 1
@@ -94,6 +102,24 @@ t_ioctl_refusals() {
     expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)" || return 1
     expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1 || return 1
     expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0 disk=[0-9]+/[0-9]+/0/0$' "$(usage mem)"
+}
+t_admission() {
+    # The VM has 1 GiB: memory limits are reservations and must fit in it together.
+    ctnctl create big1 --max-memory 700M >/dev/null || fail "700M of 1G" || return 1
+    out=$(ctnctl create big2 --max-memory 500M 2>&1); rc=$?
+    expect_eq "500M more does not fit: exit 1" 1 $rc || return 1
+    expect_match "says what does not fit" 'memory does not fit: 500 MiB asked, [0-9]+ MiB already reserved by [0-9]+ other container.*MiB of physical memory' "$out" || return 1
+    ! ctnctl list | grep -q big2 || fail "a container was left behind" || return 1
+    out=$(ctnctl create big2 --max-memory 500M --dry-run 2>&1); rc=$?
+    expect_eq "--dry-run reports the same: exit 1" 1 $rc || return 1
+    expect_match "--dry-run message" 'memory does not fit' "$out" || return 1
+    expect_match "--dry-run that fits" 'would fit: nothing created' "$(ctnctl create big2 --max-memory 200M --dry-run)" || return 1
+    ! ctnctl list | grep -q big2 || fail "--dry-run created it" || return 1
+    ctnctl set big1 --max-memory 2G >/dev/null 2>&1; expect_eq "raising beyond the host: exit 1" 1 $? || return 1
+    ctnctl set big1 --max-memory 800M >/dev/null || fail "raising within the host (its own reservation is not counted twice)" || return 1
+    expect_eq "ioctl: ENOSPC" errno=ENOSPC "$(ctntest call set-limits --flags 0x80000002 --memory 0x10000000000)" || return 1
+    expect_eq "ioctl: a dry run needs no container" ok "$(ctntest call set-limits --flags 0x80000002 --memory 0x1000000)" || return 1
+    ctnctl destroy big1 >/dev/null
 }
 t_cli_refusals() {
     for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1" "--max-disk 0"; do
@@ -171,10 +197,12 @@ run_case "task limit holds under concurrent creation" t_tasks_concurrent
 run_case "lowering a limit below usage kills nothing, refuses new tasks" t_lower_below_usage
 run_case "refusals: every one counted, rate-limited in the history" t_refusals_recorded
 run_case "memory limit: mmap, brk, mremap beyond it get ENOMEM" t_memory_each_growth
+run_case "memory in 1 MiB steps: ENOMEM at the limit, not killed" t_memory_steps
 run_case "memory limit is container-wide and freed at exit" t_memory_container_wide
 run_case "memory unmapped by another member counts before a refusal" t_memory_given_back
 run_case "memory usage, peak, limit, refusals in stats" t_memory_reported
 run_case "CTN_IOC_SET_LIMITS/GET_USAGE refuse malformed requests" t_ioctl_refusals
+run_case "admission: memory reservations fit in physical memory; --dry-run" t_admission
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "disk: bytes written to files, EDQUOT beyond" t_disk

@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 7;
+pub const CTN_ABI_VERSION: u32 = 8;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -337,9 +337,14 @@ pub const CTN_LIMIT_MEMORY: u32 = 1 << 1;
 pub const CTN_LIMIT_FILES: u32 = 1 << 2;
 /// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `disk`.
 pub const CTN_LIMIT_DISK: u32 = 1 << 3;
+/// `CtnLimits::flags`: only check whether the limits would be admitted (`ENOSPC` if not);
+/// change nothing. With an empty `target`, checks a new container with these limits.
+pub const CTN_LIMIT_DRY_RUN: u32 = 1 << 31;
 
 /// Argument of `CTN_IOC_SET_LIMITS` (the fields `flags` names). 0 means no limit. Lowering a
 /// limit below the current usage refuses new requests; it never takes anything away.
+/// Admission: the memory limits of all containers together may not exceed the host's
+/// physical memory (`ENOSPC`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct CtnLimits {

@@ -282,3 +282,8 @@ notrace bool ctn_file_is_regular(struct file *file)
 {
 	return S_ISREG(file_inode(file)->i_mode);
 }
+
+u64 ctn_total_ram_bytes(void)
+{
+	return (u64)totalram_pages() << PAGE_SHIFT;
+}

@@ -38,6 +38,7 @@ bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b);
 struct file;
 bool ctn_file_is_regular(struct file *file);
 unsigned long ctn_mm_total_vm(struct mm_struct *mm);
+u64 ctn_total_ram_bytes(void);
 struct socket;
 struct net;
 u16 ctn_sock_family(const struct socket *sock);

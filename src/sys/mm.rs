@@ -16,6 +16,12 @@ use kernel::ThisModule;
 use super::bindings;
 use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
 
+/// The host's physical memory, in bytes (what admission control reserves from).
+pub(crate) fn total_ram_bytes() -> u64 {
+    // SAFETY: reads a global counter.
+    unsafe { bindings::ctn_total_ram_bytes() }
+}
+
 /// Whose address spaces may grow. Its [`Divert`] says whose growth is checked; tasks it says
 /// no to pay only that check.
 pub(crate) trait MemoryPolicy: Divert {

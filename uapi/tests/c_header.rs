@@ -61,6 +61,7 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_LIMIT_MEMORY" => CTN_LIMIT_MEMORY,
         "CTN_LIMIT_FILES" => CTN_LIMIT_FILES,
         "CTN_LIMIT_DISK" => CTN_LIMIT_DISK,
+        "CTN_LIMIT_DRY_RUN" => CTN_LIMIT_DRY_RUN,
         "CTN_IOC_SET_LIMITS" => CTN_IOC_SET_LIMITS,
         "CTN_IOC_GET_USAGE" => CTN_IOC_GET_USAGE,
     }

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		7
+#define CTN_ABI_VERSION		8
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -196,12 +196,14 @@ struct ctn_identity {
 #define CTN_LIMIT_MEMORY	(1U << 1)
 #define CTN_LIMIT_FILES		(1U << 2)
 #define CTN_LIMIT_DISK		(1U << 3)
+#define CTN_LIMIT_DRY_RUN	(1U << 31)	/* check only (ENOSPC); empty target: a new container */
 
 /*
  * Limits (set: the fields flags names; 0 = none). tasks: threads at once (EAGAIN beyond);
  * memory: address space of all members in bytes, rounded up to pages (ENOMEM beyond);
  * files: open descriptors of all members (EMFILE beyond); disk: bytes the members may write
- * to files in all (EDQUOT beyond).
+ * to files in all (EDQUOT beyond). All containers' memory limits together may not exceed
+ * the host's physical memory (ENOSPC).
  */
 struct ctn_limits {
 	__u32 size;

@@ -41,6 +41,10 @@ pub enum Resources {
         /// After growing, give the memory back (munmap; mmap only) before holding.
         #[arg(long)]
         release: bool,
+        /// Grow in steps of this size (mmap only) until SIZE or a refusal; prints
+        /// `mapped=BYTES errno=E` and exits 0 (the process is not killed).
+        #[arg(long)]
+        step: Option<String>,
     },
     /// Open up to N descriptors (/dev/null), then (with --sockets) as many sockets; prints
     /// `opened=N errno=E`. With --hold SECONDS, keeps them that long.
@@ -72,10 +76,16 @@ pub fn run(cmd: &Resources) -> ExitCode {
             retries,
         } => tasks(*processes, *threads, *retries),
         Resources::Grow {
+            size,
+            step: Some(step),
+            ..
+        } => grow_in_steps(size, step),
+        Resources::Grow {
             how,
             size,
             hold,
             release,
+            step: None,
         } => grow(*how, size, *hold, *release),
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
         Resources::Open { n, hold } => open(*n, *hold),
@@ -303,6 +313,37 @@ fn write(path: &str, size: &str) -> ExitCode {
     }
     println!(
         "written={written} errno={}",
+        error.map_or("none".to_string(), |e| format!("{e:?}"))
+    );
+    ExitCode::SUCCESS
+}
+
+fn grow_in_steps(size: &str, step: &str) -> ExitCode {
+    let (Some(total), Some(step)) = (parse_size(size), parse_size(step)) else {
+        eprintln!("ctntest: bad size");
+        return ExitCode::from(2);
+    };
+    let (mut mapped, mut error) = (0usize, None);
+    while mapped < total {
+        // SAFETY: maps fresh anonymous memory, which is never dereferenced.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                step,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            error = Some(Errno::last());
+            break;
+        }
+        mapped += step;
+    }
+    println!(
+        "mapped={mapped} errno={}",
         error.map_or("none".to_string(), |e| format!("{e:?}"))
     );
     ExitCode::SUCCESS

@@ -204,9 +204,19 @@ impl Device {
 
     /// Sets the limits `l.flags` names.
     pub fn set_limits(&self, name: &str, l: &Limits) -> Result<(), Error> {
+        self.limits_request(Some(name), l.flags, l)
+    }
+
+    /// Whether the limits would be admitted for container `name` (`None`: a new one);
+    /// changes nothing.
+    pub fn check_limits(&self, name: Option<&str>, l: &Limits) -> Result<(), Error> {
+        self.limits_request(name, l.flags | uapi::CTN_LIMIT_DRY_RUN, l)
+    }
+
+    fn limits_request(&self, name: Option<&str>, flags: u32, l: &Limits) -> Result<(), Error> {
         let mut r = request!(uapi::CtnLimits {
-            flags: l.flags,
-            target: target(name),
+            flags: flags,
+            target: name.map_or_else(uapi::CtnTarget::default, target),
             tasks: l.tasks,
             memory: l.memory,
             files: l.files,

@@ -158,6 +158,34 @@ impl ResourcesView {
     }
 }
 
+/// Why limits were not admitted (`ENOSPC`): what was asked, what the other containers hold,
+/// what the host has.
+pub fn explain_admission(dev: &crate::device::Device, name: Option<&str>, l: &Limits) -> Error {
+    let total = nix::sys::sysinfo::sysinfo().map_or(0, |s| s.ram_total());
+    let (mut reserved, mut others) = (0u64, 0usize);
+    for info in dev.list().unwrap_or_default() {
+        let other = crate::device::c_string(&info.name);
+        if Some(other.as_str()) == name {
+            continue;
+        }
+        if let Ok(u) = dev.usage(&other) {
+            if u.memory.limit != 0 {
+                reserved += u.memory.limit;
+                others += 1;
+            }
+        }
+    }
+    let mib = |b: u64| format!("{} MiB", b >> 20);
+    Error::Refused(format!(
+        "memory does not fit: {} asked, {} already reserved by {others} other container(s), \
+         {} of physical memory ({} left).\n  Ask for less, or lower another container's --max-memory.",
+        mib(l.memory),
+        mib(reserved),
+        mib(total),
+        mib(total.saturating_sub(reserved))
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

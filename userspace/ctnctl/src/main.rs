@@ -62,6 +62,9 @@ enum Command {
         identity: IdentityArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        /// Only check whether the host can take a container with these limits.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Change a container's identity or limits, also while it runs ("" restores a default
     /// name; lowering a limit below the usage refuses new requests, it kills nothing).
@@ -149,6 +152,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             history,
             identity,
             limits,
+            dry_run,
         } => {
             let name = names::check(name)?;
             if *history > ctn_uapi::CTN_HISTORY_MAX {
@@ -159,10 +163,29 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
             let identity = identity.check()?;
             let limits = limits.check()?;
+            if *dry_run {
+                return match dev.check_limits(None, &limits) {
+                    Ok(()) => {
+                        print(
+                            cli,
+                            &serde_json::json!({ "name": name, "fits": true }),
+                            || format!("container {name} would fit: nothing created"),
+                        );
+                        Ok(())
+                    }
+                    Err(e) if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) => {
+                        Err(limits::explain_admission(&dev, None, &limits))
+                    }
+                    Err(e) => Err(explain(e, name)),
+                };
+            }
             let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
             if limits.flags != 0 {
                 if let Err(e) = dev.set_limits(name, &limits) {
                     let _ = dev.destroy(name);
+                    if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
+                        return Err(limits::explain_admission(&dev, Some(name), &limits));
+                    }
                     return Err(explain(e, name));
                 }
             }
@@ -202,8 +225,13 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 ));
             }
             if limits.flags != 0 {
-                dev.set_limits(name, &limits)
-                    .map_err(|e| explain(e, name))?;
+                dev.set_limits(name, &limits).map_err(|e| {
+                    if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
+                        limits::explain_admission(&dev, Some(name), &limits)
+                    } else {
+                        explain(e, name)
+                    }
+                })?;
             }
             let before = dev.identity(name).map_err(|e| explain(e, name))?;
             dev.set_identity(name, &identity)
