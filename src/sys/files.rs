@@ -4,14 +4,13 @@
 //! socket, socketpair, accept, pipe, dup, epoll_create, eventfd, memfd_create and the other
 //! calls that make a new descriptor take its number, and whose error they return. As the
 //! address-space gate (`mm.rs`), the policy decides in the ftrace callback and only a refusal
-//! is diverted, to a replacement that answers `EMFILE`.
+//! is diverted, to answer `EMFILE`.
 
-use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
 use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
+use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
 
 /// Who may open descriptors. Its [`Divert`] says whose are checked; tasks it says no to pay
 /// only that check.
@@ -40,6 +39,12 @@ impl<P: FilesPolicy> Divert for Gate<P> {
     }
 }
 
+impl<P: FilesPolicy> Refuse for Gate<P> {
+    fn refusal(&self) -> i64 {
+        EMFILE.to_errno().into()
+    }
+}
+
 /// The installed gate; dropping it removes the hook.
 pub(crate) struct FilesGate<P: FilesPolicy> {
     _hook: FunctionHook<Gate<P>>,
@@ -47,32 +52,9 @@ pub(crate) struct FilesGate<P: FilesPolicy> {
 
 impl<P: FilesPolicy> FilesGate<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        // SAFETY: `refuse::<P>` has `get_unused_fd_flags`'s parameter followed by
-        // `*const Hooked<Gate<P>>`, returns `int`, holds an `InFlight` guard throughout and
-        // does not call the original.
-        let hook = unsafe {
-            FunctionHook::register(
-                module,
-                kernel::c_str!("get_unused_fd_flags"),
-                1,
-                refuse::<P> as usize,
-                Gate(policy),
-            )?
-        };
-        Ok(Self { _hook: hook })
+        let symbol = kernel::c_str!("get_unused_fd_flags");
+        Ok(Self {
+            _hook: FunctionHook::refusing(module, symbol, Gate(policy))?,
+        })
     }
-}
-
-/// `int get_unused_fd_flags(unsigned int flags)` for a descriptor the policy refused.
-///
-/// # Safety
-///
-/// Reached only through the hook's redirection, with the live hook state.
-unsafe extern "C" fn refuse<P: FilesPolicy>(
-    _flags: c_uint,
-    hooked: *const Hooked<Gate<P>>,
-) -> c_int {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
-    let _in_flight = unsafe { &*hooked }.enter();
-    core::hint::black_box(EMFILE.to_errno())
 }

@@ -48,6 +48,15 @@ impl CallArgs<'_> {
     }
 }
 
+/// A policy that refuses the calls it diverts: the hooked function returns [`Refuse::refusal`]
+/// without running. The decision (and any bookkeeping that needs no sleep) is made in the
+/// ftrace callback by `divert_call`; an admitted call costs that callback only.
+pub(crate) trait Refuse: Divert {
+    /// What the hooked function returns for a refused call, as a machine word (a negative
+    /// errno for `int` or `ssize_t` functions, 0 for `false`).
+    fn refusal(&self) -> i64;
+}
+
 /// The hook's state; replacements receive a reference to it.
 #[repr(C)]
 pub(crate) struct Hooked<D> {
@@ -181,6 +190,42 @@ impl<D: Divert> FunctionHook<D> {
         }
         Ok(Self { inner })
     }
+}
+
+impl<D: Refuse> FunctionHook<D> {
+    /// Hooks `symbol`, a kernel function of at most five arguments, so that the calls
+    /// `policy` diverts return its refusal.
+    pub(crate) fn refusing(
+        module: &'static ThisModule,
+        symbol: &'static CStr,
+        policy: D,
+    ) -> Result<Self> {
+        // SAFETY: `refuse::<D>` takes five machine words followed by `*const Hooked<D>`, so
+        // the context goes in the sixth argument register, which a function of at most five
+        // arguments does not use; it reads none of the five, returns its value in the return
+        // register (where callers of `int`, `long` and `bool` functions find it), holds an
+        // `InFlight` guard throughout and never calls the original.
+        unsafe { Self::register(module, symbol, 5, refuse::<D> as usize, policy) }
+    }
+}
+
+/// The replacement of every refusing hook (see [`FunctionHook::refusing`]).
+///
+/// # Safety
+///
+/// Reached only through the hook's redirection, with the live hook state.
+unsafe extern "C" fn refuse<D: Refuse>(
+    _a0: usize,
+    _a1: usize,
+    _a2: usize,
+    _a3: usize,
+    _a4: usize,
+    hooked: *const Hooked<D>,
+) -> i64 {
+    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    let hooked = unsafe { &*hooked };
+    let _in_flight = hooked.enter();
+    core::hint::black_box(hooked.policy().refusal())
 }
 
 impl<D: Divert> Drop for FunctionHook<D> {

@@ -7,14 +7,13 @@
 //!
 //! The policy decides in the ftrace callback itself (it neither sleeps nor touches user
 //! memory): an admitted growth runs the kernel's function directly, and only a refusal is
-//! diverted, to a replacement that answers "no". The common case costs one callback.
+//! diverted, to answer "no". The common case costs one callback.
 
-use kernel::ffi::c_ulong;
 use kernel::prelude::*;
 use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
+use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
 
 /// The host's physical memory, in bytes (what admission control reserves from).
 pub(crate) fn total_ram_bytes() -> u64 {
@@ -54,6 +53,12 @@ impl<P: MemoryPolicy> Divert for Gate<P> {
     }
 }
 
+impl<P: MemoryPolicy> Refuse for Gate<P> {
+    fn refusal(&self) -> i64 {
+        0 // false: callers return ENOMEM
+    }
+}
+
 /// The installed gate; dropping it removes the hook.
 pub(crate) struct MemoryGate<P: MemoryPolicy> {
     _hook: FunctionHook<Gate<P>>,
@@ -61,35 +66,7 @@ pub(crate) struct MemoryGate<P: MemoryPolicy> {
 
 impl<P: MemoryPolicy> MemoryGate<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        // SAFETY: `refuse::<P>` has `may_expand_vm`'s three parameters followed by
-        // `*const Hooked<Gate<P>>`, returns `bool`, holds an `InFlight` guard throughout and
-        // does not call the original.
-        let hook = unsafe {
-            FunctionHook::register(
-                module,
-                kernel::c_str!("may_expand_vm"),
-                3,
-                refuse::<P> as usize,
-                Gate(policy),
-            )?
-        };
+        let hook = FunctionHook::refusing(module, kernel::c_str!("may_expand_vm"), Gate(policy))?;
         Ok(Self { _hook: hook })
     }
-}
-
-/// `bool may_expand_vm(struct mm_struct *mm, vm_flags_t flags, unsigned long npages)` for a
-/// growth the policy refused.
-///
-/// # Safety
-///
-/// Reached only through the hook's redirection, with the live hook state.
-unsafe extern "C" fn refuse<P: MemoryPolicy>(
-    _mm: *mut bindings::mm_struct,
-    _flags: c_ulong,
-    _npages: c_ulong,
-    hooked: *const Hooked<Gate<P>>,
-) -> bool {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
-    let _in_flight = unsafe { &*hooked }.enter();
-    core::hint::black_box(false)
 }

@@ -5,12 +5,11 @@
 //! quota with `EDQUOT`. As the other gates, it decides in the ftrace callback; only a refusal
 //! is diverted. Writes to pipes, sockets and devices are not counted.
 
-use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
+use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
 
 /// `EDQUOT` (the `kernel` crate of 6.12 has no constant for it).
 pub(crate) fn edquot() -> Error {
@@ -46,6 +45,12 @@ impl<P: WritePolicy> Divert for Gate<P> {
     }
 }
 
+impl<P: WritePolicy> Refuse for Gate<P> {
+    fn refusal(&self) -> i64 {
+        edquot().to_errno().into()
+    }
+}
+
 /// The installed gate; dropping it removes the hook.
 pub(crate) struct WriteGate<P: WritePolicy> {
     _hook: FunctionHook<Gate<P>>,
@@ -53,36 +58,7 @@ pub(crate) struct WriteGate<P: WritePolicy> {
 
 impl<P: WritePolicy> WriteGate<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        // SAFETY: `refuse::<P>` has `vfs_write`'s four parameters followed by
-        // `*const Hooked<Gate<P>>`, returns `ssize_t`, holds an `InFlight` guard throughout
-        // and does not call the original.
-        let hook = unsafe {
-            FunctionHook::register(
-                module,
-                kernel::c_str!("vfs_write"),
-                4,
-                refuse::<P> as usize,
-                Gate(policy),
-            )?
-        };
+        let hook = FunctionHook::refusing(module, kernel::c_str!("vfs_write"), Gate(policy))?;
         Ok(Self { _hook: hook })
     }
-}
-
-/// `ssize_t vfs_write(struct file *, const char __user *, size_t, loff_t *)` for a write the
-/// policy refused.
-///
-/// # Safety
-///
-/// Reached only through the hook's redirection, with the live hook state.
-unsafe extern "C" fn refuse<P: WritePolicy>(
-    _file: *mut bindings::file,
-    _buf: *const c_void,
-    _count: usize,
-    _pos: *mut i64,
-    hooked: *const Hooked<Gate<P>>,
-) -> isize {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
-    let _in_flight = unsafe { &*hooked }.enter();
-    core::hint::black_box(edquot().to_errno() as isize)
 }
