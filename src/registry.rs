@@ -268,10 +268,9 @@ impl Registry {
 
     /// Brings process `p`'s charges (pages, files) in `c`'s usage up to date.
     fn recharge(&self, c: &Container, p: &TaskRef<'_>, guard: &ReadGuard) {
-        self.pages
-            .set(&c.limits.memory, p.tgid(), p.process_pages(guard));
-        self.files
-            .set(&c.limits.files, p.tgid(), p.process_open_files(guard));
+        let held = p.process_holdings(guard);
+        self.pages.set(&c.limits.memory, p.tgid(), held.pages);
+        self.files.set(&c.limits.files, p.tgid(), held.files);
     }
 
     /// Process `tgid` holds nothing any more (its last thread exited).
@@ -336,16 +335,12 @@ impl Registry {
         if child.pid() == child.tgid() {
             // A new process: its own copy of the address space and of the descriptors,
             // unless it shares them (vfork, CLONE_VM, CLONE_FILES).
+            let held = child.process_holdings(&guard);
             if !child.shares_mm(&parent) {
-                self.pages
-                    .set(&c.limits.memory, child.tgid(), child.process_pages(&guard));
+                self.pages.set(&c.limits.memory, child.tgid(), held.pages);
             }
             if !child.shares_files(&parent) {
-                self.files.set(
-                    &c.limits.files,
-                    child.tgid(),
-                    child.process_open_files(&guard),
-                );
+                self.files.set(&c.limits.files, child.tgid(), held.files);
             }
         }
         c.forks.fetch_add(1, Ordering::Relaxed);
@@ -723,10 +718,11 @@ impl Registry {
             return Err(EPERM);
         }
         // The process brings what it holds: it joins only if all of it fits.
+        let holdings = leader.process_holdings(&guard);
         let held = [
             (&c.limits.tasks, threads, EAGAIN),
-            (&c.limits.memory, leader.process_pages(&guard), ENOMEM),
-            (&c.limits.files, leader.process_open_files(&guard), EMFILE),
+            (&c.limits.memory, holdings.pages, ENOMEM),
+            (&c.limits.files, holdings.files, EMFILE),
         ];
         if let Some((counter, _, errno)) = held.iter().find(|(c, n, _)| !c.fits(*n)) {
             counter.refused();

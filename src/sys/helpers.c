@@ -193,28 +193,6 @@ bool ctn_task_group_dead(struct task_struct *t)
 	return atomic_read(&t->signal->live) == 0;
 }
 
-/*
- * Pages mapped by process p (its mm's total_vm), 0 once it has none: from the first thread
- * that still has the mm, as find_lock_task_mm() (not exported) looks for it. Caller holds
- * rcu_read_lock().
- */
-unsigned long ctn_process_total_vm(struct task_struct *p)
-{
-	struct task_struct *t;
-	unsigned long pages = 0;
-
-	for_each_thread(p, t) {
-		task_lock(t);
-		if (t->mm) {
-			pages = READ_ONCE(t->mm->total_vm);
-			task_unlock(t);
-			break;
-		}
-		task_unlock(t);
-	}
-	return pages;
-}
-
 /* Whether a and b use one address space (CLONE_VM: threads, vfork). */
 bool ctn_task_shares_mm(struct task_struct *a, struct task_struct *b)
 {
@@ -246,24 +224,26 @@ static notrace unsigned int ctn_files_open(struct files_struct *files)
 }
 
 /*
- * Descriptors open in process p, from the first thread that still has a descriptor table
- * (as ctn_process_total_vm). Caller holds rcu_read_lock().
+ * What process p holds: the pages of its address space (total_vm) and its open descriptors,
+ * from the first thread that still has them, as find_lock_task_mm() (not exported) looks for
+ * an mm. Caller holds rcu_read_lock().
  */
-unsigned int ctn_process_open_files(struct task_struct *p)
+void ctn_process_holdings(struct task_struct *p, unsigned long *pages, unsigned int *files)
 {
 	struct task_struct *t;
-	unsigned int n = 0;
 
+	*pages = 0;
+	*files = 0;
 	for_each_thread(p, t) {
 		task_lock(t);
-		if (t->files) {
-			n = ctn_files_open(t->files);
+		if (t->mm || t->files) {
+			*pages = t->mm ? READ_ONCE(t->mm->total_vm) : 0;
+			*files = t->files ? ctn_files_open(t->files) : 0;
 			task_unlock(t);
 			break;
 		}
 		task_unlock(t);
 	}
-	return n;
 }
 
 /* Descriptors open in the current task's table; called from an ftrace callback. */

@@ -111,16 +111,16 @@ impl<'a> TaskRef<'a> {
         unsafe { bindings::ctn_task_group_dead(self.as_ptr()) }
     }
 
-    /// Pages mapped by the task's process (its address space's `total_vm`; 0 without one).
-    pub(crate) fn process_pages(&self, _guard: &ReadGuard) -> u64 {
+    /// What the task's process holds: the pages of its address space (`total_vm`) and its
+    /// open descriptors (0 once it has none).
+    pub(crate) fn process_holdings(&self, _guard: &ReadGuard) -> Holdings {
+        let (mut pages, mut files) = (0, 0);
         // SAFETY: the task is valid and `_guard` holds the RCU read lock the thread walk needs.
-        unsafe { bindings::ctn_process_total_vm(self.as_ptr()) as u64 }
-    }
-
-    /// Descriptors open in the task's process (0 without a descriptor table).
-    pub(crate) fn process_open_files(&self, _guard: &ReadGuard) -> u64 {
-        // SAFETY: the task is valid and `_guard` holds the RCU read lock the thread walk needs.
-        u64::from(unsafe { bindings::ctn_process_open_files(self.as_ptr()) })
+        unsafe { bindings::ctn_process_holdings(self.as_ptr(), &mut pages, &mut files) };
+        Holdings {
+            pages: pages as u64,
+            files: u64::from(files),
+        }
     }
 
     /// Whether the task uses `other`'s descriptor table (threads, CLONE_FILES).
@@ -141,6 +141,13 @@ impl<'a> TaskRef<'a> {
         let ret = unsafe { bindings::send_sig(signal, self.as_ptr(), 1) };
         kernel::error::to_result(ret)
     }
+}
+
+/// What a process holds of the resources ctn limits by process.
+#[derive(Clone, Copy)]
+pub(crate) struct Holdings {
+    pub(crate) pages: u64,
+    pub(crate) files: u64,
 }
 
 /// The largest pid the kernel can hand out (`PID_MAX_LIMIT`), whatever `pid_max` is set to.
