@@ -64,8 +64,8 @@ requests! {
     CtnEvents { size, flags, target, since, next, lost, out, reserved },
     CtnKill { size, flags, target, signal, signalled, reserved },
     CtnIdentity { size, flags, target, hostname, domainname, mac, ipv4, loopback, reserved },
-    CtnLimits { size, flags, target, tasks, memory, files, disk, reserved },
-    CtnUsage { size, flags, target, tasks, memory, files, disk, reserved },
+    CtnLimits { size, flags, target, tasks, memory, files, disk, cpu_time, reserved },
+    CtnUsage { size, flags, target, tasks, memory, files, disk, cpu_time, reserved },
 }
 
 plain! {

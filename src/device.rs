@@ -25,7 +25,7 @@ use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.8.0";
+const MODULE_VERSION: &str = "0.9.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -233,6 +233,7 @@ impl Control {
                 | uapi::CTN_LIMIT_MEMORY
                 | uapi::CTN_LIMIT_FILES
                 | uapi::CTN_LIMIT_DISK
+                | uapi::CTN_LIMIT_CPU_TIME
                 | uapi::CTN_LIMIT_DRY_RUN,
         )?;
         let dry_run = req.flags & uapi::CTN_LIMIT_DRY_RUN != 0;

@@ -18,6 +18,7 @@ use crate::sys::net::NetHooks;
 use crate::sys::resource_view::ViewHooks;
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::uts::UtsHooks;
+use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::write::WriteGate;
 
 pub(crate) struct Hooks {
@@ -29,6 +30,16 @@ pub(crate) struct Hooks {
     _files_gate: FilesGate<ProcessHooks>,
     _write_gate: WriteGate<ProcessHooks>,
     _view: ViewHooks<ProcessHooks>,
+    _cpu_watch: PeriodicWork<CpuWatch>,
+}
+
+/// Checks the CPU-time limits every second (see `Registry::watch_cpu`).
+struct CpuWatch(Arc<Registry>);
+
+impl Periodic for CpuWatch {
+    fn run(&self) {
+        self.0.watch_cpu();
+    }
 }
 
 impl Hooks {
@@ -41,6 +52,7 @@ impl Hooks {
         let memory_gate = MemoryGate::register(module, ProcessHooks(registry.clone()))?;
         let files_gate = FilesGate::register(module, ProcessHooks(registry.clone()))?;
         let write_gate = WriteGate::register(module, ProcessHooks(registry.clone()))?;
+        let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
@@ -50,6 +62,7 @@ impl Hooks {
             _memory_gate: memory_gate,
             _files_gate: files_gate,
             _write_gate: write_gate,
+            _cpu_watch: cpu_watch,
             _view: view,
         })
     }

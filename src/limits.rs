@@ -16,6 +16,10 @@
 //! - Disk: bytes written to regular files by write(2) and pwrite(2), in all (a quota on
 //!   writing, as the container's share of the disk's bandwidth and wear); a write that would
 //!   go beyond it fails with `EDQUOT`, whole. Counted as requested, before the write.
+//! - CPU time: user + system time of all members, exited ones included. Checked every
+//!   second by a periodic work (`CpuWatch`): beyond the limit every member process gets
+//!   `SIGXCPU`, and `SIGKILL` at the next check if it is still beyond (as RLIMIT_CPU does
+//!   for one process).
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -87,6 +91,12 @@ impl Counter {
         limit == 0 || self.usage.load(Ordering::Relaxed).saturating_add(n) <= limit
     }
 
+    /// Sets the usage (for resources measured rather than counted).
+    pub(crate) fn measured(&self, usage: u64) {
+        self.usage.store(usage, Ordering::Relaxed);
+        self.peak.fetch_max(usage, Ordering::Relaxed);
+    }
+
     pub(crate) fn refused(&self) {
         self.failcnt.fetch_add(1, Ordering::Relaxed);
     }
@@ -112,6 +122,11 @@ pub(crate) struct Limits {
     pub(crate) files: Counter,
     /// Bytes written to files, in all.
     pub(crate) disk: Counter,
+    /// CPU time in ns (usage refreshed by the CPU watch and by reports); failcnt counts the
+    /// signals the limit sent.
+    pub(crate) cpu_time: Counter,
+    /// SIGXCPU was sent for the current limit (the next watch beyond it sends SIGKILL).
+    pub(crate) cpu_warned: core::sync::atomic::AtomicBool,
     last_refusal_event: AtomicU64,
 }
 
@@ -129,6 +144,10 @@ impl Limits {
         }
         if flags & uapi::CTN_LIMIT_DISK != 0 {
             self.disk.limit.store(req.disk, Ordering::Relaxed);
+        }
+        if flags & uapi::CTN_LIMIT_CPU_TIME != 0 {
+            self.cpu_time.limit.store(req.cpu_time, Ordering::Relaxed);
+            self.cpu_warned.store(false, Ordering::Relaxed);
         }
         if flags & uapi::CTN_LIMIT_MEMORY != 0 {
             // Whole pages; a limit below one page still allows nothing beyond zero.

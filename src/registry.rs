@@ -37,6 +37,10 @@ use crate::sys::uts::{self, UtsField, UtsName};
 use crate::sys::write;
 use crate::uapi;
 
+/// Signals the CPU-time limit sends (x86 numbers, as the ABI's).
+const SIGXCPU: i32 = 24;
+const SIGKILL: i32 = 9;
+
 /// Containers allocated and not yet freed, module-wide: reported at unload (must be 0).
 static LIVE_CONTAINERS: AtomicUsize = AtomicUsize::new(0);
 
@@ -931,8 +935,63 @@ impl Registry {
             out.memory = c.limits.memory.report(crate::limits::PAGE_SIZE);
             out.files = c.limits.files.report(1);
             out.disk = c.limits.disk.report(1);
+            c.limits.cpu_time.measured(self.cpu_time_of(c, guard));
+            out.cpu_time = c.limits.cpu_time.report(1);
             Ok(())
         })
+    }
+
+    /// CPU time of `c` (ns): its exited tasks' and its live ones'.
+    fn cpu_time_of(&self, c: &Container, guard: &ReadGuard) -> u64 {
+        let mut cpu = c.exited_cpu_ns.load(Ordering::Relaxed);
+        task::for_each_thread(guard, |t| {
+            if self.slot_of(t.pid()) == c.slot {
+                cpu = cpu.saturating_add(t.cputime_ns());
+            }
+        });
+        cpu
+    }
+
+    /// The CPU watch (every second, in process context): a container beyond its CPU-time
+    /// limit gets SIGXCPU in every process, then SIGKILL at the next watch if still beyond.
+    pub(crate) fn watch_cpu(&self) {
+        let ctl = self.control.lock();
+        let guard = ReadGuard::new();
+        for (_, &slot) in ctl.by_name.iter() {
+            let Some(c) = self.container(slot, &guard) else {
+                continue;
+            };
+            let limit = c.limits.cpu_time.limit();
+            if limit == 0 {
+                continue;
+            }
+            let used = self.cpu_time_of(c, &guard);
+            c.limits.cpu_time.measured(used);
+            if used < limit {
+                continue;
+            }
+            let signal = if c.limits.cpu_warned.swap(true, Ordering::Relaxed) {
+                SIGKILL
+            } else {
+                SIGXCPU
+            };
+            let mut signalled = 0u32;
+            task::for_each_process(&guard, |p| {
+                if self.slot_of(p.pid()) == slot && p.signal_process(signal).is_ok() {
+                    signalled += 1;
+                }
+            });
+            if signalled > 0 {
+                c.limits.cpu_time.refused();
+                c.history.record(
+                    uapi::CTN_EVENT_SIGNALLED,
+                    signalled as i32,
+                    0,
+                    signal,
+                    [0; task::COMM_LEN],
+                );
+            }
+        }
     }
 
     /// The names `target` shows its processes.

@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 17
+ktap_plan 18
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -93,7 +93,7 @@ t_memory_reported() {
 }
 t_ioctl_refusals() {
     expect_call() { expect_eq "$1" "$2" "$(shift 2; ctntest call "$@")"; }
-    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 16 || return 1
+    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 32 || return 1
     expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000 || return 1
     expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved || return 1
     expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8 || return 1
@@ -101,7 +101,7 @@ t_ioctl_refusals() {
     expect_call "without CAP_SYS_ADMIN" errno=EPERM set-limits --name mem --flags 1 --tasks 3 --as-uid 1000 || return 1
     expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)" || return 1
     expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1 || return 1
-    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0 disk=[0-9]+/[0-9]+/0/0$' "$(usage mem)"
+    expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0 disk=[0-9]+/[0-9]+/0/0 cpu_time=[0-9]+/[0-9]+/0/0$' "$(usage mem)"
 }
 t_admission() {
     # The VM has 1 GiB: memory limits are reservations and must fit in it together.
@@ -122,7 +122,7 @@ t_admission() {
     ctnctl destroy big1 >/dev/null
 }
 t_cli_refusals() {
-    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1" "--max-disk 0"; do
+    for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1" "--max-disk 0" "--max-cpu-time 0s" "--max-cpu-time soon"; do
         ctnctl set mem $bad >/dev/null 2>&1; expect_eq "set $bad: exit 2" 2 $? || return 1
     done
     ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none" || return 1
@@ -159,6 +159,19 @@ t_disk() {
     expect_eq "the host is not limited" "written=2097152 errno=none" "$(ctntest res write /tmp/dq.host 2M)" || return 1
     rm -f /tmp/dq.*
     ctnctl destroy dq >/dev/null
+}
+t_cpu_time() {
+    ctnctl create cpu --max-cpu-time 2s >/dev/null || fail "create --max-cpu-time" || return 1
+    out=$(ctnctl exec cpu -- sh -c 'trap "echo got-sigxcpu" XCPU; while :; do :; done'); rc=$?
+    expect_match "SIGXCPU first" got-sigxcpu "$out" || return 1
+    expect_eq "then SIGKILL" 137 $rc || return 1
+    u=$(ctntest call get-usage --name cpu)
+    used=$(echo "$u" | sed -n 's/.* cpu_time=\([0-9]*\)\/.*/\1/p')
+    [ "${used:-0}" -ge 2000000000 ] || fail "cpu time $used below the limit: $u" || return 1
+    expect_match "signals counted" 'cpu_time=[0-9]+/[0-9]+/2000000000/2$' "$u" || return 1
+    expect_match "recorded" 'signalled' "$(ctnctl events cpu)" || return 1
+    expect_match "stats" 'cpu +cpu-time +[0-9.]+s +[0-9.]+s +2\.00s +2' "$(ctnctl stats cpu)" || return 1
+    ctnctl destroy cpu >/dev/null
 }
 t_view_memory() {
     ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || return 1
@@ -206,6 +219,7 @@ run_case "admission: memory reservations fit in physical memory; --dry-run" t_ad
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "disk: bytes written to files, EDQUOT beyond" t_disk
+run_case "CPU time: SIGXCPU beyond the limit, then SIGKILL" t_cpu_time
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory
 run_case "getrlimit/prlimit show the limits, setrlimit cannot raise above them" t_view_rlimits
 run_case "cleanup and unload" t_cleanup

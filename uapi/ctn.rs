@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 8;
+pub const CTN_ABI_VERSION: u32 = 9;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -337,6 +337,8 @@ pub const CTN_LIMIT_MEMORY: u32 = 1 << 1;
 pub const CTN_LIMIT_FILES: u32 = 1 << 2;
 /// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `disk`.
 pub const CTN_LIMIT_DISK: u32 = 1 << 3;
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `cpu_time`.
+pub const CTN_LIMIT_CPU_TIME: u32 = 1 << 4;
 /// `CtnLimits::flags`: only check whether the limits would be admitted (`ENOSPC` if not);
 /// change nothing. With an empty `target`, checks a new container with these limits.
 pub const CTN_LIMIT_DRY_RUN: u32 = 1 << 31;
@@ -363,8 +365,11 @@ pub struct CtnLimits {
     /// Most bytes the members may write to files (write(2), pwrite(2)), in all: a write
     /// beyond it fails with `EDQUOT`.
     pub disk: u64,
+    /// Most CPU time (user + system, ns) of all members, exited ones included: beyond it
+    /// every member process gets SIGXCPU, and SIGKILL a second later if still beyond.
+    pub cpu_time: u64,
     /// Must be zero.
-    pub reserved: [u64; 4],
+    pub reserved: [u64; 3],
 }
 
 /// One resource of a container: in its unit (tasks, bytes).
@@ -392,6 +397,8 @@ pub struct CtnUsage {
     pub files: CtnResource,
     /// Bytes written to files (usage and peak are the same: it only grows).
     pub disk: CtnResource,
+    /// CPU time in ns (failcnt: signals sent for the limit).
+    pub cpu_time: CtnResource,
     /// Must be zero.
     pub reserved: [u64; 4],
 }

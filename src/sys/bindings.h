@@ -19,6 +19,7 @@
 #include <linux/utsname.h>
 #include <linux/sysinfo.h>
 #include <linux/seq_file.h>
+#include <linux/workqueue.h>
 #include <linux/if.h>
 #include <linux/in.h>
 #include <linux/in6.h>

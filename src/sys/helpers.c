@@ -18,6 +18,8 @@
 #include <linux/personality.h>
 #include <linux/utsname.h>
 #include <linux/mm_types.h>
+#include <linux/workqueue.h>
+#include <linux/jiffies.h>
 #include <linux/fdtable.h>
 #include <linux/bitmap.h>
 #include <linux/netdevice.h>
@@ -266,4 +268,14 @@ notrace bool ctn_file_is_regular(struct file *file)
 u64 ctn_total_ram_bytes(void)
 {
 	return (u64)totalram_pages() << PAGE_SHIFT;
+}
+
+void ctn_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *))
+{
+	INIT_DELAYED_WORK(dwork, fn);
+}
+
+bool ctn_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms)
+{
+	return schedule_delayed_work(dwork, msecs_to_jiffies(ms));
 }

@@ -18,4 +18,5 @@ pub(crate) mod table;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
 pub(crate) mod uts;
+pub(crate) mod work;
 pub(crate) mod write;

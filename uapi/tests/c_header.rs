@@ -61,6 +61,7 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_LIMIT_MEMORY" => CTN_LIMIT_MEMORY,
         "CTN_LIMIT_FILES" => CTN_LIMIT_FILES,
         "CTN_LIMIT_DISK" => CTN_LIMIT_DISK,
+        "CTN_LIMIT_CPU_TIME" => CTN_LIMIT_CPU_TIME,
         "CTN_LIMIT_DRY_RUN" => CTN_LIMIT_DRY_RUN,
         "CTN_IOC_SET_LIMITS" => CTN_IOC_SET_LIMITS,
         "CTN_IOC_GET_USAGE" => CTN_IOC_GET_USAGE,
@@ -114,14 +115,14 @@ fn rust_side() -> Vec<(String, u64)> {
         },
         "ctn_limits" => CtnLimits {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            files => files, disk => disk, reserved => reserved,
+            files => files, disk => disk, cpu_time => cpu_time, reserved => reserved,
         },
         "ctn_resource" => CtnResource {
             usage => usage, peak => peak, limit => limit, failcnt => failcnt,
         },
         "ctn_usage" => CtnUsage {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            files => files, disk => disk, reserved => reserved,
+            files => files, disk => disk, cpu_time => cpu_time, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		8
+#define CTN_ABI_VERSION		9
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -196,6 +196,7 @@ struct ctn_identity {
 #define CTN_LIMIT_MEMORY	(1U << 1)
 #define CTN_LIMIT_FILES		(1U << 2)
 #define CTN_LIMIT_DISK		(1U << 3)
+#define CTN_LIMIT_CPU_TIME	(1U << 4)
 #define CTN_LIMIT_DRY_RUN	(1U << 31)	/* check only (ENOSPC); empty target: a new container */
 
 /*
@@ -213,7 +214,8 @@ struct ctn_limits {
 	__u64 memory;
 	__u64 files;
 	__u64 disk;
-	__u64 reserved[4];
+	__u64 cpu_time;			/* ns; beyond: SIGXCPU, then SIGKILL */
+	__u64 reserved[3];
 };
 
 /* One resource: usage, peak, limit (0 = none), refused requests. */
@@ -232,6 +234,7 @@ struct ctn_usage {
 	struct ctn_resource memory;	/* bytes */
 	struct ctn_resource files;
 	struct ctn_resource disk;	/* bytes written to files */
+	struct ctn_resource cpu_time;	/* ns */
 	__u64 reserved[4];
 };
 

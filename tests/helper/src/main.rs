@@ -210,6 +210,9 @@ struct ReqOpts {
     /// Disk (bytes written) limit for set-limits.
     #[arg(long, default_value_t = 0, value_parser = parse_u64)]
     disk: u64,
+    /// CPU-time limit (ns) for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    cpu_time: u64,
     /// MAC for set-identity, six hex bytes separated by colons.
     #[arg(long, default_value = "00:00:00:00:00:00", value_parser = parse_mac)]
     mac: [u8; 6],
@@ -407,6 +410,7 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 memory: o.memory,
                 files: o.files,
                 disk: o.disk,
+                cpu_time: o.cpu_time,
                 ..Default::default()
             },
             |_r| "ok".to_string()
@@ -419,8 +423,9 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 target: target(o),
                 ..Default::default()
             },
-            |r| format!(
-                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{} disk={}/{}/{}/{}",
+            |r| {
+                format!(
+                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{} disk={}/{}/{}/{} cpu_time={}/{}/{}/{}",
                 r.tasks.usage,
                 r.tasks.peak,
                 r.tasks.limit,
@@ -436,8 +441,13 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 r.disk.usage,
                 r.disk.peak,
                 r.disk.limit,
-                r.disk.failcnt
+                r.disk.failcnt,
+                r.cpu_time.usage,
+                r.cpu_time.peak,
+                r.cpu_time.limit,
+                r.cpu_time.failcnt
             )
+            }
         ),
         Op::Create => issue!(
             uapi::CtnCreate,

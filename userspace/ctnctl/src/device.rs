@@ -220,7 +220,8 @@ impl Device {
             tasks: l.tasks,
             memory: l.memory,
             files: l.files,
-            disk: l.disk
+            disk: l.disk,
+            cpu_time: l.cpu_time
         });
         // SAFETY: see `create`.
         call("set limits", unsafe { ioc_set_limits(self.fd(), &mut r) })

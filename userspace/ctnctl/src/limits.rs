@@ -24,6 +24,10 @@ pub struct LimitArgs {
     /// fails with EDQUOT ("none": no limit).
     #[arg(long, value_name = "SIZE|none")]
     pub max_disk: Option<String>,
+    /// Most CPU time for all its processes together, e.g. 90s or 2h; beyond it they get
+    /// SIGXCPU, then SIGKILL a second later ("none": no limit).
+    #[arg(long, value_name = "DURATION|none")]
+    pub max_cpu_time: Option<String>,
 }
 
 /// A checked limit change: `flags` says which fields to set (0 in a field: no limit).
@@ -33,6 +37,8 @@ pub struct Limits {
     pub memory: u64,
     pub files: u64,
     pub disk: u64,
+    /// Nanoseconds.
+    pub cpu_time: u64,
 }
 
 impl LimitArgs {
@@ -43,6 +49,7 @@ impl LimitArgs {
             memory: 0,
             files: 0,
             disk: 0,
+            cpu_time: 0,
         };
         if let Some(t) = self.max_tasks.as_deref() {
             l.flags |= uapi::CTN_LIMIT_TASKS;
@@ -59,6 +66,20 @@ impl LimitArgs {
         if let Some(d) = self.max_disk.as_deref() {
             l.flags |= uapi::CTN_LIMIT_DISK;
             l.disk = size("--max-disk", d)?;
+        }
+        if let Some(t) = self.max_cpu_time.as_deref() {
+            l.flags |= uapi::CTN_LIMIT_CPU_TIME;
+            l.cpu_time = match t {
+                "none" => 0,
+                t => match humantime::parse_duration(t) {
+                    Ok(d) if !d.is_zero() => u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "--max-cpu-time '{t}': give a duration such as 90s or 2h, or none"
+                        )))
+                    }
+                },
+            };
         }
         Ok(l)
     }
@@ -123,6 +144,8 @@ pub struct ResourcesView {
     pub files: ResourceView,
     /// Bytes written to files.
     pub disk: ResourceView,
+    /// CPU time in ns (failcnt: signals sent for the limit).
+    pub cpu_time: ResourceView,
 }
 
 impl From<&uapi::CtnUsage> for ResourcesView {
@@ -132,6 +155,7 @@ impl From<&uapi::CtnUsage> for ResourcesView {
             memory: (&u.memory).into(),
             files: (&u.files).into(),
             disk: (&u.disk).into(),
+            cpu_time: (&u.cpu_time).into(),
         }
     }
 }
@@ -154,6 +178,9 @@ impl ResourcesView {
             row("memory", &self.memory, &mib),
             row("files", &self.files, &|n| n.to_string()),
             row("disk", &self.disk, &mib),
+            row("cpu-time", &self.cpu_time, &|ns| {
+                format!("{:.2}s", ns as f64 / 1e9)
+            }),
         ]
     }
 }
@@ -196,6 +223,7 @@ mod tests {
             max_memory: memory.map(String::from),
             max_files: None,
             max_disk: None,
+            max_cpu_time: None,
         }
     }
 

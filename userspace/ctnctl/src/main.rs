@@ -221,7 +221,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let limits = limits.check()?;
             if identity.is_empty() && limits.flags == 0 {
                 return Err(Error::Usage(
-                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk".into(),
+                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk, --max-cpu-time".into(),
                 ));
             }
             if limits.flags != 0 {
