@@ -65,7 +65,10 @@ requests! {
     CtnKill { size, flags, target, signal, signalled, reserved },
     CtnIdentity { size, flags, target, hostname, domainname, mac, ipv4, loopback, reserved },
     CtnLimits { size, flags, target, tasks, memory, files, disk, cpu_time, reserved },
-    CtnUsage { size, flags, target, tasks, memory, files, disk, cpu_time, reserved },
+    CtnUsage {
+        size, flags, target, tasks, memory, files, disk, cpu_time, net_sent, files_opened,
+        reserved
+    },
 }
 
 plain! {

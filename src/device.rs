@@ -25,7 +25,7 @@ use crate::sys::miscdev::IoctlHandler;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.9.0";
+const MODULE_VERSION: &str = "0.10.0";
 
 /// The handler behind `/dev/ctn`.
 ///

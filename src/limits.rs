@@ -125,6 +125,9 @@ pub(crate) struct Limits {
     /// CPU time in ns (usage refreshed by the CPU watch and by reports); failcnt counts the
     /// signals the limit sent.
     pub(crate) cpu_time: Counter,
+    /// Bytes asked to be sent on IPv4/IPv6 sockets, descriptors opened: accounting only.
+    pub(crate) net_sent: AtomicU64,
+    pub(crate) files_opened: AtomicU64,
     /// SIGXCPU was sent for the current limit (the next watch beyond it sends SIGKILL).
     pub(crate) cpu_warned: core::sync::atomic::AtomicBool,
     last_refusal_event: AtomicU64,

@@ -135,4 +135,8 @@ impl NetPolicy for Network {
     fn mac(&self) -> Option<[u8; 6]> {
         self.0.mac_of_current().map(mac_bytes)
     }
+
+    fn sent(&self, bytes: u64) {
+        self.0.count_sent(bytes);
+    }
 }

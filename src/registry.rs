@@ -517,7 +517,22 @@ impl Registry {
     /// Whether the current process, which holds `now` descriptors, may open one more: as
     /// `admit_pages`, for open files (from the ftrace callback of `get_unused_fd_flags`).
     pub(crate) fn admit_file(&self, now: u64) -> bool {
-        self.admit(1, now, EMFILE, |c| &c.limits.files, &self.files)
+        let admitted = self.admit(1, now, EMFILE, |c| &c.limits.files, &self.files);
+        if admitted {
+            let guard = ReadGuard::new();
+            if let Some(c) = self.container_of(task::current_pid(), &guard) {
+                c.limits.files_opened.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        admitted
+    }
+
+    /// The current task asked a socket to send `bytes` (accounting).
+    pub(crate) fn count_sent(&self, bytes: u64) {
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(task::current_pid(), &guard) {
+            c.limits.net_sent.fetch_add(bytes, Ordering::Relaxed);
+        }
     }
 
     /// Whether the current task may write `bytes` more to a file (from the ftrace callback of
@@ -937,6 +952,8 @@ impl Registry {
             out.disk = c.limits.disk.report(1);
             c.limits.cpu_time.measured(self.cpu_time_of(c, guard));
             out.cpu_time = c.limits.cpu_time.report(1);
+            out.net_sent = c.limits.net_sent.load(Ordering::Relaxed);
+            out.files_opened = c.limits.files_opened.load(Ordering::Relaxed);
             Ok(())
         })
     }

@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 18
+ktap_plan 19
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -173,6 +173,19 @@ t_cpu_time() {
     expect_match "stats" 'cpu +cpu-time +[0-9.]+s +[0-9.]+s +2\.00s +2' "$(ctnctl stats cpu)" || return 1
     ctnctl destroy cpu >/dev/null
 }
+t_accounting() {
+    ctnctl create acct >/dev/null
+    ctntest net serve 9100 --addr 127.0.0.1 --udp --count 1 --reply pong > /dev/null &
+    sleep 0.5
+    ctnctl exec acct -- sh -c 'ctntest res open 10 >/dev/null; ctntest net connect --udp 127.0.0.1 9100 >/dev/null'
+    wait
+    out=$(ctnctl --json stats acct)
+    expect_match "bytes sent counted" '"net_sent": [4-9]' "$out" || return 1
+    opened=$(echo "$out" | sed -n 's/.*"files_opened": \([0-9]*\).*/\1/p')
+    [ "${opened:-0}" -ge 11 ] || fail "files opened: $opened" || return 1
+    expect_match "table rows" 'acct +files-opened +[0-9]+' "$(ctnctl stats acct)" || return 1
+    ctnctl destroy acct >/dev/null
+}
 t_view_memory() {
     ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || return 1
     expect_match "free(1) shows the allocation" '^Mem: +65536 +[0-9]+ +[0-9]+ +0 +0 ' "$(ctnctl exec view -- free)" || return 1
@@ -220,6 +233,7 @@ run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "disk: bytes written to files, EDQUOT beyond" t_disk
 run_case "CPU time: SIGXCPU beyond the limit, then SIGKILL" t_cpu_time
+run_case "accounting: bytes sent and descriptors opened" t_accounting
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory
 run_case "getrlimit/prlimit show the limits, setrlimit cannot raise above them" t_view_rlimits
 run_case "cleanup and unload" t_cleanup

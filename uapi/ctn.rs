@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 9;
+pub const CTN_ABI_VERSION: u32 = 10;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -399,8 +399,12 @@ pub struct CtnUsage {
     pub disk: CtnResource,
     /// CPU time in ns (failcnt: signals sent for the limit).
     pub cpu_time: CtnResource,
+    /// Bytes the members asked IPv4/IPv6 sockets to send (send, sendto, sendmsg, write).
+    pub net_sent: u64,
+    /// Descriptors the members opened, in all.
+    pub files_opened: u64,
     /// Must be zero.
-    pub reserved: [u64; 4],
+    pub reserved: [u64; 2],
 }
 
 /// Every ABI structure is plain integers, so all-zero is a valid value: the starting point of

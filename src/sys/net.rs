@@ -64,6 +64,8 @@ pub(crate) trait NetPolicy: Divert + Clone {
     fn rules(&self) -> Option<Self::Rules>;
     /// The MAC address the current task sees on every Ethernet interface, if any.
     fn mac(&self) -> Option<[u8; 6]>;
+    /// The current task asks a socket to send `bytes` (for accounting; must not sleep).
+    fn sent(&self, bytes: u64);
 }
 
 /// `EADDRNOTAVAIL` (the `kernel` crate of 6.12 has no constant for it).
@@ -337,6 +339,9 @@ impl<P: NetPolicy> Divert for Gate<P> {
         }
         if self.op == Op::Query {
             return true;
+        }
+        if self.op == Op::Send {
+            self.policy.sent(args.word(2) as u64);
         }
         let Some(rules) = self.policy.rules() else {
             return false; // no network identity: the host's network

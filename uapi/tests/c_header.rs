@@ -122,7 +122,8 @@ fn rust_side() -> Vec<(String, u64)> {
         },
         "ctn_usage" => CtnUsage {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            files => files, disk => disk, cpu_time => cpu_time, reserved => reserved,
+            files => files, disk => disk, cpu_time => cpu_time, net_sent => net_sent,
+            files_opened => files_opened, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		9
+#define CTN_ABI_VERSION		10
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -235,7 +235,9 @@ struct ctn_usage {
 	struct ctn_resource files;
 	struct ctn_resource disk;	/* bytes written to files */
 	struct ctn_resource cpu_time;	/* ns */
-	__u64 reserved[4];
+	__u64 net_sent;			/* bytes asked to IPv4/IPv6 sockets */
+	__u64 files_opened;		/* descriptors opened, in all */
+	__u64 reserved[2];
 };
 
 #define CTN_IOC_CREATE		_IOWR(CTN_IOC_MAGIC, 0x01, struct ctn_create)

@@ -85,6 +85,11 @@ impl LimitArgs {
     }
 }
 
+/// A table row for a quantity that is only counted.
+fn counted(name: &str, value: String) -> Vec<String> {
+    vec![name.into(), value, "-".into(), "-".into(), "-".into()]
+}
+
 /// A size limit in bytes, or none (0). K, M, G are powers of 1024, as free(1) and docker
 /// count.
 fn size(option: &str, value: &str) -> Result<u64, Error> {
@@ -146,6 +151,10 @@ pub struct ResourcesView {
     pub disk: ResourceView,
     /// CPU time in ns (failcnt: signals sent for the limit).
     pub cpu_time: ResourceView,
+    /// Bytes asked to be sent on IPv4/IPv6 sockets.
+    pub net_sent: u64,
+    /// Descriptors opened, in all.
+    pub files_opened: u64,
 }
 
 impl From<&uapi::CtnUsage> for ResourcesView {
@@ -156,6 +165,8 @@ impl From<&uapi::CtnUsage> for ResourcesView {
             files: (&u.files).into(),
             disk: (&u.disk).into(),
             cpu_time: (&u.cpu_time).into(),
+            net_sent: u.net_sent,
+            files_opened: u.files_opened,
         }
     }
 }
@@ -181,6 +192,9 @@ impl ResourcesView {
             row("cpu-time", &self.cpu_time, &|ns| {
                 format!("{:.2}s", ns as f64 / 1e9)
             }),
+            // Accounting only: no peak, limit or refusals.
+            counted("net-sent", mib(self.net_sent)),
+            counted("files-opened", self.files_opened.to_string()),
         ]
     }
 }
