@@ -58,13 +58,28 @@ impl Counter {
         }
     }
 
-    /// Adds `n` to the usage if that stays within the limit (exact under concurrency).
+    /// Adds `n` to the usage if that stays within the limit (exact under concurrency). `n`
+    /// may be anything a caller asked for (a write's count): it is never taken as negative,
+    /// and a sum that overflows does not fit.
     pub(crate) fn try_add(&self, n: u64) -> bool {
-        self.try_change(n as i64)
+        let limit = self.limit();
+        let taken = self
+            .usage
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |u| {
+                u.checked_add(n).filter(|&new| limit == 0 || new <= limit)
+            });
+        match taken {
+            Ok(before) => {
+                self.peak
+                    .fetch_max(before.saturating_add(n), Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Changes the usage by `delta` if that does not take it beyond the limit (a decrease
-    /// always does not). Exact under concurrency.
+    /// always does not). Exact under concurrency. For charges (at most 32 bits each way).
     pub(crate) fn try_change(&self, delta: i64) -> bool {
         let limit = self.limit();
         let taken = self

@@ -95,6 +95,7 @@ t_ioctl_refusals() {
     expect_call() { expect_eq "$1" "$2" "$(shift 2; ctntest call "$@")"; }
     expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 32 || return 1
     expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000 || return 1
+    expect_call "files beyond 32 bits" errno=EINVAL set-limits --name mem --flags 4 --files 0x100000000 || return 1
     expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved || return 1
     expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8 || return 1
     expect_call "unknown container" errno=ENOENT set-limits --name nosuch --flags 1 --tasks 3 || return 1
@@ -154,6 +155,8 @@ t_disk() {
     ctnctl exec dq -- sh -c 'ctntest res write /dev/stdout 256K | cat >/dev/null' || fail "a write to a pipe" || return 1
     u=$(usage dq)
     expect_eq "usage is what was written to files (not to the device or the pipe)" 1048576 "$(field "$u" disk 1)" || return 1
+    expect_eq "a count beyond any quota is refused, not wrapped" errno=EDQUOT "$(ctnctl exec dq -- ctntest res write-count /tmp/dq.3 18446744073709551615)" || return 1
+    expect_eq "and counts nothing" 1048576 "$(field "$(usage dq)" disk 1)" || return 1
     [ "$(field "$u" disk 4)" -ge 1 ] || fail "no refusal counted: $u" || return 1
     expect_match "stats" 'dq +disk +1\.0M +1\.0M +1\.0M +[1-9]' "$(ctnctl stats dq)" || return 1
     expect_eq "the host is not limited" "written=2097152 errno=none" "$(ctntest res write /tmp/dq.host 2M)" || return 1

@@ -56,6 +56,9 @@ pub enum Resources {
     /// Write SIZE bytes (K/M suffixes) to FILE in 64 KiB write(2) calls; prints
     /// `written=N errno=E` (E: none, or why a write failed).
     Write { file: String, size: String },
+    /// One write(2) to FILE of a one-byte buffer with COUNT as its length, whatever it is;
+    /// prints `ok N` or `errno=E`.
+    WriteCount { file: String, count: u64 },
     /// prlimit64(2) on RESOURCE (as, nproc, nofile) of --pid (default: this process), setting
     /// it to --set CUR:MAX first if given; prints `cur=C max=M` (`inf` for no limit) or
     /// `errno=E`.
@@ -90,6 +93,7 @@ pub fn run(cmd: &Resources) -> ExitCode {
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
         Resources::Open { n, hold } => open(*n, *hold),
         Resources::Write { file, size } => write(file, size),
+        Resources::WriteCount { file, count } => write_count(file, *count),
     }
 }
 
@@ -346,5 +350,30 @@ fn grow_in_steps(size: &str, step: &str) -> ExitCode {
         "mapped={mapped} errno={}",
         error.map_or("none".to_string(), |e| format!("{e:?}"))
     );
+    ExitCode::SUCCESS
+}
+
+fn write_count(path: &str, count: u64) -> ExitCode {
+    use std::os::fd::AsRawFd;
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            println!("errno={:?}", Errno::from_raw(e.raw_os_error().unwrap_or(0)));
+            return ExitCode::from(1);
+        }
+    };
+    let byte = [b'x'];
+    // SAFETY: the kernel checks the buffer against `count`; only one byte is valid, which is
+    // the point (a count the caller cannot back).
+    let ret = unsafe { libc::write(file.as_raw_fd(), byte.as_ptr().cast(), count as usize) };
+    if ret < 0 {
+        println!("errno={:?}", Errno::last());
+        return ExitCode::from(1);
+    }
+    println!("ok {ret}");
     ExitCode::SUCCESS
 }
