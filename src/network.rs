@@ -136,7 +136,7 @@ impl NetPolicy for Network {
         self.0.mac_of_current().map(mac_bytes)
     }
 
-    fn sent(&self, bytes: u64) {
-        self.0.count_sent(bytes);
+    fn rules_for_send(&self, bytes: u64) -> Option<Addresses> {
+        self.0.addresses_for_send(bytes)
     }
 }

@@ -455,7 +455,11 @@ impl Registry {
         let c = self.container_of(pid, &guard)?;
         let cap = match resource {
             resource_view::RLIMIT_NPROC => c.limits.tasks.limit(),
-            resource_view::RLIMIT_AS => c.limits.memory.limit() * crate::limits::PAGE_SIZE,
+            resource_view::RLIMIT_AS => c
+                .limits
+                .memory
+                .limit()
+                .saturating_mul(crate::limits::PAGE_SIZE),
             resource_view::RLIMIT_NOFILE => c.limits.files.limit(),
             _ => 0,
         };
@@ -511,28 +515,38 @@ impl Registry {
     ///
     /// Runs in the ftrace callback of `may_expand_vm`: nothing here sleeps.
     pub(crate) fn admit_pages(&self, pages: u64, now: u64) -> bool {
-        self.admit(pages, now, ENOMEM, |c| &c.limits.memory, &self.pages)
+        self.admit(
+            pages,
+            now,
+            ENOMEM,
+            |c| &c.limits.memory,
+            &self.pages,
+            |_| (),
+        )
     }
 
     /// Whether the current process, which holds `now` descriptors, may open one more: as
     /// `admit_pages`, for open files (from the ftrace callback of `get_unused_fd_flags`).
     pub(crate) fn admit_file(&self, now: u64) -> bool {
-        let admitted = self.admit(1, now, EMFILE, |c| &c.limits.files, &self.files);
-        if admitted {
-            let guard = ReadGuard::new();
-            if let Some(c) = self.container_of(task::current_pid(), &guard) {
+        self.admit(
+            1,
+            now,
+            EMFILE,
+            |c| &c.limits.files,
+            &self.files,
+            |c| {
                 c.limits.files_opened.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        admitted
+            },
+        )
     }
 
-    /// The current task asked a socket to send `bytes` (accounting).
-    pub(crate) fn count_sent(&self, bytes: u64) {
+    /// The current task asks a socket to send `bytes`: counted; and the network identity
+    /// of its container, if it has one (one lookup for both, on every member's send).
+    pub(crate) fn addresses_for_send(&self, bytes: u64) -> Option<Addresses> {
         let guard = ReadGuard::new();
-        if let Some(c) = self.container_of(task::current_pid(), &guard) {
-            c.limits.net_sent.fetch_add(bytes, Ordering::Relaxed);
-        }
+        let c = self.container_of(task::current_pid(), &guard)?;
+        c.limits.net_sent.fetch_add(bytes, Ordering::Relaxed);
+        Addresses::unpack(c.net.load(Ordering::Relaxed))
     }
 
     /// Whether the current task may write `bytes` more to a file (from the ftrace callback of
@@ -550,7 +564,8 @@ impl Registry {
         false
     }
 
-    /// A request of the current process for `n` more of a resource it holds `now` of.
+    /// A request of the current process for `n` more of a resource it holds `now` of;
+    /// `admitted` runs on its container if it is granted.
     fn admit(
         &self,
         n: u64,
@@ -558,17 +573,19 @@ impl Registry {
         errno: Error,
         counter: impl Fn(&Container) -> &Counter,
         charges: &Charges,
+        admitted: impl FnOnce(&Container),
     ) -> bool {
         let guard = ReadGuard::new();
         let Some(c) = self.container_of(task::current_pid(), &guard) else {
             return true;
         };
         let tgid = task::current_tgid();
-        if charges.admit(counter(c), tgid, now, n) {
-            return true;
-        }
-        self.recount(c, &guard);
-        if charges.try_add(counter(c), tgid, n) {
+        let granted = charges.admit(counter(c), tgid, now, n) || {
+            self.recount(c, &guard);
+            charges.try_add(counter(c), tgid, n)
+        };
+        if granted {
+            admitted(c);
             return true;
         }
         counter(c).refused();
@@ -958,15 +975,22 @@ impl Registry {
         })
     }
 
-    /// CPU time of `c` (ns): its exited tasks' and its live ones'.
-    fn cpu_time_of(&self, c: &Container, guard: &ReadGuard) -> u64 {
-        let mut cpu = c.exited_cpu_ns.load(Ordering::Relaxed);
+    /// CPU time of `c`'s live tasks (ns).
+    fn live_cpu_of(&self, c: &Container, guard: &ReadGuard) -> u64 {
+        let mut cpu = 0u64;
         task::for_each_thread(guard, |t| {
             if self.slot_of(t.pid()) == c.slot {
                 cpu = cpu.saturating_add(t.cputime_ns());
             }
         });
         cpu
+    }
+
+    /// CPU time of `c` (ns): its exited tasks' and its live ones'.
+    fn cpu_time_of(&self, c: &Container, guard: &ReadGuard) -> u64 {
+        c.exited_cpu_ns
+            .load(Ordering::Relaxed)
+            .saturating_add(self.live_cpu_of(c, guard))
     }
 
     /// The CPU watch (every second, in process context): a container beyond its CPU-time
@@ -1018,13 +1042,7 @@ impl Registry {
 
     pub(crate) fn info(&self, target: Target) -> Result<uapi::CtnInfo> {
         self.with_container(target, |c, guard| {
-            let mut live_cpu = 0u64;
-            task::for_each_thread(guard, |t| {
-                if self.slot_of(t.pid()) == c.slot {
-                    live_cpu = live_cpu.saturating_add(t.cputime_ns());
-                }
-            });
-            Ok(Self::describe(c, live_cpu))
+            Ok(Self::describe(c, self.live_cpu_of(c, guard)))
         })
     }
 

@@ -64,8 +64,8 @@ pub(crate) trait NetPolicy: Divert + Clone {
     fn rules(&self) -> Option<Self::Rules>;
     /// The MAC address the current task sees on every Ethernet interface, if any.
     fn mac(&self) -> Option<[u8; 6]>;
-    /// The current task asks a socket to send `bytes` (for accounting; must not sleep).
-    fn sent(&self, bytes: u64);
+    /// As `rules`, for a send of `bytes`, which the policy may count (must not sleep).
+    fn rules_for_send(&self, bytes: u64) -> Option<Self::Rules>;
 }
 
 /// `EADDRNOTAVAIL` (the `kernel` crate of 6.12 has no constant for it).
@@ -302,14 +302,9 @@ struct Gate<P> {
 }
 
 impl<P: NetPolicy> Gate<P> {
-    /// For an address the call carries: whether the call must be diverted (`rewrite`
-    /// applies the rules; an unbound `sock` needs its source address bound first).
-    fn decide(
-        &self,
-        addr: Option<KernelSockaddr<'_>>,
-        sock: Option<InetSocket>,
-        rules: &P::Rules,
-    ) -> bool {
+    /// For an address the call carries: rewrites it by the rules, and says whether the call
+    /// must be diverted (refused, or `sock` is unbound and needs its source address first).
+    fn decide(&self, addr: Option<KernelSockaddr<'_>>, sock: InetSocket, rules: &P::Rules) -> bool {
         let Some(mut addr) = addr else {
             return false;
         };
@@ -321,7 +316,7 @@ impl<P: NetPolicy> Gate<P> {
                 Target::V4(dst) => {
                     let (dst, _) = rules.connect(dst);
                     addr.set_v4(dst);
-                    sock.is_some_and(|s| !s.is_bound())
+                    !sock.is_bound()
                 }
             },
         }
@@ -340,10 +335,11 @@ impl<P: NetPolicy> Divert for Gate<P> {
         if self.op == Op::Query {
             return true;
         }
-        if self.op == Op::Send {
-            self.policy.sent(args.word(2) as u64);
-        }
-        let Some(rules) = self.policy.rules() else {
+        let rules = match self.op {
+            Op::Send => self.policy.rules_for_send(args.word(2) as u64),
+            _ => self.policy.rules(),
+        };
+        let Some(rules) = rules else {
             return false; // no network identity: the host's network
         };
         // INVARIANT: argument 0 of the socket operations is their AF_INET/AF_INET6 socket.
@@ -356,7 +352,7 @@ impl<P: NetPolicy> Divert for Gate<P> {
                 // header in kernel memory; its `msg_name`, when set, is the kernel's copy of
                 // the destination, `msg_namelen` bytes long.
                 let addr = unsafe { KernelSockaddr::new((*msg).msg_name, (*msg).msg_namelen) };
-                self.decide(addr, Some(sock), &rules)
+                self.decide(addr, sock, &rules)
             }
             _ => {
                 // SAFETY: arguments 1 and 2 of bind and connect are the kernel's copy of the
@@ -364,7 +360,7 @@ impl<P: NetPolicy> Divert for Gate<P> {
                 let addr = unsafe {
                     KernelSockaddr::new(args.word(1) as *mut c_void, args.word(2) as c_int)
                 };
-                self.decide(addr, Some(sock), &rules)
+                self.decide(addr, sock, &rules)
             }
         }
     }
