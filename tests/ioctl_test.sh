@@ -6,7 +6,7 @@ ktap_plan 10
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create t1 >/dev/null && ctnctl create t2 >/dev/null && ctnctl create t3 >/dev/null
 
-OPS="create destroy attach list info ps events kill"
+OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage"
 # The arguments that make a well-formed request of each kind (on t1, or a new name).
 args_for() {
     case $1 in
@@ -30,13 +30,13 @@ t_reserved() {
     for op in $OPS; do
         expect_call "reserved" errno=EINVAL $op $(args_for $op) --reserved || return 1
     done
-    for op in destroy info ps events kill; do
+    for op in destroy info ps events kill set-identity get-identity set-limits get-usage; do
         expect_call "target reserved0" errno=EINVAL $op --name t1 --target-reserved || return 1
     done
     expect_call "attach reserved0" errno=EINVAL attach --name t1 --pid 1 --flags 1
 }
 t_flags() {
-    for op in create destroy list info ps events; do
+    for op in create destroy list info ps events get-identity get-usage; do
         expect_call "flags" errno=EINVAL $op $(args_for $op) --flags 1 || return 1
     done
     expect_call "unknown kill flag" errno=EINVAL kill --name t1 --flags 2
@@ -89,7 +89,7 @@ t_buffers() {
 t_unprivileged_fd() {
     # Root opens the device, then drops to uid 1000 (no capabilities): mutations refused,
     # queries allowed.
-    for op in create destroy attach kill; do
+    for op in create destroy attach kill set-identity set-limits; do
         expect_call "$op without CAP_SYS_ADMIN" errno=EPERM $op $(args_for $op) --as-uid 1000 || return 1
     done
     expect_call "info without CAP_SYS_ADMIN" "ok id=$(ctntest call info --name t1 | sed -n 's/^ok id=\([0-9]*\) .*/\1/p') tasks=0" info --name t1 --as-uid 1000
