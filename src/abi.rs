@@ -64,10 +64,16 @@ requests! {
     CtnEvents { size, flags, target, since, next, lost, out, reserved },
     CtnKill { size, flags, target, signal, signalled, reserved },
     CtnIdentity { size, flags, target, hostname, domainname, mac, ipv4, loopback, reserved },
-    CtnLimits { size, flags, target, tasks, memory, files, disk, cpu_time, reserved },
+    CtnLimits {
+        size, flags, target, tasks, memory, files, disk, cpu_time, cpu_share, net_rate, reserved
+    },
     CtnUsage {
         size, flags, target, tasks, memory, files, disk, cpu_time, net_sent, files_opened,
-        reserved
+        cpu_share, net_rate, net_received, cpu_throttled_ns, net_delayed_ns, reserved
+    },
+    CtnHost {
+        size, flags, cpu_reserve_pct, cpus, cpu_reserved, memory_total, memory_reserved,
+        containers, reserved0, reserved
     },
 }
 

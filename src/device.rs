@@ -22,10 +22,11 @@ use crate::network::{self, Addresses};
 use crate::registry::{Name, Registry, Target};
 use crate::sys::cred;
 use crate::sys::miscdev::IoctlHandler;
+use crate::sys::task;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.10.0";
+const MODULE_VERSION: &str = "0.11.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -71,6 +72,7 @@ impl IoctlHandler for Control {
             uapi::CTN_IOC_GET_IDENTITY => self.get_identity(arg),
             uapi::CTN_IOC_SET_LIMITS => self.set_limits(arg),
             uapi::CTN_IOC_GET_USAGE => self.usage(arg),
+            uapi::CTN_IOC_HOST => self.host(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -234,6 +236,8 @@ impl Control {
                 | uapi::CTN_LIMIT_FILES
                 | uapi::CTN_LIMIT_DISK
                 | uapi::CTN_LIMIT_CPU_TIME
+                | uapi::CTN_LIMIT_CPU_SHARE
+                | uapi::CTN_LIMIT_NET_RATE
                 | uapi::CTN_LIMIT_DRY_RUN,
         )?;
         let dry_run = req.flags & uapi::CTN_LIMIT_DRY_RUN != 0;
@@ -242,7 +246,13 @@ impl Control {
             (true, true) => None,
             _ => Some(Target::parse(&req.target)?),
         };
-        if req.tasks > u64::from(u32::MAX) || req.files > u64::from(u32::MAX) {
+        // A CPU share beyond every CPU the host has is no share (admission then checks what
+        // the reserve allows).
+        let max_share = u64::from(task::online_cpus()) * 100;
+        if req.tasks > u64::from(u32::MAX)
+            || req.files > u64::from(u32::MAX)
+            || req.cpu_share > max_share
+        {
             return Err(EINVAL);
         }
         self.require_admin()?;
@@ -255,6 +265,27 @@ impl Control {
         check_flags(req.flags, 0)?;
         let target = Target::parse(&req.target)?;
         self.registry.usage(target, &mut req)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    /// `CTN_IOC_HOST`: the host's resources and reservations; setting the CPU reserve needs
+    /// the privilege of the other changes. A container's processes see their own container
+    /// only, not the host (`EPERM`).
+    fn host(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnHost>(arg)?;
+        check_flags(req.flags, uapi::CTN_HOST_SET_CPU_RESERVE)?;
+        if req.reserved0 != 0 {
+            return Err(EINVAL);
+        }
+        let reserve =
+            (req.flags & uapi::CTN_HOST_SET_CPU_RESERVE != 0).then_some(req.cpu_reserve_pct);
+        if reserve.is_some() {
+            self.require_admin()?;
+        } else if self.registry.current_is_member() {
+            return Err(EPERM);
+        }
+        self.registry.host(reserve, &mut req)?;
         out.write(&req)?;
         Ok(0)
     }

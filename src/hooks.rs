@@ -9,7 +9,7 @@ use kernel::ThisModule;
 
 use crate::identity::Identity;
 use crate::network::Network;
-use crate::process::ProcessHooks;
+use crate::process::{ProcessHooks, SchedHooks};
 use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
 use crate::sys::files::FilesGate;
@@ -23,7 +23,7 @@ use crate::sys::write::WriteGate;
 
 pub(crate) struct Hooks {
     _clone_gate: CloneGate<ProcessHooks>,
-    _sched_probes: SchedProbes<ProcessHooks>,
+    _sched_probes: SchedProbes<SchedHooks>,
     _uts: UtsHooks<Identity>,
     _net: NetHooks<Network>,
     _memory_gate: MemoryGate<ProcessHooks>,
@@ -44,7 +44,7 @@ impl Periodic for CpuWatch {
 
 impl Hooks {
     pub(crate) fn install(module: &'static ThisModule, registry: &Arc<Registry>) -> Result<Self> {
-        let observer = Arc::new(ProcessHooks(registry.clone()), GFP_KERNEL)?;
+        let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
         let clone_gate = CloneGate::register(module, ProcessHooks(registry.clone()))?;
         let uts = UtsHooks::register(module, Identity(registry.clone()))?;

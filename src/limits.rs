@@ -20,8 +20,13 @@
 //!   second by a periodic work (`CpuWatch`): beyond the limit every member process gets
 //!   `SIGXCPU`, and `SIGKILL` at the next check if it is still beyond (as RLIMIT_CPU does
 //!   for one process).
+//! - CPU share: the CPU bandwidth of all members together, a percentage of one CPU enforced
+//!   within every period (`CpuShare`): the scheduler's runtime tracepoint charges it, and a
+//!   member that has used it up waits on its way back to user mode for the next period.
+//! - Network rate: bytes per second sent on IPv4/IPv6 sockets (`NetRate`): a send beyond
+//!   it waits (blocking sockets) or fails with `EAGAIN` (non-blocking ones).
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 
 use kernel::prelude::*;
 
@@ -140,8 +145,14 @@ pub(crate) struct Limits {
     /// CPU time in ns (usage refreshed by the CPU watch and by reports); failcnt counts the
     /// signals the limit sent.
     pub(crate) cpu_time: Counter,
-    /// Bytes asked to be sent on IPv4/IPv6 sockets, descriptors opened: accounting only.
+    /// CPU bandwidth (percent of one CPU).
+    pub(crate) cpu_share: CpuShare,
+    /// Bytes sent per second.
+    pub(crate) net_rate: NetRate,
+    /// Bytes asked to be sent on IPv4/IPv6 sockets and received from them, descriptors
+    /// opened: accounting only.
     pub(crate) net_sent: AtomicU64,
+    pub(crate) net_received: AtomicU64,
     pub(crate) files_opened: AtomicU64,
     /// SIGXCPU was sent for the current limit (the next watch beyond it sends SIGKILL).
     pub(crate) cpu_warned: core::sync::atomic::AtomicBool,
@@ -154,6 +165,13 @@ pub(crate) const PAGE_SIZE: u64 = 4096;
 impl Limits {
     /// Sets the limits `flags` names (`CTN_LIMIT_*`), from a request in bytes and tasks.
     pub(crate) fn set(&self, flags: u32, req: &uapi::CtnLimits) {
+        let now = clock::now_mono_ns();
+        if flags & uapi::CTN_LIMIT_CPU_SHARE != 0 {
+            self.cpu_share.set(req.cpu_share, now);
+        }
+        if flags & uapi::CTN_LIMIT_NET_RATE != 0 {
+            self.net_rate.set(req.net_rate);
+        }
         if flags & uapi::CTN_LIMIT_TASKS != 0 {
             self.tasks.limit.store(req.tasks, Ordering::Relaxed);
         }
@@ -237,5 +255,260 @@ impl Charges {
             });
         }
         true
+    }
+}
+
+/// A rate measured over windows of one second: what `add` counted in the last full window,
+/// per second (and its peak). Lock-free: the first `add` after a window ends closes it.
+#[derive(Default)]
+pub(crate) struct Window {
+    start: AtomicU64,
+    amount: AtomicU64,
+    last: AtomicU64,
+    peak: AtomicU64,
+}
+
+const SECOND_NS: u64 = 1_000_000_000;
+
+/// `a * b / c`, saturating (`u64::MAX` for `c` = 0); approximate only where `a * b`
+/// overflows. (128-bit division needs a compiler helper the kernel does not have.)
+fn mul_div(a: u64, b: u64, c: u64) -> u64 {
+    let quotient = match a.checked_mul(b) {
+        Some(p) => p.checked_div(c),
+        None => a.checked_div(c).map(|q| q.saturating_mul(b)),
+    };
+    quotient.unwrap_or(u64::MAX)
+}
+
+/// `amount` per `elapsed_ns`, scaled to one second.
+fn per_second(amount: u64, elapsed_ns: u64) -> u64 {
+    mul_div(amount, SECOND_NS, elapsed_ns.max(1))
+}
+
+impl Window {
+    /// Counts `n` at time `now` (monotonic ns).
+    pub(crate) fn add(&self, now: u64, n: u64) {
+        let start = self.start.load(Ordering::Relaxed);
+        let elapsed = now.wrapping_sub(start);
+        if elapsed < SECOND_NS
+            || self
+                .start
+                .compare_exchange(start, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            self.amount.fetch_add(n, Ordering::Relaxed);
+            return;
+        }
+        let amount = self.amount.swap(n, Ordering::Relaxed);
+        if start != 0 {
+            let rate = per_second(amount, elapsed);
+            self.last.store(rate, Ordering::Relaxed);
+            self.peak.fetch_max(rate, Ordering::Relaxed);
+        }
+    }
+
+    /// The rate of the last full window; if the current one is overdue (nothing was counted
+    /// since it should have ended), the rate of the current one so far.
+    fn rate(&self, now: u64) -> u64 {
+        let elapsed = now.wrapping_sub(self.start.load(Ordering::Relaxed));
+        if elapsed >= SECOND_NS {
+            per_second(self.amount.load(Ordering::Relaxed), elapsed)
+        } else {
+            self.last.load(Ordering::Relaxed)
+        }
+    }
+
+    /// (rate, peak) at `now`, each divided by `unit`.
+    fn report(&self, now: u64, unit: u64) -> (u64, u64) {
+        let rate = self.rate(now);
+        let peak = self.peak.load(Ordering::Relaxed).max(rate);
+        (rate / unit, peak / unit)
+    }
+}
+
+/// The period of a CPU share, in ns.
+pub(crate) const CPU_PERIOD_NS: u64 = uapi::CTN_CPU_PERIOD_NS;
+
+/// A cap on the CPU bandwidth of a container: `share` percent of one CPU, as a budget of CPU
+/// time refilled every period (as CFS bandwidth control's quota and period). CPU time used
+/// beyond the budget (the scheduler reports it a tick late) is paid back from the next
+/// periods, so that over time the container gets its share and no more. Unused budget is
+/// kept for at most one period.
+#[derive(Default)]
+pub(crate) struct CpuShare {
+    /// Percent of one CPU (0: no cap).
+    share: AtomicU64,
+    /// CPU time left in the current period (ns); negative: owed to the next periods.
+    budget: AtomicI64,
+    /// The period the budget was last refilled for (monotonic time / period).
+    period: AtomicU64,
+    /// CPU time used per second, of all members (capped or not).
+    used: Window,
+    /// Times a member was held back, and for how long in all.
+    held_back: AtomicU64,
+    held_back_ns: AtomicU64,
+}
+
+impl CpuShare {
+    fn quota(share: u64) -> i64 {
+        i64::try_from(share.saturating_mul(CPU_PERIOD_NS / 100)).unwrap_or(i64::MAX)
+    }
+
+    /// A new share (0: none), with a full budget from `now` on.
+    fn set(&self, share: u64, now: u64) {
+        self.period.store(now / CPU_PERIOD_NS, Ordering::Relaxed);
+        self.budget.store(Self::quota(share), Ordering::Relaxed);
+        self.share.store(share, Ordering::Relaxed);
+    }
+
+    pub(crate) fn share(&self) -> u64 {
+        self.share.load(Ordering::Relaxed)
+    }
+
+    /// Adds the budget of the periods begun since the last refill (the first caller in a new
+    /// period does it), keeping at most one period's quota.
+    fn refill(&self, share: u64, now: u64) {
+        let period = now / CPU_PERIOD_NS;
+        let last = self.period.load(Ordering::Relaxed);
+        if period <= last
+            || self
+                .period
+                .compare_exchange(last, period, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let quota = Self::quota(share);
+        let periods = i64::try_from(period - last).unwrap_or(i64::MAX);
+        let added = quota.saturating_mul(periods);
+        let _ = self
+            .budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_add(added).min(quota))
+            });
+    }
+
+    /// Charges `ns` of CPU time a member used until `now`; whether the container has used
+    /// up its share (the member should wait). Called from the scheduler: no sleeping, no
+    /// locks.
+    pub(crate) fn charge(&self, ns: u64, now: u64) -> bool {
+        self.used.add(now, ns);
+        let share = self.share();
+        if share == 0 {
+            return false;
+        }
+        self.refill(share, now);
+        let ns = i64::try_from(ns).unwrap_or(i64::MAX);
+        self.budget
+            .fetch_sub(ns, Ordering::Relaxed)
+            .saturating_sub(ns)
+            <= 0
+    }
+
+    /// How long a member must wait at `now` before the container may run again (0: now).
+    pub(crate) fn wait_ns(&self, now: u64) -> u64 {
+        let share = self.share();
+        if share == 0 {
+            return 0;
+        }
+        self.refill(share, now);
+        if self.budget.load(Ordering::Relaxed) > 0 {
+            return 0;
+        }
+        CPU_PERIOD_NS - now % CPU_PERIOD_NS
+    }
+
+    /// A member was held back for `ns` (`first`: the start of its wait).
+    pub(crate) fn held_back(&self, ns: u64, first: bool) {
+        if first {
+            self.held_back.fetch_add(1, Ordering::Relaxed);
+        }
+        self.held_back_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+
+    /// The report: usage and peak in percent of one CPU per second; time held back (ns).
+    pub(crate) fn report(&self, now: u64) -> (uapi::CtnResource, u64) {
+        let (usage, peak) = self.used.report(now, SECOND_NS / 100);
+        let r = uapi::CtnResource {
+            usage,
+            peak,
+            limit: self.share(),
+            failcnt: self.held_back.load(Ordering::Relaxed),
+        };
+        (r, self.held_back_ns.load(Ordering::Relaxed))
+    }
+}
+
+/// Most a container may send at once beyond its rate, as time at the rate: a burst of 100 ms.
+const NET_BURST_NS: u64 = 100_000_000;
+
+/// A cap on the bytes a container sends per second, as a virtual clock (the generic cell
+/// rate algorithm): `next` is when everything admitted so far would have left at the rate. A
+/// send may go while that is at most one burst ahead of now, and moves it on by its own
+/// length at the rate; one compare-and-swap, exact under concurrency. A send larger than the
+/// burst goes whole and the ones after it wait until the rate has caught up.
+#[derive(Default)]
+pub(crate) struct NetRate {
+    /// Bytes per second (0: no cap).
+    rate: AtomicU64,
+    next: AtomicU64,
+    sent: Window,
+    held_back: AtomicU64,
+    held_back_ns: AtomicU64,
+}
+
+impl NetRate {
+    fn set(&self, rate: u64) {
+        self.next.store(0, Ordering::Relaxed);
+        self.rate.store(rate, Ordering::Relaxed);
+    }
+
+    /// Admits a send of `bytes` at `now` if the rate allows it (then it is counted), else
+    /// says how long to wait before asking again.
+    pub(crate) fn admit(&self, bytes: u64, now: u64) -> core::result::Result<(), u64> {
+        let rate = self.rate.load(Ordering::Relaxed);
+        if rate != 0 {
+            let cost = mul_div(bytes, SECOND_NS, rate);
+            let admitted = self
+                .next
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
+                    (next <= now.saturating_add(NET_BURST_NS))
+                        .then(|| next.max(now).saturating_add(cost))
+                });
+            if let Err(next) = admitted {
+                return Err(next - now - NET_BURST_NS);
+            }
+        }
+        self.sent.add(now, bytes);
+        Ok(())
+    }
+
+    /// How long a send must wait at `now` before it may go (0: now).
+    pub(crate) fn wait_ns(&self, now: u64) -> u64 {
+        if self.rate.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        let next = self.next.load(Ordering::Relaxed);
+        next.saturating_sub(now.saturating_add(NET_BURST_NS))
+    }
+
+    /// A send was held back for `ns`, or refused (`EAGAIN`, with `ns` 0).
+    pub(crate) fn held_back(&self, ns: u64, first: bool) {
+        if first {
+            self.held_back.fetch_add(1, Ordering::Relaxed);
+        }
+        self.held_back_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+
+    /// The report: usage and peak in bytes per second; time sends were held back (ns).
+    pub(crate) fn report(&self, now: u64) -> (uapi::CtnResource, u64) {
+        let (usage, peak) = self.sent.report(now, 1);
+        let r = uapi::CtnResource {
+            usage,
+            peak,
+            limit: self.rate.load(Ordering::Relaxed),
+            failcnt: self.held_back.load(Ordering::Relaxed),
+        };
+        (r, self.held_back_ns.load(Ordering::Relaxed))
     }
 }

@@ -136,7 +136,23 @@ impl NetPolicy for Network {
         self.0.mac_of_current().map(mac_bytes)
     }
 
-    fn rules_for_send(&self, bytes: u64) -> Option<Addresses> {
-        self.0.addresses_for_send(bytes)
+    fn send_gate(&self, bytes: u64, for_rules: impl FnOnce(Option<Addresses>) -> bool) -> bool {
+        self.0.send_gate(bytes, for_rules)
+    }
+
+    fn admit_send(&self, bytes: u64) -> core::result::Result<(), u64> {
+        self.0.admit_send(bytes)
+    }
+
+    fn send_wait(&self) -> u64 {
+        self.0.send_wait_of_current()
+    }
+
+    fn send_held_back(&self, ns: u64, first: bool) {
+        self.0.send_held_back(ns, first);
+    }
+
+    fn received(&self, bytes: u64) {
+        self.0.count_received(bytes);
     }
 }

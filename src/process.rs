@@ -2,7 +2,10 @@
 
 //! Process attribution: the scheduler's fork/exec/exit tracepoints keep every task in its
 //! creator's container, and the `kernel_clone` gate decides whether a container task may
-//! create one at all. Tasks outside every container pay one table load in each.
+//! create one at all. The runtime tracepoint charges the CPU share, and holds back a member
+//! whose container has used it up. Tasks outside every container pay one table load in each.
+
+use core::sync::atomic::AtomicBool;
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -13,7 +16,8 @@ use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::resource_view::ViewPolicy;
-use crate::sys::task::TaskRef;
+use crate::sys::task::{self, TaskRef};
+use crate::sys::task_work::{OnReturn, ReturnWork};
 use crate::sys::tracepoint::SchedObserver;
 use crate::sys::write::WritePolicy;
 
@@ -21,17 +25,52 @@ use crate::sys::write::WritePolicy;
 #[derive(Clone)]
 pub(crate) struct ProcessHooks(pub(crate) Arc<Registry>);
 
-impl SchedObserver for ProcessHooks {
+/// The scheduler's side: attribution, and the CPU share's hold-backs.
+pub(crate) struct SchedHooks {
+    registry: Arc<Registry>,
+    /// Members held back on their way to user mode.
+    hold_back: ReturnWork<CpuHoldBack>,
+}
+
+impl SchedHooks {
+    pub(crate) fn new(registry: Arc<Registry>) -> Result<Self> {
+        Ok(Self {
+            hold_back: ReturnWork::new(CpuHoldBack(registry.clone()))?,
+            registry,
+        })
+    }
+}
+
+/// What a member that used up its container's CPU share runs on its way to user mode.
+struct CpuHoldBack(Arc<Registry>);
+
+impl OnReturn for CpuHoldBack {
+    fn run(&self, stopping: &AtomicBool) {
+        self.0.hold_back_for_cpu(stopping);
+    }
+}
+
+impl SchedObserver for SchedHooks {
     fn on_fork(&self, parent: TaskRef<'_>, child: TaskRef<'_>) {
-        self.0.on_fork(parent, child);
+        self.registry.on_fork(parent, child);
     }
 
     fn on_exec(&self, task: TaskRef<'_>) {
-        self.0.on_exec(task);
+        self.registry.on_exec(task);
     }
 
     fn on_exit(&self, task: TaskRef<'_>) {
-        self.0.on_exit(task);
+        // A hold-back queued before runs later in `do_exit`: it finds no container.
+        self.registry.on_exit(task);
+    }
+
+    fn on_runtime(&self, task: TaskRef<'_>, ns: u64) {
+        // Only the task running here can be held back (the work is queued on itself); the
+        // runtime of a task on another CPU is charged all the same.
+        if self.registry.charge_cpu(&task, ns) && core::ptr::eq(task.as_ptr(), task::current_raw())
+        {
+            self.hold_back.queue_current();
+        }
     }
 }
 

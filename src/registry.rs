@@ -202,6 +202,14 @@ struct Control {
     next_slot: usize,
     /// Addresses and MACs to the slot that holds them (keys: `owner_keys`).
     owners: RBTree<u64, u16>,
+    /// The share of the host's CPUs the containers' CPU shares may reserve (percent).
+    cpu_reserve_pct: u32,
+}
+
+/// What CPU shares may reserve together (percent of one CPU): the online CPUs times the
+/// reserve.
+fn cpu_capacity(reserve_pct: u32) -> u64 {
+    u64::from(task::online_cpus()).saturating_mul(u64::from(reserve_pct))
 }
 
 /// The `Control::owners` keys a network identity takes: its address, its loopback address
@@ -247,6 +255,7 @@ impl Registry {
             generation: 0,
             next_slot: 1,
             owners: RBTree::new(),
+            cpu_reserve_pct: uapi::CTN_CPU_RESERVE_DEFAULT,
         };
         Arc::pin_init(
             pin_init!(Self {
@@ -540,13 +549,109 @@ impl Registry {
         )
     }
 
-    /// The current task asks a socket to send `bytes`: counted; and the network identity
-    /// of its container, if it has one (one lookup for both, on every member's send).
-    pub(crate) fn addresses_for_send(&self, bytes: u64) -> Option<Addresses> {
+    /// The ftrace callback of a member's send of `bytes`: `rules` decides from the
+    /// container's network identity whether the send must be diverted to apply it (the
+    /// replacement then admits it); otherwise the network rate admits it here (counted) or
+    /// has it diverted to wait. One lookup for both, on every member's send.
+    pub(crate) fn send_gate(
+        &self,
+        bytes: u64,
+        rules: impl FnOnce(Option<Addresses>) -> bool,
+    ) -> bool {
         let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
+        let Some(c) = self.container_of(task::current_pid(), &guard) else {
+            return false;
+        };
+        if rules(Addresses::unpack(c.net.load(Ordering::Relaxed))) {
+            return true;
+        }
+        Self::admit_send_in(c, bytes).is_err()
+    }
+
+    fn admit_send_in(c: &Container, bytes: u64) -> core::result::Result<(), u64> {
+        c.limits.net_rate.admit(bytes, clock::now_mono_ns())?;
         c.limits.net_sent.fetch_add(bytes, Ordering::Relaxed);
-        Addresses::unpack(c.net.load(Ordering::Relaxed))
+        Ok(())
+    }
+
+    /// Admits a send of `bytes` by the current task (counted), or says how long it must wait
+    /// before asking again (ns).
+    pub(crate) fn admit_send(&self, bytes: u64) -> core::result::Result<(), u64> {
+        let guard = ReadGuard::new();
+        match self.container_of(task::current_pid(), &guard) {
+            Some(c) => Self::admit_send_in(c, bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// How long a send by the current task would have to wait now (ns).
+    pub(crate) fn send_wait_of_current(&self) -> u64 {
+        let guard = ReadGuard::new();
+        self.container_of(task::current_pid(), &guard)
+            .map_or(0, |c| c.limits.net_rate.wait_ns(clock::now_mono_ns()))
+    }
+
+    /// A send of the current task was held back by the network rate for `ns` (`first`: the
+    /// start of its wait; a refusal is a wait of 0).
+    pub(crate) fn send_held_back(&self, ns: u64, first: bool) {
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(task::current_pid(), &guard) {
+            c.limits.net_rate.held_back(ns, first);
+            if first {
+                c.refused(EAGAIN);
+            }
+        }
+    }
+
+    /// The current task received `bytes` from an IPv4/IPv6 socket.
+    pub(crate) fn count_received(&self, bytes: u64) {
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(task::current_pid(), &guard) {
+            c.limits.net_received.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// `task` ran `ns` more: charged to its container's CPU share. Whether the container has
+    /// used it up (the task should be held back). From the scheduler's runtime tracepoint,
+    /// under the runqueue lock: atomics only.
+    pub(crate) fn charge_cpu(&self, task: &TaskRef<'_>, ns: u64) -> bool {
+        let slot = self.slot_of(task.pid());
+        if slot == 0 {
+            return false;
+        }
+        let guard = ReadGuard::new();
+        self.container(slot, &guard)
+            .is_some_and(|c| c.limits.cpu_share.charge(ns, clock::now_mono_ns()))
+    }
+
+    /// Holds the current task back (sleeping, on its way to user mode) until its container
+    /// may use the CPU again, a signal is pending, or `stopping` is set.
+    pub(crate) fn hold_back_for_cpu(&self, stopping: &AtomicBool) {
+        let mut first = true;
+        loop {
+            let start = clock::now_mono_ns();
+            let wait = {
+                let guard = ReadGuard::new();
+                let Some(c) = self.container_of(task::current_pid(), &guard) else {
+                    return;
+                };
+                c.limits.cpu_share.wait_ns(start)
+            };
+            if wait == 0 || stopping.load(Ordering::Relaxed) {
+                return;
+            }
+            let awake = task::sleep_interruptible_ns(wait.min(crate::limits::CPU_PERIOD_NS));
+            let guard = ReadGuard::new();
+            if let Some(c) = self.container_of(task::current_pid(), &guard) {
+                c.limits
+                    .cpu_share
+                    .held_back(clock::now_mono_ns().saturating_sub(start), first);
+            }
+            first = false;
+            if !awake {
+                return; // a signal: handle it, be held back again at the next tick
+            }
+        }
     }
 
     /// Whether the current task may write `bytes` more to a file (from the ftrace callback of
@@ -933,29 +1038,76 @@ impl Registry {
             None => 0,
         };
         let guard = ReadGuard::new();
-        if flags & uapi::CTN_LIMIT_MEMORY != 0 && req.memory != 0 {
-            // Admission: memory limits are reservations; together they fit in RAM.
-            let others: u64 = ctl
-                .by_name
+        // Admission: memory limits and CPU shares are reservations; together they fit in the
+        // host's RAM, and in its CPUs times the CPU reserve.
+        let others = |each: &dyn Fn(&Container) -> u64| -> u64 {
+            ctl.by_name
                 .iter()
                 .filter(|(_, &s)| s != slot)
                 .filter_map(|(_, &s)| self.container(s, &guard))
-                .map(|c| {
-                    c.limits
-                        .memory
-                        .limit()
-                        .saturating_mul(crate::limits::PAGE_SIZE)
-                })
-                .fold(0, u64::saturating_add);
-            if others.saturating_add(req.memory) > mm::total_ram_bytes() {
-                return Err(ENOSPC);
-            }
+                .map(each)
+                .fold(0, u64::saturating_add)
+        };
+        if flags & uapi::CTN_LIMIT_MEMORY != 0
+            && req.memory != 0
+            && others(&|c| {
+                c.limits
+                    .memory
+                    .limit()
+                    .saturating_mul(crate::limits::PAGE_SIZE)
+            })
+            .saturating_add(req.memory)
+                > mm::total_ram_bytes()
+        {
+            return Err(ENOSPC);
+        }
+        if flags & uapi::CTN_LIMIT_CPU_SHARE != 0
+            && req.cpu_share != 0
+            && others(&|c| c.limits.cpu_share.share()).saturating_add(req.cpu_share)
+                > cpu_capacity(ctl.cpu_reserve_pct)
+        {
+            return Err(ENOSPC);
         }
         if dry_run {
             return Ok(());
         }
         let c = self.container(slot, &guard).ok_or(ENOENT)?;
         c.limits.set(flags, req);
+        Ok(())
+    }
+
+    /// The host's resources and what the containers reserve of them; with `reserve`, first
+    /// sets the CPU reserve (1-100 percent).
+    pub(crate) fn host(&self, reserve: Option<u32>, out: &mut uapi::CtnHost) -> Result {
+        let mut ctl = self.control.lock();
+        if let Some(pct) = reserve {
+            if !(1..=100).contains(&pct) {
+                return Err(EINVAL);
+            }
+            ctl.cpu_reserve_pct = pct;
+        }
+        let guard = ReadGuard::new();
+        let (mut containers, mut cpu, mut memory) = (0u32, 0u64, 0u64);
+        for c in ctl
+            .by_name
+            .iter()
+            .filter_map(|(_, &s)| self.container(s, &guard))
+        {
+            containers += 1;
+            cpu = cpu.saturating_add(c.limits.cpu_share.share());
+            memory = memory.saturating_add(
+                c.limits
+                    .memory
+                    .limit()
+                    .saturating_mul(crate::limits::PAGE_SIZE),
+            );
+        }
+        out.cpu_reserve_pct = ctl.cpu_reserve_pct;
+        out.cpus = task::online_cpus();
+        out.cpu_reserved = cpu;
+        out.memory_total = mm::total_ram_bytes();
+        out.memory_reserved = memory;
+        out.containers = containers;
         Ok(())
     }
 
@@ -971,6 +1123,10 @@ impl Registry {
             out.cpu_time = c.limits.cpu_time.report(1);
             out.net_sent = c.limits.net_sent.load(Ordering::Relaxed);
             out.files_opened = c.limits.files_opened.load(Ordering::Relaxed);
+            let now = clock::now_mono_ns();
+            (out.cpu_share, out.cpu_throttled_ns) = c.limits.cpu_share.report(now);
+            (out.net_rate, out.net_delayed_ns) = c.limits.net_rate.report(now);
+            out.net_received = c.limits.net_received.load(Ordering::Relaxed);
             Ok(())
         })
     }

@@ -6,12 +6,12 @@ ktap_plan 10
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create t1 >/dev/null && ctnctl create t2 >/dev/null && ctnctl create t3 >/dev/null
 
-OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage"
+OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage host"
 # The arguments that make a well-formed request of each kind (on t1, or a new name).
 args_for() {
     case $1 in
         create) echo "--name fresh" ;;
-        list) echo "" ;;
+        list|host) echo "" ;;
         attach) echo "--name t1 --pid 1" ;;
         *) echo "--name t1" ;;
     esac
@@ -39,7 +39,8 @@ t_flags() {
     for op in create destroy list info ps events get-identity get-usage; do
         expect_call "flags" errno=EINVAL $op $(args_for $op) --flags 1 || return 1
     done
-    expect_call "unknown kill flag" errno=EINVAL kill --name t1 --flags 2
+    expect_call "unknown kill flag" errno=EINVAL kill --name t1 --flags 2 || return 1
+    expect_call "unknown host flag" errno=EINVAL host --flags 2
 }
 t_pointers() {
     for op in $OPS; do
@@ -65,7 +66,14 @@ t_values() {
     expect_call "signal out of range" errno=EINVAL kill --name t1 --signal 65 || return 1
     expect_call "no such process" errno=ESRCH attach --name t1 --pid 999999 || return 1
     expect_call "pid out of range" errno=EINVAL attach --name t1 --pid 4294967295 || return 1
-    expect_call "kernel thread" errno=EINVAL attach --name t1 --pid 2
+    expect_call "kernel thread" errno=EINVAL attach --name t1 --pid 2 || return 1
+    expect_call "host reserved0" errno=EINVAL host --target-reserved || return 1
+    for pct in 0 101 4294967295; do
+        expect_call "CPU reserve $pct%" errno=EINVAL host --flags 1 --reserve-pct $pct || return 1
+    done
+    expect_call "CPU share beyond the host's CPUs" errno=EINVAL set-limits --name t1 --flags 32 --cpu-share 100000 || return 1
+    expect_call "a huge CPU share" errno=EINVAL set-limits --name t1 --flags 32 --cpu-share 0xffffffffffffffff || return 1
+    expect_eq "a container's process cannot read the host" errno=EPERM "$(ctnctl exec t1 -- ctntest call host)"
 }
 t_buffers() {
     # A member in t1, so that ps has an entry to write (an empty answer writes nothing).
@@ -92,6 +100,8 @@ t_unprivileged_fd() {
     for op in create destroy attach kill set-identity set-limits; do
         expect_call "$op without CAP_SYS_ADMIN" errno=EPERM $op $(args_for $op) --as-uid 1000 || return 1
     done
+    expect_call "setting the CPU reserve without CAP_SYS_ADMIN" errno=EPERM host --flags 1 --reserve-pct 50 --as-uid 1000 || return 1
+    expect_match "reading the host without it" '^ok cpus=[0-9]+ reserve=90 ' "$(ctntest call host --as-uid 1000)" || return 1
     expect_call "info without CAP_SYS_ADMIN" "ok id=$(ctntest call info --name t1 | sed -n 's/^ok id=\([0-9]*\) .*/\1/p') tasks=0" info --name t1 --as-uid 1000
 }
 t_unknown_ioctl() {

@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 10;
+pub const CTN_ABI_VERSION: u32 = 11;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -339,6 +339,10 @@ pub const CTN_LIMIT_FILES: u32 = 1 << 2;
 pub const CTN_LIMIT_DISK: u32 = 1 << 3;
 /// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `cpu_time`.
 pub const CTN_LIMIT_CPU_TIME: u32 = 1 << 4;
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `cpu_share`.
+pub const CTN_LIMIT_CPU_SHARE: u32 = 1 << 5;
+/// `CtnLimits::flags` for `CTN_IOC_SET_LIMITS`: set `net_rate`.
+pub const CTN_LIMIT_NET_RATE: u32 = 1 << 6;
 /// `CtnLimits::flags`: only check whether the limits would be admitted (`ENOSPC` if not);
 /// change nothing. With an empty `target`, checks a new container with these limits.
 pub const CTN_LIMIT_DRY_RUN: u32 = 1 << 31;
@@ -346,7 +350,8 @@ pub const CTN_LIMIT_DRY_RUN: u32 = 1 << 31;
 /// Argument of `CTN_IOC_SET_LIMITS` (the fields `flags` names). 0 means no limit. Lowering a
 /// limit below the current usage refuses new requests; it never takes anything away.
 /// Admission: the memory limits of all containers together may not exceed the host's
-/// physical memory (`ENOSPC`).
+/// physical memory, and their CPU shares together the host's CPUs times its CPU reserve
+/// (`CtnHost::cpu_reserve_pct`): `ENOSPC`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct CtnLimits {
@@ -368,9 +373,19 @@ pub struct CtnLimits {
     /// Most CPU time (user + system, ns) of all members, exited ones included: beyond it
     /// every member process gets SIGXCPU, and SIGKILL a second later if still beyond.
     pub cpu_time: u64,
+    /// CPU bandwidth of all members together, in percent of one CPU (1 to 100 times the
+    /// host's CPUs): enforced within every period of `CTN_CPU_PERIOD_NS`, a member that has
+    /// used the container's share waits for the next period on its way back to user mode.
+    pub cpu_share: u64,
+    /// Bytes per second the members may send on IPv4/IPv6 sockets together: a send beyond it
+    /// waits (blocking sockets) or fails with `EAGAIN` (non-blocking); no data is dropped.
+    pub net_rate: u64,
     /// Must be zero.
-    pub reserved: [u64; 3],
+    pub reserved: [u64; 1],
 }
+
+/// The period within which a CPU share is enforced.
+pub const CTN_CPU_PERIOD_NS: u64 = 100_000_000;
 
 /// One resource of a container: in its unit (tasks, bytes).
 #[repr(C)]
@@ -403,8 +418,52 @@ pub struct CtnUsage {
     pub net_sent: u64,
     /// Descriptors the members opened, in all.
     pub files_opened: u64,
+    /// CPU bandwidth in percent of one CPU, measured over the last second (failcnt: times a
+    /// member was held back for the share).
+    pub cpu_share: CtnResource,
+    /// Bytes per second sent, measured over the last second (failcnt: sends held back or
+    /// refused with `EAGAIN` for the rate).
+    pub net_rate: CtnResource,
+    /// Bytes the members received on IPv4/IPv6 sockets.
+    pub net_received: u64,
+    /// Time members spent held back by the CPU share, and by the network rate (ns, summed
+    /// over tasks).
+    pub cpu_throttled_ns: u64,
+    pub net_delayed_ns: u64,
     /// Must be zero.
     pub reserved: [u64; 2],
+}
+
+/// `CtnHost::flags`: set `cpu_reserve_pct`.
+pub const CTN_HOST_SET_CPU_RESERVE: u32 = 1 << 0;
+/// The CPU reserve of a freshly loaded module, in percent.
+pub const CTN_CPU_RESERVE_DEFAULT: u32 = 90;
+
+/// Argument of `CTN_IOC_HOST`: the host's resources and what containers reserve of them
+/// (out), and the admission policy (in, with `flags`: needs `CAP_SYS_ADMIN`; lowering it
+/// below what is reserved refuses new reservations only). Not available inside a container.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnHost {
+    pub size: u32,
+    /// `CTN_HOST_*`.
+    pub flags: u32,
+    /// The share of the host's CPUs that the containers' CPU shares may reserve together,
+    /// in percent (1-100).
+    pub cpu_reserve_pct: u32,
+    /// Out: CPUs online.
+    pub cpus: u32,
+    /// Out: the containers' CPU shares together, in percent of one CPU.
+    pub cpu_reserved: u64,
+    /// Out: physical memory in bytes, and the containers' memory limits together.
+    pub memory_total: u64,
+    pub memory_reserved: u64,
+    /// Out: containers.
+    pub containers: u32,
+    /// Must be zero.
+    pub reserved0: u32,
+    /// Must be zero.
+    pub reserved: [u64; 4],
 }
 
 /// Every ABI structure is plain integers, so all-zero is a valid value: the starting point of
@@ -440,6 +499,7 @@ zeroed_default!(
     CtnLimits,
     CtnResource,
     CtnUsage,
+    CtnHost,
 );
 
 pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
@@ -454,6 +514,7 @@ pub const CTN_IOC_SET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x09);
 pub const CTN_IOC_GET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x0a);
 pub const CTN_IOC_SET_LIMITS: u32 = ioc_rw::<CtnLimits>(0x0b);
 pub const CTN_IOC_GET_USAGE: u32 = ioc_rw::<CtnUsage>(0x0c);
+pub const CTN_IOC_HOST: u32 = ioc_rw::<CtnHost>(0x0d);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

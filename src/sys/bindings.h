@@ -20,6 +20,9 @@
 #include <linux/sysinfo.h>
 #include <linux/seq_file.h>
 #include <linux/workqueue.h>
+#include <linux/task_work.h>
+#include <linux/errno.h>
+#include <linux/skbuff.h>
 #include <linux/if.h>
 #include <linux/in.h>
 #include <linux/in6.h>

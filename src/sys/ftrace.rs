@@ -9,7 +9,7 @@
 //! ftrace trampoline reloads from `ftrace_regs` before returning into the replacement.
 
 use core::pin::Pin;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use kernel::ffi::c_ulong;
 use kernel::prelude::*;
@@ -71,6 +71,9 @@ pub(crate) struct Hooked<D> {
     /// Index of the argument register that carries `&Hooked` to the replacement.
     context_arg: u32,
     in_flight: AtomicUsize,
+    /// Set when the hook is being removed: a replacement that waits (for a rate, say) stops
+    /// waiting, so that removal is not held up.
+    stopping: AtomicBool,
     policy: D,
 }
 
@@ -83,6 +86,11 @@ unsafe impl<D: Divert> Sync for Hooked<D> {}
 impl<D: Divert> Hooked<D> {
     pub(crate) fn policy(&self) -> &D {
         &self.policy
+    }
+
+    /// Whether the hook is being removed (see `stopping`).
+    pub(crate) fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
     }
 
     /// The address of the hooked function, for the replacement to call.
@@ -172,6 +180,7 @@ impl<D: Divert> FunctionHook<D> {
                 replacement,
                 context_arg: nargs,
                 in_flight: AtomicUsize::new(0),
+                stopping: AtomicBool::new(false),
                 policy,
             },
             GFP_KERNEL,
@@ -209,6 +218,44 @@ impl<D: Refuse> FunctionHook<D> {
     }
 }
 
+/// A policy that only looks at calls in the ftrace callback (to count them, say) and never
+/// diverts one. It must not sleep.
+pub(crate) trait Observe: Send + Sync {
+    fn observe(&self, args: &CallArgs<'_>);
+}
+
+/// An [`Observe`] policy as a hook's: it diverts nothing.
+pub(crate) struct Observing<O>(O);
+
+impl<O: Observe> Divert for Observing<O> {
+    fn divert(&self) -> bool {
+        false
+    }
+
+    fn divert_call(&self, args: &CallArgs<'_>) -> bool {
+        self.0.observe(args);
+        false
+    }
+}
+
+impl<O: Observe> Refuse for Observing<O> {
+    fn refusal(&self) -> i64 {
+        0 // never returned: nothing is diverted
+    }
+}
+
+impl<O: Observe> FunctionHook<Observing<O>> {
+    /// Hooks `symbol`, a kernel function of at most five arguments, so that `observer` sees
+    /// every call's arguments; every call runs the kernel's function.
+    pub(crate) fn observing(
+        module: &'static ThisModule,
+        symbol: &'static CStr,
+        observer: O,
+    ) -> Result<Self> {
+        Self::refusing(module, symbol, Observing(observer))
+    }
+}
+
 /// The replacement of every refusing hook (see [`FunctionHook::refusing`]).
 ///
 /// # Safety
@@ -230,6 +277,7 @@ unsafe extern "C" fn refuse<D: Refuse>(
 
 impl<D: Divert> Drop for FunctionHook<D> {
     fn drop(&mut self) {
+        self.inner.stopping.store(true, Ordering::Relaxed);
         let ops = self.inner.ops.get();
         // SAFETY: registered in `register` (type invariant). For module-allocated ops this
         // waits (RCU-tasks) until no task is inside the callback or the trampoline, so every

@@ -24,6 +24,10 @@
 #include <linux/bitmap.h>
 #include <linux/netdevice.h>
 #include <net/inet_sock.h>
+#include <linux/task_work.h>
+#include <linux/hrtimer.h>
+#include <linux/skbuff.h>
+#include <asm/irq_regs.h>
 
 #include "helpers.h"
 
@@ -278,4 +282,55 @@ void ctn_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_st
 bool ctn_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms)
 {
 	return schedule_delayed_work(dwork, msecs_to_jiffies(ms));
+}
+
+/* From the scheduler's tracepoints too: notrace, NMI-safe. */
+notrace u64 ctn_now_mono_ns(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/* task_work_add(TWA_RESUME) without allocating (KASAN's stack record): 0 or -ESRCH. */
+int ctn_task_work_add_resume(struct task_struct *t, struct callback_head *work)
+{
+	return task_work_add(t, work, TWA_RESUME | TWAF_NO_ALLOC);
+}
+
+/* Sleep up to ns in TASK_INTERRUPTIBLE; false if a signal is pending. */
+bool ctn_sleep_interruptible_ns(u64 ns)
+{
+	ktime_t t = ns_to_ktime(ns);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	schedule_hrtimeout_range(&t, 50 * NSEC_PER_USEC, HRTIMER_MODE_REL);
+	return !signal_pending(current);
+}
+
+/*
+ * Restart the current system call after it returns: -ERESTARTNOINTR, with TIF_NOTIFY_SIGNAL
+ * set (on current, which runs: no wake-up) so that the exit path takes the signal path.
+ */
+int ctn_restart_syscall(void)
+{
+	set_tsk_thread_flag(current, TIF_NOTIFY_SIGNAL);
+	return -ERESTARTNOINTR;
+}
+
+/* In a hard interrupt that interrupted user mode (the timer tick of a user task). */
+notrace bool ctn_irq_from_user_mode(void)
+{
+	struct pt_regs *regs = get_irq_regs();
+
+	return in_hardirq() && regs && user_mode(regs);
+}
+
+/* The address family of the socket an skb is charged to, 0 if none. */
+notrace u16 ctn_skb_sock_family(const struct sk_buff *skb)
+{
+	return skb->sk ? skb->sk->sk_family : 0;
+}
+
+unsigned int ctn_online_cpus(void)
+{
+	return num_online_cpus();
 }

@@ -16,6 +16,7 @@ pub(crate) mod rcu;
 pub(crate) mod resource_view;
 pub(crate) mod table;
 pub(crate) mod task;
+pub(crate) mod task_work;
 pub(crate) mod tracepoint;
 pub(crate) mod uts;
 pub(crate) mod work;

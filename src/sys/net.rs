@@ -17,7 +17,9 @@ use kernel::uaccess::{UserPtr, UserSlice};
 use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked};
+use super::clock;
+use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked, Observe, Observing};
+use super::task;
 
 /// An IPv4 address, in host byte order.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -64,8 +66,21 @@ pub(crate) trait NetPolicy: Divert + Clone {
     fn rules(&self) -> Option<Self::Rules>;
     /// The MAC address the current task sees on every Ethernet interface, if any.
     fn mac(&self) -> Option<[u8; 6]>;
-    /// As `rules`, for a send of `bytes`, which the policy may count (must not sleep).
-    fn rules_for_send(&self, bytes: u64) -> Option<Self::Rules>;
+    /// The ftrace callback's decision on a send of `bytes` by a task `divert` picked:
+    /// `for_rules` says from the task's rules (`None`: the host's network) whether the send
+    /// must be diverted to apply them (the replacement then admits it with `admit_send`).
+    /// Otherwise the policy admits the send here (and may count it) or says it must wait,
+    /// which diverts it too. Must not sleep.
+    fn send_gate(&self, bytes: u64, for_rules: impl FnOnce(Option<Self::Rules>) -> bool) -> bool;
+    /// Admits a send of `bytes` by the current task now, or says how long it must wait
+    /// before asking again (ns).
+    fn admit_send(&self, bytes: u64) -> core::result::Result<(), u64>;
+    /// How long a send by the current task would have to wait now (ns; 0: none).
+    fn send_wait(&self) -> u64;
+    /// A send was held back for `ns` (`first`: the start of its wait; a refusal waits 0).
+    fn send_held_back(&self, ns: u64, first: bool);
+    /// The current task received `bytes` from an IPv4/IPv6 socket (must not sleep).
+    fn received(&self, bytes: u64);
 }
 
 /// `EADDRNOTAVAIL` (the `kernel` crate of 6.12 has no constant for it).
@@ -335,25 +350,26 @@ impl<P: NetPolicy> Divert for Gate<P> {
         if self.op == Op::Query {
             return true;
         }
-        let rules = match self.op {
-            Op::Send => self.policy.rules_for_send(args.word(2) as u64),
-            _ => self.policy.rules(),
-        };
-        let Some(rules) = rules else {
-            return false; // no network identity: the host's network
-        };
         // INVARIANT: argument 0 of the socket operations is their AF_INET/AF_INET6 socket.
         let sock = InetSocket(args.word(0) as *mut bindings::socket);
-        match self.op {
-            Op::Listen => !sock.is_bound(),
-            Op::Send => {
-                let msg = args.word(1) as *const bindings::msghdr;
+        if self.op == Op::Send {
+            let msg = args.word(1) as *const bindings::msghdr;
+            return self.policy.send_gate(args.word(2) as u64, |rules| {
+                let Some(rules) = rules else {
+                    return false; // no network identity: the host's network
+                };
                 // SAFETY: argument 1 of `inet_sendmsg`/`inet6_sendmsg` is the call's message
                 // header in kernel memory; its `msg_name`, when set, is the kernel's copy of
                 // the destination, `msg_namelen` bytes long.
                 let addr = unsafe { KernelSockaddr::new((*msg).msg_name, (*msg).msg_namelen) };
                 self.decide(addr, sock, &rules)
-            }
+            });
+        }
+        let Some(rules) = self.policy.rules() else {
+            return false; // no network identity: the host's network
+        };
+        match self.op {
+            Op::Listen => !sock.is_bound(),
             _ => {
                 // SAFETY: arguments 1 and 2 of bind and connect are the kernel's copy of the
                 // caller's address and its length.
@@ -361,6 +377,29 @@ impl<P: NetPolicy> Divert for Gate<P> {
                     KernelSockaddr::new(args.word(1) as *mut c_void, args.word(2) as c_int)
                 };
                 self.decide(addr, sock, &rules)
+            }
+        }
+    }
+}
+
+/// Counts what the policy's tasks receive: the hook on `skb_copy_datagram_iter`, through
+/// which TCP and UDP receives copy data to the reader (`len` bytes of one packet).
+struct Received<P>(P);
+
+impl<P: NetPolicy> Observe for Received<P> {
+    fn observe(&self, args: &CallArgs<'_>) {
+        if !self.0.divert() {
+            return;
+        }
+        let skb = args.word(0) as *const bindings::sk_buff;
+        // SAFETY: argument 0 of `skb_copy_datagram_iter` is the packet being copied, which the
+        // caller holds.
+        let family = unsafe { bindings::ctn_skb_sock_family(skb) };
+        // TCP packets are charged to their socket; UDP ones to none. Others (Unix, netlink)
+        // are not network traffic.
+        if matches!(family, 0 | AF_INET | AF_INET6) {
+            if let Ok(len) = u64::try_from(args.word(3) as c_int) {
+                self.0.received(len);
             }
         }
     }
@@ -378,6 +417,7 @@ pub(crate) struct NetHooks<P: NetPolicy> {
     _dev_ioctl: FunctionHook<Gate<P>>,
     _devinet_ioctl: FunctionHook<Gate<P>>,
     _ifconf: FunctionHook<Gate<P>>,
+    _received: FunctionHook<Observing<Received<P>>>,
 }
 
 /// `Ok(None)` when `symbol` does not exist (IPv6 may be a module that is not loaded).
@@ -433,6 +473,11 @@ impl<P: NetPolicy> NetHooks<P> {
                 devinet_ioctl::<P> as usize,
             )?,
             _ifconf: hook(c_str!("dev_ifconf"), Op::Query, 2, dev_ifconf::<P> as usize)?,
+            _received: FunctionHook::observing(
+                module,
+                c_str!("skb_copy_datagram_iter"),
+                Received(policy.clone()),
+            )?,
         })
     }
 }
@@ -548,8 +593,9 @@ unsafe extern "C" fn connect<P: NetPolicy>(
     core::hint::black_box(ret)
 }
 
-/// `int inet_sendmsg(struct socket *, struct msghdr *, size_t)` and `inet6_sendmsg`: a
-/// destination in `msg_name` (sendto) follows the connect rules.
+/// `int inet_sendmsg(struct socket *, struct msghdr *, size_t)` and `inet6_sendmsg`: the
+/// send waits for the policy's rate (see [`wait_to_send`]), then a destination in `msg_name`
+/// (sendto) follows the connect rules.
 ///
 /// # Safety
 ///
@@ -563,6 +609,11 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
+    if let Err(wait) = hooked.policy().policy.admit_send(size as u64) {
+        // SAFETY: `msg` is the operation's message header, in kernel memory.
+        let nonblocking = unsafe { (*msg).msg_flags } & bindings::MSG_DONTWAIT != 0;
+        return core::hint::black_box(wait_to_send(hooked, nonblocking, wait));
+    }
     let verdict = match hooked.policy().policy.rules() {
         Some(rules) => {
             // SAFETY: `msg` is the operation's message header, in kernel memory; its
@@ -586,6 +637,37 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
         Err(e) => e,
     };
     core::hint::black_box(ret)
+}
+
+/// Longest single sleep of a send waiting for its rate, so that a signal or the hook's
+/// removal is noticed soon.
+const SEND_WAIT_SLICE_NS: u64 = 100_000_000;
+
+/// A send the rate does not admit yet, which has sent nothing: a non-blocking one fails with
+/// `EAGAIN`; a blocking one sleeps until the rate admits it, then returns so that the system
+/// call starts again and goes through the hook anew (admitted then: the kernel's send runs
+/// undiverted, so a send that blocks on a full socket buffer never blocks in this module). A
+/// signal ends the wait with `-ERESTARTSYS` (restarted or `EINTR`, as for any wait).
+/// io_uring workers cannot restart a call: they get `EAGAIN` too.
+fn wait_to_send<P: NetPolicy>(hooked: &Hooked<Gate<P>>, nonblocking: bool, wait: u64) -> c_int {
+    let policy = &hooked.policy().policy;
+    if nonblocking || !task::current_is_user_task() {
+        policy.send_held_back(0, true);
+        return EAGAIN.to_errno();
+    }
+    let mut wait = wait;
+    let mut first = true;
+    while wait > 0 && !hooked.stopping() {
+        let start = clock::now_mono_ns();
+        let awake = task::sleep_interruptible_ns(wait.min(SEND_WAIT_SLICE_NS));
+        policy.send_held_back(clock::now_mono_ns().saturating_sub(start), first);
+        first = false;
+        if !awake {
+            return -(bindings::ERESTARTSYS as c_int);
+        }
+        wait = policy.send_wait();
+    }
+    task::restart_syscall()
 }
 
 /// `int dev_ioctl(struct net *, unsigned int cmd, struct ifreq *, void __user *data,

@@ -156,10 +156,52 @@ pub(crate) fn pid_max_limit() -> u32 {
     unsafe { bindings::ctn_pid_max_limit() }
 }
 
+/// CPUs online now.
+pub(crate) fn online_cpus() -> u32 {
+    // SAFETY: reads the online CPU mask.
+    unsafe { bindings::ctn_online_cpus() }
+}
+
 /// The pid of the current task, cheaply (no reference counting).
 pub(crate) fn current_pid() -> i32 {
     // SAFETY: `current` is always valid in process context, where ctn's hooks and ioctls run.
     unsafe { bindings::ctn_current_pid() }
+}
+
+/// The current task, as the raw pointer the task_work API takes.
+pub(crate) fn current_raw() -> *mut bindings::task_struct {
+    // SAFETY: reads `current`, always valid in task context.
+    unsafe { bindings::ctn_current() }
+}
+
+/// Whether the current task returns to user mode through a system call exit: a user task
+/// (not a kernel thread, not an io_uring worker) that is not exiting.
+pub(crate) fn current_is_user_task() -> bool {
+    // SAFETY: reads the current task's flags, a word it alone changes.
+    let flags = unsafe { (*bindings::ctn_current()).flags };
+    flags & (bindings::PF_KTHREAD | bindings::PF_IO_WORKER | bindings::PF_EXITING) == 0
+}
+
+/// Whether this runs in a timer interrupt that interrupted the current task in user mode.
+pub(crate) fn tick_interrupted_user_mode() -> bool {
+    // SAFETY: reads this CPU's interrupt state and saved registers.
+    unsafe { bindings::ctn_irq_from_user_mode() }
+}
+
+/// Sleeps for up to `ns`, interruptibly: false if a signal is pending (the sleep may then end
+/// early), true otherwise. For process context without locks held.
+pub(crate) fn sleep_interruptible_ns(ns: u64) -> bool {
+    // SAFETY: process context (the callers' contract); the helper sets the task state and
+    // schedules with a timer.
+    unsafe { bindings::ctn_sleep_interruptible_ns(ns) }
+}
+
+/// The return value that makes the current system call start again from the beginning once
+/// it has returned (`-ERESTARTNOINTR`, with a notification that brings the task through the
+/// signal path where the kernel restarts it). For a call that has done nothing yet.
+pub(crate) fn restart_syscall() -> i32 {
+    // SAFETY: only flags the current task.
+    unsafe { bindings::ctn_restart_syscall() }
 }
 
 /// The process id of the current task.

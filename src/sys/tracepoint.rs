@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Probes on the scheduler's process tracepoints (fork, exec, exit), which modules cannot
-//! reach by symbol: they are found by name with `for_each_kernel_tracepoint`.
+//! Probes on the scheduler's process tracepoints (fork, exec, exit) and its runtime
+//! accounting (`sched_stat_runtime`), which modules cannot reach by symbol: they are found by
+//! name with `for_each_kernel_tracepoint`.
 
 use core::ffi::c_void;
 
@@ -21,10 +22,14 @@ pub(crate) trait SchedObserver: Send + Sync {
     fn on_exec(&self, task: TaskRef<'_>);
     /// `task` (`current`) is exiting; its exit code is set.
     fn on_exit(&self, task: TaskRef<'_>);
+    /// `task` ran for `ns` more on a CPU (the scheduler's accounting, at every tick and
+    /// switch). Called with the runqueue lock held: besides not sleeping, it must not wake
+    /// a task or take any lock.
+    fn on_runtime(&self, task: TaskRef<'_>, ns: u64);
 }
 
-/// Registered probes on `sched_process_{fork,exec,exit}`; dropping them unregisters them and
-/// waits until no probe is running.
+/// Registered probes on `sched_process_{fork,exec,exit}` and `sched_stat_runtime`; dropping
+/// them unregisters them and waits until no probe is running.
 ///
 /// # Invariants
 ///
@@ -45,9 +50,9 @@ impl<T: SchedObserver> SchedProbes<T> {
     pub(crate) fn register(observer: Arc<T>) -> Result<Self> {
         let mut this = Self {
             observer,
-            registered: KVec::with_capacity(3, GFP_KERNEL)?,
+            registered: KVec::with_capacity(4, GFP_KERNEL)?,
         };
-        let probes: [(&CStr, *mut c_void); 3] = [
+        let probes: [(&CStr, *mut c_void); 4] = [
             (
                 kernel::c_str!("sched_process_fork"),
                 fork_probe::<T> as *mut c_void,
@@ -59,6 +64,10 @@ impl<T: SchedObserver> SchedProbes<T> {
             (
                 kernel::c_str!("sched_process_exit"),
                 exit_probe::<T> as *mut c_void,
+            ),
+            (
+                kernel::c_str!("sched_stat_runtime"),
+                runtime_probe::<T> as *mut c_void,
             ),
         ];
         // On error, `this` is dropped and unregisters what was registered so far.
@@ -171,6 +180,20 @@ unsafe extern "C" fn exit_probe<T: SchedObserver>(
     unsafe {
         if let Some(t) = TaskRef::from_raw(task) {
             observer::<T>(data).on_exit(t);
+        }
+    }
+}
+
+/// `TP_PROTO(struct task_struct *tsk, u64 runtime)`
+unsafe extern "C" fn runtime_probe<T: SchedObserver>(
+    data: *mut c_void,
+    task: *mut bindings::task_struct,
+    runtime: u64,
+) {
+    // SAFETY: as `fork_probe`: `task` is the runqueue's current task, alive under its lock.
+    unsafe {
+        if let Some(t) = TaskRef::from_raw(task) {
+            observer::<T>(data).on_runtime(t, runtime);
         }
     }
 }

@@ -65,6 +65,12 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_LIMIT_DRY_RUN" => CTN_LIMIT_DRY_RUN,
         "CTN_IOC_SET_LIMITS" => CTN_IOC_SET_LIMITS,
         "CTN_IOC_GET_USAGE" => CTN_IOC_GET_USAGE,
+        "CTN_LIMIT_CPU_SHARE" => CTN_LIMIT_CPU_SHARE,
+        "CTN_LIMIT_NET_RATE" => CTN_LIMIT_NET_RATE,
+        "CTN_CPU_PERIOD_NS" => CTN_CPU_PERIOD_NS,
+        "CTN_HOST_SET_CPU_RESERVE" => CTN_HOST_SET_CPU_RESERVE,
+        "CTN_CPU_RESERVE_DEFAULT" => CTN_CPU_RESERVE_DEFAULT,
+        "CTN_IOC_HOST" => CTN_IOC_HOST,
     }
     structs! {
         "ctn_version" => CtnVersion {
@@ -115,7 +121,8 @@ fn rust_side() -> Vec<(String, u64)> {
         },
         "ctn_limits" => CtnLimits {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
-            files => files, disk => disk, cpu_time => cpu_time, reserved => reserved,
+            files => files, disk => disk, cpu_time => cpu_time, cpu_share => cpu_share,
+            net_rate => net_rate, reserved => reserved,
         },
         "ctn_resource" => CtnResource {
             usage => usage, peak => peak, limit => limit, failcnt => failcnt,
@@ -123,7 +130,15 @@ fn rust_side() -> Vec<(String, u64)> {
         "ctn_usage" => CtnUsage {
             size => size, flags => flags, target => target, tasks => tasks, memory => memory,
             files => files, disk => disk, cpu_time => cpu_time, net_sent => net_sent,
-            files_opened => files_opened, reserved => reserved,
+            files_opened => files_opened, cpu_share => cpu_share, net_rate => net_rate,
+            net_received => net_received, cpu_throttled_ns => cpu_throttled_ns,
+            net_delayed_ns => net_delayed_ns, reserved => reserved,
+        },
+        "ctn_host" => CtnHost {
+            size => size, flags => flags, cpu_reserve_pct => cpu_reserve_pct, cpus => cpus,
+            cpu_reserved => cpu_reserved, memory_total => memory_total,
+            memory_reserved => memory_reserved, containers => containers,
+            reserved0 => reserved0, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		10
+#define CTN_ABI_VERSION		11
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -197,14 +197,18 @@ struct ctn_identity {
 #define CTN_LIMIT_FILES		(1U << 2)
 #define CTN_LIMIT_DISK		(1U << 3)
 #define CTN_LIMIT_CPU_TIME	(1U << 4)
+#define CTN_LIMIT_CPU_SHARE	(1U << 5)
+#define CTN_LIMIT_NET_RATE	(1U << 6)
 #define CTN_LIMIT_DRY_RUN	(1U << 31)	/* check only (ENOSPC); empty target: a new container */
 
 /*
  * Limits (set: the fields flags names; 0 = none). tasks: threads at once (EAGAIN beyond);
  * memory: address space of all members in bytes, rounded up to pages (ENOMEM beyond);
  * files: open descriptors of all members (EMFILE beyond); disk: bytes the members may write
- * to files in all (EDQUOT beyond). All containers' memory limits together may not exceed
- * the host's physical memory (ENOSPC).
+ * to files in all (EDQUOT beyond); cpu_share: percent of one CPU for all members, enforced
+ * within every CTN_CPU_PERIOD_NS; net_rate: bytes per second sent (blocking sends wait,
+ * non-blocking ones get EAGAIN). All containers' memory limits together may not exceed the
+ * host's physical memory, their CPU shares the host's CPUs times its CPU reserve (ENOSPC).
  */
 struct ctn_limits {
 	__u32 size;
@@ -215,8 +219,12 @@ struct ctn_limits {
 	__u64 files;
 	__u64 disk;
 	__u64 cpu_time;			/* ns; beyond: SIGXCPU, then SIGKILL */
-	__u64 reserved[3];
+	__u64 cpu_share;		/* percent of one CPU */
+	__u64 net_rate;			/* bytes per second sent */
+	__u64 reserved[1];
 };
+
+#define CTN_CPU_PERIOD_NS	100000000ULL
 
 /* One resource: usage, peak, limit (0 = none), refused requests. */
 struct ctn_resource {
@@ -237,7 +245,29 @@ struct ctn_usage {
 	struct ctn_resource cpu_time;	/* ns */
 	__u64 net_sent;			/* bytes asked to IPv4/IPv6 sockets */
 	__u64 files_opened;		/* descriptors opened, in all */
+	struct ctn_resource cpu_share;	/* percent of one CPU over the last second */
+	struct ctn_resource net_rate;	/* bytes per second sent over the last second */
+	__u64 net_received;		/* bytes received on IPv4/IPv6 sockets */
+	__u64 cpu_throttled_ns;		/* time held back by the CPU share */
+	__u64 net_delayed_ns;		/* time held back by the network rate */
 	__u64 reserved[2];
+};
+
+#define CTN_HOST_SET_CPU_RESERVE	(1U << 0)
+#define CTN_CPU_RESERVE_DEFAULT		90
+
+/* The host's resources, what containers reserve of them, and the CPU reserve (percent). */
+struct ctn_host {
+	__u32 size;
+	__u32 flags;			/* CTN_HOST_* */
+	__u32 cpu_reserve_pct;		/* in with CTN_HOST_SET_CPU_RESERVE; out */
+	__u32 cpus;			/* out */
+	__u64 cpu_reserved;		/* out: CPU shares together, percent of one CPU */
+	__u64 memory_total;		/* out: bytes */
+	__u64 memory_reserved;		/* out: memory limits together, bytes */
+	__u32 containers;		/* out */
+	__u32 reserved0;
+	__u64 reserved[4];
 };
 
 #define CTN_IOC_CREATE		_IOWR(CTN_IOC_MAGIC, 0x01, struct ctn_create)
@@ -252,5 +282,6 @@ struct ctn_usage {
 #define CTN_IOC_GET_IDENTITY	_IOWR(CTN_IOC_MAGIC, 0x0a, struct ctn_identity)
 #define CTN_IOC_SET_LIMITS	_IOWR(CTN_IOC_MAGIC, 0x0b, struct ctn_limits)
 #define CTN_IOC_GET_USAGE	_IOWR(CTN_IOC_MAGIC, 0x0c, struct ctn_usage)
+#define CTN_IOC_HOST		_IOWR(CTN_IOC_MAGIC, 0x0d, struct ctn_host)
 
 #endif /* _UAPI_LINUX_CTN_H */

@@ -154,6 +154,7 @@ enum Op {
     Kill,
     SetLimits,
     GetUsage,
+    Host,
 }
 
 #[derive(clap::Args)]
@@ -213,6 +214,15 @@ struct ReqOpts {
     /// CPU-time limit (ns) for set-limits.
     #[arg(long, default_value_t = 0, value_parser = parse_u64)]
     cpu_time: u64,
+    /// CPU share (percent of one CPU) for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    cpu_share: u64,
+    /// Network rate (bytes per second) for set-limits.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    net_rate: u64,
+    /// CPU reserve (percent) for host.
+    #[arg(long, default_value_t = 0)]
+    reserve_pct: u32,
     /// MAC for set-identity, six hex bytes separated by colons.
     #[arg(long, default_value = "00:00:00:00:00:00", value_parser = parse_mac)]
     mac: [u8; 6],
@@ -411,9 +421,25 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 files: o.files,
                 disk: o.disk,
                 cpu_time: o.cpu_time,
+                cpu_share: o.cpu_share,
+                net_rate: o.net_rate,
                 ..Default::default()
             },
             |_r| "ok".to_string()
+        ),
+        Op::Host => issue!(
+            uapi::CtnHost,
+            uapi::CTN_IOC_HOST,
+            uapi::CtnHost {
+                flags: o.flags,
+                cpu_reserve_pct: o.reserve_pct,
+                reserved0: u32::from(o.target_reserved),
+                ..Default::default()
+            },
+            |r| format!(
+                "ok cpus={} reserve={} cpu_reserved={} containers={}",
+                r.cpus, r.cpu_reserve_pct, r.cpu_reserved, r.containers
+            )
         ),
         Op::GetUsage => issue!(
             uapi::CtnUsage,
@@ -425,7 +451,7 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
             },
             |r| {
                 format!(
-                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{} disk={}/{}/{}/{} cpu_time={}/{}/{}/{}",
+                "ok tasks={}/{}/{}/{} memory={}/{}/{}/{} files={}/{}/{}/{} disk={}/{}/{}/{} cpu_time={}/{}/{}/{} cpu_share={}/{}/{}/{} net_rate={}/{}/{}/{} net_received={}",
                 r.tasks.usage,
                 r.tasks.peak,
                 r.tasks.limit,
@@ -445,7 +471,16 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 r.cpu_time.usage,
                 r.cpu_time.peak,
                 r.cpu_time.limit,
-                r.cpu_time.failcnt
+                r.cpu_time.failcnt,
+                r.cpu_share.usage,
+                r.cpu_share.peak,
+                r.cpu_share.limit,
+                r.cpu_share.failcnt,
+                r.net_rate.usage,
+                r.net_rate.peak,
+                r.net_rate.limit,
+                r.net_rate.failcnt,
+                r.net_received
             )
             }
         ),

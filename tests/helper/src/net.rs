@@ -47,6 +47,29 @@ pub enum Net {
     },
     /// SIOCGIFCONF: one line `NAME ADDR` per IPv4 interface address listed.
     Ifconf,
+    /// Connect to ADDR:PORT over TCP and send BYTES of a fixed pseudo-random stream in writes
+    /// of --chunk bytes; prints `sent=N sum=S` (S: FNV-1a of the bytes sent).
+    Source {
+        addr: IpAddr,
+        port: u16,
+        bytes: u64,
+        #[arg(long, default_value_t = 65536)]
+        chunk: usize,
+    },
+    /// Accept one TCP connection on ADDR:PORT and read until it closes; prints
+    /// `received=N sum=S rate=R` (R: bytes per second from the first byte to the end).
+    /// Prints `listening` first.
+    Sink { addr: IpAddr, port: u16 },
+    /// Send COUNT datagrams of SIZE bytes to ADDR:PORT on a non-blocking UDP socket; prints
+    /// `sent=N errno=E` (E: the first failure, or none).
+    Burst {
+        addr: IpAddr,
+        port: u16,
+        #[arg(long)]
+        count: u32,
+        #[arg(long)]
+        size: usize,
+    },
 }
 
 pub fn run(cmd: &Net) -> ExitCode {
@@ -61,6 +84,19 @@ pub fn run(cmd: &Net) -> ExitCode {
         } => serve(*port, *addr, reply, *count, *udp),
         Net::Connect { addr, port, udp } => connect(SocketAddr::new(*addr, *port), *udp),
         Net::Ifconf => ifconf(),
+        Net::Source {
+            addr,
+            port,
+            bytes,
+            chunk,
+        } => source(SocketAddr::new(*addr, *port), *bytes, *chunk),
+        Net::Sink { addr, port } => sink(SocketAddr::new(*addr, *port)),
+        Net::Burst {
+            addr,
+            port,
+            count,
+            size,
+        } => burst(SocketAddr::new(*addr, *port), *count, *size),
     };
     crate::print_outcome(out)
 }
@@ -205,4 +241,87 @@ fn ifconf() -> nix::Result<String> {
         })
         .collect();
     Ok(lines.join("\n"))
+}
+
+/// FNV-1a, 64 bits, continued over `bytes`.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn source(addr: SocketAddr, bytes: u64, chunk: usize) -> nix::Result<String> {
+    let fd = new_socket(addr.ip(), false)?;
+    socket::connect(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    let (mut sent, mut sum, mut state) = (0u64, FNV_START, 0x9e37_79b9_7f4a_7c15u64);
+    let mut buf = vec![0u8; chunk.max(1)];
+    while sent < bytes {
+        let n = buf.len().min((bytes - sent) as usize);
+        for b in &mut buf[..n] {
+            // xorshift64: the same stream every run.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *b = state as u8;
+        }
+        let mut off = 0;
+        while off < n {
+            off += socket::send(fd.as_raw_fd(), &buf[off..n], MsgFlags::empty())?;
+        }
+        sum = fnv1a(sum, &buf[..n]);
+        sent += n as u64;
+    }
+    Ok(format!("sent={sent} sum={sum:016x}"))
+}
+
+fn sink(addr: SocketAddr) -> nix::Result<String> {
+    let fd = new_socket(addr.ip(), false)?;
+    socket::bind(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    socket::listen(&fd, Backlog::new(1)?)?;
+    println!("listening");
+    let conn = socket::accept(fd.as_raw_fd())?;
+    let conn = unsafe_owned(conn);
+    socket::setsockopt(&conn, sockopt::ReceiveTimeout, &TimeVal::new(30, 0))?;
+    let (mut received, mut sum, mut first) = (0u64, FNV_START, None);
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let n = socket::recv(conn.as_raw_fd(), &mut buf, MsgFlags::empty())?;
+        if n == 0 {
+            break;
+        }
+        first.get_or_insert_with(std::time::Instant::now);
+        received += n as u64;
+        sum = fnv1a(sum, &buf[..n]);
+    }
+    let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    let rate = if secs > 0.0 {
+        received as f64 / secs
+    } else {
+        0.0
+    };
+    Ok(format!("received={received} sum={sum:016x} rate={rate:.0}"))
+}
+
+/// Takes ownership of a descriptor a nix call returned as a number.
+fn unsafe_owned(fd: i32) -> OwnedFd {
+    use std::os::fd::FromRawFd;
+    // SAFETY: `fd` was just returned by accept(2) and nothing else owns it.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+fn burst(addr: SocketAddr, count: u32, size: usize) -> nix::Result<String> {
+    let fd = new_socket(addr.ip(), true)?;
+    let dst = SockaddrStorage::from(addr);
+    let buf = vec![0x5au8; size];
+    let mut sent = 0u32;
+    for _ in 0..count {
+        match socket::sendto(fd.as_raw_fd(), &buf, &dst, MsgFlags::MSG_DONTWAIT) {
+            Ok(_) => sent += 1,
+            Err(e) => return Ok(format!("sent={sent} errno={e:?}")),
+        }
+    }
+    Ok(format!("sent={sent} errno=none"))
 }

@@ -56,6 +56,13 @@ pub enum Resources {
     /// Write SIZE bytes (K/M suffixes) to FILE in 64 KiB write(2) calls; prints
     /// `written=N errno=E` (E: none, or why a write failed).
     Write { file: String, size: String },
+    /// Spin on the CPU for SECONDS of wall time (on CPU --cpu only, if given); prints
+    /// `cpu=P` where P is the CPU time it got, in percent of the wall time.
+    Spin {
+        seconds: f64,
+        #[arg(long)]
+        cpu: Option<usize>,
+    },
     /// One write(2) to FILE of a one-byte buffer with COUNT as its length, whatever it is;
     /// prints `ok N` or `errno=E`.
     WriteCount { file: String, count: u64 },
@@ -94,7 +101,40 @@ pub fn run(cmd: &Resources) -> ExitCode {
         Resources::Open { n, hold } => open(*n, *hold),
         Resources::Write { file, size } => write(file, size),
         Resources::WriteCount { file, count } => write_count(file, *count),
+        Resources::Spin { seconds, cpu } => spin(*seconds, *cpu),
     }
+}
+
+/// CPU time (user + system) of this process so far.
+fn cpu_time() -> std::time::Duration {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_PROCESS_CPUTIME_ID)
+        .unwrap_or(nix::sys::time::TimeSpec::new(0, 0));
+    std::time::Duration::from(t)
+}
+
+fn spin(seconds: f64, cpu: Option<usize>) -> ExitCode {
+    if let Some(cpu) = cpu {
+        let mut set = nix::sched::CpuSet::new();
+        if set.set(cpu).is_err()
+            || nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).is_err()
+        {
+            println!("errno=EINVAL");
+            return ExitCode::from(1);
+        }
+    }
+    let start = std::time::Instant::now();
+    let cpu0 = cpu_time();
+    let wall = std::time::Duration::from_secs_f64(seconds);
+    let mut x = 1u64;
+    while start.elapsed() < wall {
+        for _ in 0..10_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+    let used = cpu_time() - cpu0;
+    let pct = used.as_secs_f64() * 100.0 / start.elapsed().as_secs_f64();
+    println!("cpu={pct:.0}");
+    ExitCode::SUCCESS
 }
 
 fn tasks(processes: u32, threads: u32, retries: u32) -> ExitCode {

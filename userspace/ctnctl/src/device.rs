@@ -32,6 +32,7 @@ nix::ioctl_readwrite_bad!(
 );
 nix::ioctl_readwrite_bad!(ioc_set_limits, uapi::CTN_IOC_SET_LIMITS, uapi::CtnLimits);
 nix::ioctl_readwrite_bad!(ioc_get_usage, uapi::CTN_IOC_GET_USAGE, uapi::CtnUsage);
+nix::ioctl_readwrite_bad!(ioc_host, uapi::CTN_IOC_HOST, uapi::CtnHost);
 nix::ioctl_readwrite_bad!(
     ioc_get_identity,
     uapi::CTN_IOC_GET_IDENTITY,
@@ -221,7 +222,9 @@ impl Device {
             memory: l.memory,
             files: l.files,
             disk: l.disk,
-            cpu_time: l.cpu_time
+            cpu_time: l.cpu_time,
+            cpu_share: l.cpu_share,
+            net_rate: l.net_rate
         });
         // SAFETY: see `create`.
         call("set limits", unsafe { ioc_set_limits(self.fd(), &mut r) })
@@ -234,6 +237,19 @@ impl Device {
         });
         // SAFETY: see `create`.
         call("stats", unsafe { ioc_get_usage(self.fd(), &mut r) })?;
+        Ok(r)
+    }
+
+    /// The host's resources and what the containers reserve of them; with `cpu_reserve`,
+    /// sets the CPU reserve (percent) first.
+    pub fn host(&self, cpu_reserve: Option<u32>) -> Result<uapi::CtnHost, Error> {
+        let mut r = request!(uapi::CtnHost {});
+        if let Some(pct) = cpu_reserve {
+            r.flags = uapi::CTN_HOST_SET_CPU_RESERVE;
+            r.cpu_reserve_pct = pct;
+        }
+        // SAFETY: see `create`.
+        call("host", unsafe { ioc_host(self.fd(), &mut r) })?;
         Ok(r)
     }
 

@@ -117,6 +117,14 @@ enum Command {
     },
     /// Move a running process, with all its threads, into a container.
     Attach { name: String, pid: u32 },
+    /// Show the host's resources and what containers reserve of them (CPU shares, memory
+    /// limits); set the share of the CPUs that CPU shares may reserve together.
+    Host {
+        /// Share of the host's CPUs that containers' --cpu-share may reserve in all, e.g. 90%
+        /// (the module's default); lowering it refuses new reservations only.
+        #[arg(long, value_name = "PERCENT")]
+        cpu_reserve: Option<String>,
+    },
     /// Send a signal to every process of a container.
     Kill {
         name: String,
@@ -221,7 +229,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let limits = limits.check()?;
             if identity.is_empty() && limits.flags == 0 {
                 return Err(Error::Usage(
-                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk, --max-cpu-time".into(),
+                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk, --max-cpu-time, --cpu-share, --max-net-rate".into(),
                 ));
             }
             if limits.flags != 0 {
@@ -254,6 +262,15 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 },
                 || format!("{name}: {}", describe_identity(&now)),
             );
+            Ok(())
+        }
+        Command::Host { cpu_reserve } => {
+            let reserve = cpu_reserve
+                .as_deref()
+                .map(limits::cpu_reserve)
+                .transpose()?;
+            let host = limits::HostView::from(&dev.host(reserve)?);
+            print(cli, &host, || host.text());
             Ok(())
         }
         Command::Destroy { name, force, grace } => {
