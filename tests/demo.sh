@@ -49,5 +49,16 @@ run ctnctl exec app -- ctntest res write /tmp/app.log 2M
 run ctnctl exec app -- free
 run ctnctl exec app -- sh -c 'ulimit -v; ulimit -u; ulimit -n'
 run ctnctl stats app
+say "# bandwidth: a CPU share and a network rate, enforced within 100 ms"
+run ctnctl create capped --cpu-share 25% --max-net-rate 1M
+run ctnctl create uncapped
+say "ctnctl exec capped -- ctntest res spin 3 --cpu 0 & ctnctl exec uncapped -- ctntest res spin 3 --cpu 0   # both on CPU 0"
+ctnctl exec capped -- ctntest res spin 3 --cpu 0 & ctnctl exec uncapped -- ctntest res spin 3 --cpu 0; wait
+say "ctntest net sink 127.0.0.1 5001 & ctnctl exec capped -- ctntest net source 127.0.0.1 5001 2097152   # 2 MiB at 1 MiB/s"
+ctntest net sink 127.0.0.1 5001 & sleep 0.5; ctnctl exec capped -- ctntest net source 127.0.0.1 5001 2097152; wait
+run ctnctl stats capped
+run ctnctl host
+say "ctnctl create greedy --cpu-share 180%   # admission: more than the host can reserve"
+ctnctl create greedy --cpu-share 180% || true
 run rmmod ctn
 dmesg | grep 'ctn:'
