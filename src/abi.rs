@@ -71,6 +71,7 @@ requests! {
         size, flags, target, tasks, memory, files, disk, cpu_time, net_sent, files_opened,
         cpu_share, net_rate, net_received, cpu_throttled_ns, net_delayed_ns, reserved
     },
+    CtnRecord { size, flags, target, kind, pid, arg, reserved0, reserved },
     CtnHost {
         size, flags, cpu_reserve_pct, cpus, cpu_reserved, memory_total, memory_reserved,
         containers, reserved0, reserved

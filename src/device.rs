@@ -26,7 +26,7 @@ use crate::sys::task;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.11.0";
+const MODULE_VERSION: &str = "0.12.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -73,6 +73,7 @@ impl IoctlHandler for Control {
             uapi::CTN_IOC_SET_LIMITS => self.set_limits(arg),
             uapi::CTN_IOC_GET_USAGE => self.usage(arg),
             uapi::CTN_IOC_HOST => self.host(arg),
+            uapi::CTN_IOC_RECORD => self.record(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -287,6 +288,20 @@ impl Control {
         }
         self.registry.host(reserve, &mut req)?;
         out.write(&req)?;
+        Ok(0)
+    }
+
+    /// `CTN_IOC_RECORD`: a lifecycle event, from the tool that starts and stops containers.
+    fn record(&self, arg: UserPtr) -> Result<u32> {
+        let (req, _) = read_request::<uapi::CtnRecord>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        let known = matches!(req.kind, uapi::CTN_EVENT_STARTED | uapi::CTN_EVENT_STOPPED);
+        if req.reserved0 != 0 || !known || req.pid < 0 {
+            return Err(EINVAL);
+        }
+        self.require_admin()?;
+        self.registry.record(target, req.kind, req.pid, req.arg)?;
         Ok(0)
     }
 

@@ -12,6 +12,7 @@ use crate::network::Network;
 use crate::process::{ProcessHooks, SchedHooks};
 use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
+use crate::sys::confine::ConfineHooks;
 use crate::sys::files::FilesGate;
 use crate::sys::mm::MemoryGate;
 use crate::sys::net::NetHooks;
@@ -31,6 +32,7 @@ pub(crate) struct Hooks {
     _write_gate: WriteGate<ProcessHooks>,
     _view: ViewHooks<ProcessHooks>,
     _cpu_watch: PeriodicWork<CpuWatch>,
+    _confine: ConfineHooks<ProcessHooks>,
 }
 
 /// Checks the CPU-time limits every second (see `Registry::watch_cpu`).
@@ -54,6 +56,7 @@ impl Hooks {
         let write_gate = WriteGate::register(module, ProcessHooks(registry.clone()))?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
+        let confine = ConfineHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             _clone_gate: clone_gate,
             _sched_probes: sched_probes,
@@ -64,6 +67,7 @@ impl Hooks {
             _write_gate: write_gate,
             _cpu_watch: cpu_watch,
             _view: view,
+            _confine: confine,
         })
     }
 }

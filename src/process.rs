@@ -12,6 +12,7 @@ use kernel::sync::Arc;
 
 use crate::registry::Registry;
 use crate::sys::clone::ClonePolicy;
+use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
 use crate::sys::mm::MemoryPolicy;
@@ -84,7 +85,13 @@ impl ClonePolicy for ProcessHooks {
     /// Whether a task was reserved for the creation.
     type Ticket = bool;
 
-    fn admit(&self) -> Result<bool> {
+    fn admit(&self, flags: u64) -> Result<bool> {
+        // Members make no namespaces (a way out of the container's view): `EPERM`, as the
+        // confinement gate answers unshare(2).
+        if flags & crate::sys::confine::CLONE_NEW_ANY != 0 {
+            self.0.confined_call_refused();
+            return Err(EPERM);
+        }
         self.0.admit_clone()
     }
 
@@ -105,6 +112,12 @@ impl ViewPolicy for ProcessHooks {
 
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
         self.0.rlimit_cap(pid, resource)
+    }
+}
+
+impl ConfinePolicy for ProcessHooks {
+    fn refused(&self) {
+        self.0.confined_call_refused();
     }
 }
 

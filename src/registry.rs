@@ -603,6 +603,15 @@ impl Registry {
         }
     }
 
+    /// A call that would leave the container (chroot, mount, a namespace, ...) was refused
+    /// to the current task: recorded in its container's history (rate-limited).
+    pub(crate) fn confined_call_refused(&self) {
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(task::current_pid(), &guard) {
+            c.refused(EPERM);
+        }
+    }
+
     /// The current task received `bytes` from an IPv4/IPv6 socket.
     pub(crate) fn count_received(&self, bytes: u64) {
         let guard = ReadGuard::new();
@@ -1189,6 +1198,14 @@ impl Registry {
                 );
             }
         }
+    }
+
+    /// Records a lifecycle event in `target`'s history.
+    pub(crate) fn record(&self, target: Target, kind: u32, pid: i32, arg: i32) -> Result {
+        self.with_container(target, |c, _| {
+            c.history.record(kind, pid, pid, arg, [0; task::COMM_LEN]);
+            Ok(())
+        })
     }
 
     /// The names `target` shows its processes.

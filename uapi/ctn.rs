@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 11;
+pub const CTN_ABI_VERSION: u32 = 12;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -232,8 +232,19 @@ pub const CTN_EVENT_EXIT: u32 = 5;
 pub const CTN_EVENT_SEALED: u32 = 6;
 /// The container's processes were sent signal `arg`; `pid` is how many processes.
 pub const CTN_EVENT_SIGNALLED: u32 = 7;
-/// A task creation was refused; `arg` is the errno.
+/// A request was refused by a limit or the container's confinement; `arg` is the errno.
 pub const CTN_EVENT_REFUSED: u32 = 8;
+/// The container was started (`CTN_IOC_RECORD`): `pid` is its first process.
+pub const CTN_EVENT_STARTED: u32 = 9;
+/// The container was stopped (`CTN_IOC_RECORD`): `arg` says what it took (`CTN_STOP_*`),
+/// `pid` how many processes were left to kill.
+pub const CTN_EVENT_STOPPED: u32 = 10;
+/// `CTN_EVENT_STOPPED` `arg`: the processes had ended by the stop command.
+pub const CTN_STOP_BY_COMMAND: i32 = 0;
+/// ... they ended after SIGTERM.
+pub const CTN_STOP_BY_TERM: i32 = 1;
+/// ... some were killed after the grace period.
+pub const CTN_STOP_BY_KILL: i32 = 2;
 
 /// One entry of a container's history.
 #[repr(C)]
@@ -288,6 +299,24 @@ pub struct CtnKill {
     pub signal: u32,
     /// Out: how many processes were signalled.
     pub signalled: u32,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
+/// Argument of `CTN_IOC_RECORD`: records a lifecycle event (`CTN_EVENT_STARTED` or
+/// `CTN_EVENT_STOPPED`) in a container's history, for the tool that starts and stops it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnRecord {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    pub kind: u32,
+    pub pid: i32,
+    pub arg: i32,
+    /// Must be zero.
+    pub reserved0: u32,
     /// Must be zero.
     pub reserved: [u64; 4],
 }
@@ -500,6 +529,7 @@ zeroed_default!(
     CtnResource,
     CtnUsage,
     CtnHost,
+    CtnRecord,
 );
 
 pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
@@ -515,6 +545,7 @@ pub const CTN_IOC_GET_IDENTITY: u32 = ioc_rw::<CtnIdentity>(0x0a);
 pub const CTN_IOC_SET_LIMITS: u32 = ioc_rw::<CtnLimits>(0x0b);
 pub const CTN_IOC_GET_USAGE: u32 = ioc_rw::<CtnUsage>(0x0c);
 pub const CTN_IOC_HOST: u32 = ioc_rw::<CtnHost>(0x0d);
+pub const CTN_IOC_RECORD: u32 = ioc_rw::<CtnRecord>(0x0e);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

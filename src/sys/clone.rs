@@ -14,8 +14,9 @@ use super::ftrace::{Divert, FunctionHook, Hooked};
 pub(crate) trait ClonePolicy: Divert {
     /// What `admit` hands to `done`.
     type Ticket;
-    /// Whether the current task may create a task now; an error is what the clone returns.
-    fn admit(&self) -> Result<Self::Ticket>;
+    /// Whether the current task may create a task now, with clone `flags`; an error is what
+    /// the clone returns.
+    fn admit(&self, flags: u64) -> Result<Self::Ticket>;
     /// The admitted creation is over: `created` says whether a task was created.
     fn done(&self, ticket: Self::Ticket, created: bool);
 }
@@ -56,7 +57,9 @@ unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
     // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    let ticket = match hooked.policy().admit() {
+    // SAFETY: `args` is the caller's `kernel_clone_args`, valid for the call.
+    let flags = unsafe { (*args).flags };
+    let ticket = match hooked.policy().admit(flags) {
         Ok(ticket) => ticket,
         Err(e) => return e.to_errno(),
     };

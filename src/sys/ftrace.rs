@@ -152,6 +152,13 @@ impl<D: Divert> FunctionHook<D> {
             return Err(EINVAL);
         }
         let site = fentry_site(symbol)?;
+        // A system call the kernel was built without is an alias of `sys_ni_syscall`, which
+        // every such call shares: never hook that one.
+        if symbol.as_bytes().starts_with(b"__x64_sys_")
+            && fentry_site(kernel::c_str!("__x64_sys_ni_syscall")).ok() == Some(site)
+        {
+            return Err(ENOENT);
+        }
         // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
         // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
         // kernel text is always allowed.

@@ -6,6 +6,7 @@
 mod bindings;
 pub(crate) mod clock;
 pub(crate) mod clone;
+pub(crate) mod confine;
 pub(crate) mod cred;
 pub(crate) mod files;
 pub(crate) mod ftrace;

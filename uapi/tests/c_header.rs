@@ -71,6 +71,12 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_HOST_SET_CPU_RESERVE" => CTN_HOST_SET_CPU_RESERVE,
         "CTN_CPU_RESERVE_DEFAULT" => CTN_CPU_RESERVE_DEFAULT,
         "CTN_IOC_HOST" => CTN_IOC_HOST,
+        "CTN_EVENT_STARTED" => CTN_EVENT_STARTED,
+        "CTN_EVENT_STOPPED" => CTN_EVENT_STOPPED,
+        "CTN_STOP_BY_COMMAND" => CTN_STOP_BY_COMMAND,
+        "CTN_STOP_BY_TERM" => CTN_STOP_BY_TERM,
+        "CTN_STOP_BY_KILL" => CTN_STOP_BY_KILL,
+        "CTN_IOC_RECORD" => CTN_IOC_RECORD,
     }
     structs! {
         "ctn_version" => CtnVersion {
@@ -139,6 +145,10 @@ fn rust_side() -> Vec<(String, u64)> {
             cpu_reserved => cpu_reserved, memory_total => memory_total,
             memory_reserved => memory_reserved, containers => containers,
             reserved0 => reserved0, reserved => reserved,
+        },
+        "ctn_record" => CtnRecord {
+            size => size, flags => flags, target => target, kind => kind, pid => pid,
+            arg => arg, reserved0 => reserved0, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		11
+#define CTN_ABI_VERSION		12
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -134,6 +134,11 @@ struct ctn_ps {				/* entries: struct ctn_task, one per thread */
 #define CTN_EVENT_SEALED	6
 #define CTN_EVENT_SIGNALLED	7	/* arg: signal, pid: processes */
 #define CTN_EVENT_REFUSED	8	/* arg: errno */
+#define CTN_EVENT_STARTED	9	/* pid: the first process */
+#define CTN_EVENT_STOPPED	10	/* arg: CTN_STOP_*; pid: processes left to kill */
+#define CTN_STOP_BY_COMMAND	0
+#define CTN_STOP_BY_TERM	1
+#define CTN_STOP_BY_KILL	2
 
 struct ctn_event {
 	__u64 seq;
@@ -270,6 +275,18 @@ struct ctn_host {
 	__u64 reserved[4];
 };
 
+/* Records CTN_EVENT_STARTED or CTN_EVENT_STOPPED in a container's history. */
+struct ctn_record {
+	__u32 size;
+	__u32 flags;			/* zero */
+	struct ctn_target target;
+	__u32 kind;
+	__s32 pid;
+	__s32 arg;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
 #define CTN_IOC_CREATE		_IOWR(CTN_IOC_MAGIC, 0x01, struct ctn_create)
 #define CTN_IOC_DESTROY		_IOWR(CTN_IOC_MAGIC, 0x02, struct ctn_destroy)
 #define CTN_IOC_ATTACH		_IOWR(CTN_IOC_MAGIC, 0x03, struct ctn_attach)
@@ -283,5 +300,6 @@ struct ctn_host {
 #define CTN_IOC_SET_LIMITS	_IOWR(CTN_IOC_MAGIC, 0x0b, struct ctn_limits)
 #define CTN_IOC_GET_USAGE	_IOWR(CTN_IOC_MAGIC, 0x0c, struct ctn_usage)
 #define CTN_IOC_HOST		_IOWR(CTN_IOC_MAGIC, 0x0d, struct ctn_host)
+#define CTN_IOC_RECORD		_IOWR(CTN_IOC_MAGIC, 0x0e, struct ctn_record)
 
 #endif /* _UAPI_LINUX_CTN_H */

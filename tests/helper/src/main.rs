@@ -2,6 +2,7 @@
 //! bad pointers and reserved bits). Prints one line: the result, or `errno=NAME`.
 //! Exit status: 0 the call succeeded, 1 it failed with an errno, 2 bad usage.
 
+mod escape;
 mod net;
 mod resources;
 
@@ -106,6 +107,15 @@ enum Command {
     /// Sockets and interface queries (see `net.rs`).
     #[command(subcommand)]
     Net(net::Net),
+    /// One call that would leave a container or change the host, made so that it is harmless
+    /// where it is let through (a missing path, a bad magic number); prints `ok` or `errno=E`.
+    Escape {
+        #[arg(value_enum)]
+        call: escape::Call,
+        /// For `double-chroot`: a host file to try to read once out.
+        #[arg(long, default_value = "/tests/lib.sh")]
+        target: String,
+    },
     /// Task creation and address-space growth (see `resources.rs`).
     #[command(subcommand)]
     Res(resources::Resources),
@@ -863,6 +873,7 @@ fn main() -> ExitCode {
         Command::Uname => return uname(),
         Command::Net(n) => return net::run(n),
         Command::Res(r) => return resources::run(r),
+        Command::Escape { call, target } => return escape::run(*call, target),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
@@ -913,6 +924,7 @@ fn main() -> ExitCode {
         | Command::Uname
         | Command::Net(_)
         | Command::Res(_)
+        | Command::Escape { .. }
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")

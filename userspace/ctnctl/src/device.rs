@@ -33,6 +33,7 @@ nix::ioctl_readwrite_bad!(
 nix::ioctl_readwrite_bad!(ioc_set_limits, uapi::CTN_IOC_SET_LIMITS, uapi::CtnLimits);
 nix::ioctl_readwrite_bad!(ioc_get_usage, uapi::CTN_IOC_GET_USAGE, uapi::CtnUsage);
 nix::ioctl_readwrite_bad!(ioc_host, uapi::CTN_IOC_HOST, uapi::CtnHost);
+nix::ioctl_readwrite_bad!(ioc_record, uapi::CTN_IOC_RECORD, uapi::CtnRecord);
 nix::ioctl_readwrite_bad!(
     ioc_get_identity,
     uapi::CTN_IOC_GET_IDENTITY,
@@ -238,6 +239,28 @@ impl Device {
         // SAFETY: see `create`.
         call("stats", unsafe { ioc_get_usage(self.fd(), &mut r) })?;
         Ok(r)
+    }
+
+    /// A second handle on the same open device (for a child process).
+    pub fn try_clone(&self) -> Result<Device, Error> {
+        Ok(Device {
+            file: self
+                .file
+                .try_clone()
+                .map_err(|e| Error::Io("/dev/ctn".into(), e))?,
+        })
+    }
+
+    /// Records a lifecycle event (`CTN_EVENT_STARTED`, `CTN_EVENT_STOPPED`) in the history.
+    pub fn record(&self, name: &str, kind: u32, pid: i32, arg: i32) -> Result<(), Error> {
+        let mut r = request!(uapi::CtnRecord {
+            target: target(name),
+            kind: kind,
+            pid: pid,
+            arg: arg
+        });
+        // SAFETY: see `create`.
+        call("record", unsafe { ioc_record(self.fd(), &mut r) })
     }
 
     /// The host's resources and what the containers reserve of them; with `cpu_reserve`,

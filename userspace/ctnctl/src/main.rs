@@ -3,11 +3,15 @@
 //! It talks to the kernel module only through `/dev/ctn` and the shared ABI (`ctn-uapi`).
 
 mod alias;
+mod archive;
 mod device;
 mod error;
 mod identity;
+mod lifecycle;
 mod limits;
 mod names;
+mod rootfs;
+mod spec;
 mod view;
 
 use std::os::unix::process::CommandExt;
@@ -24,6 +28,7 @@ use device::Device;
 use error::{explain, Error};
 use identity::IdentityArgs;
 use limits::{LimitArgs, ResourcesView};
+use spec::Spec;
 use view::{json, secs, table, ContainerView, EventView, IdentityView, TaskView};
 
 #[derive(Parser)]
@@ -43,6 +48,26 @@ struct Cli {
     /// Print machine-readable JSON instead of text (read verbs).
     #[arg(long, global = true)]
     json: bool,
+
+    /// Where container specs are kept (NAME.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "CTN_SPEC_DIR",
+        default_value = "/etc/ctn/containers",
+        value_name = "DIR"
+    )]
+    spec_dir: PathBuf,
+
+    /// Where containers' state is kept: private overlay layers, console logs, imported roots.
+    #[arg(
+        long,
+        global = true,
+        env = "CTN_STATE_DIR",
+        default_value = "/var/lib/ctn",
+        value_name = "DIR"
+    )]
+    state_dir: PathBuf,
 
     #[command(subcommand)]
     command: Command,
@@ -88,7 +113,56 @@ enum Command {
     /// List the containers.
     List,
     /// Show one container in detail.
-    Show { name: String },
+    Show {
+        name: String,
+        /// Print its spec (TOML; JSON with --json), with the identity and limits it has now.
+        #[arg(long)]
+        spec: bool,
+    },
+    /// Create or update a container from a spec file (TOML), and keep the spec in the spec
+    /// directory. The container then has exactly the identity and limits the spec gives
+    /// (a key left out: the default, or no limit).
+    Apply {
+        /// The spec file: name, hostname, domainname, ip, loopback, mac, history, [limits]
+        /// (max_tasks, max_memory, max_files, max_disk, max_cpu_time, cpu_share,
+        /// max_net_rate), [root] (path or skeleton, adapt), [start] (command), [stop]
+        /// (command, timeout, grace).
+        file: PathBuf,
+    },
+    /// Start a container from its spec: its execution file (default /etc/ctn/start in its
+    /// root) runs as its first process, in the background, output in STATE/NAME/console.log.
+    Start { name: String },
+    /// Stop a container: its stop command, then SIGTERM, a grace period, SIGKILL; says what
+    /// it took. The container stays defined (start it again, or destroy it).
+    Stop {
+        name: String,
+        /// Seconds between SIGTERM and SIGKILL (default: the spec's stop.grace, else 5).
+        #[arg(long, value_name = "SECONDS")]
+        grace: Option<f64>,
+    },
+    /// Say whether a container is running, with its process and task counts.
+    Status { name: String },
+    /// Root file systems for containers.
+    #[command(subcommand)]
+    Rootfs(RootfsCommand),
+    /// Write a container's spec and root into one archive (tar), to import elsewhere.
+    Export {
+        name: String,
+        /// The archive to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Recreate a container from an archive `export` wrote: its root goes to the state
+    /// directory, its spec (with the changes given) to the spec directory. Refuses a name,
+    /// address or MAC that is taken.
+    Import {
+        file: PathBuf,
+        /// Another name for it.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
     /// Show statistics of one container, or of all.
     Stats { name: Option<String> },
     /// List the processes of a container.
@@ -137,6 +211,30 @@ enum Command {
     },
 }
 
+/// Verbs of `ctnctl rootfs`.
+#[derive(Subcommand)]
+enum RootfsCommand {
+    /// Build a minimal root in DIR: directories, /dev/null and friends, busybox with its
+    /// applets and/or host programs with the shared libraries they need, /etc/hostname,
+    /// /etc/hosts, and the execution file /etc/ctn/start, which runs /etc/ctn/start.d/* in
+    /// order. Several containers can share it as their skeleton.
+    Skeleton {
+        dir: PathBuf,
+        /// A static busybox to install (default: the busybox on PATH; "none": none).
+        #[arg(long, value_name = "PATH|none")]
+        busybox: Option<String>,
+        /// A host program to copy, with its libraries (repeatable).
+        #[arg(long = "program", value_name = "PATH")]
+        programs: Vec<PathBuf>,
+        /// Host name for /etc/hostname and /etc/hosts.
+        #[arg(long, default_value = "localhost")]
+        hostname: String,
+        /// Address for /etc/hosts.
+        #[arg(long, value_name = "ADDR")]
+        ip: Option<std::net::Ipv4Addr>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
@@ -148,9 +246,27 @@ fn main() -> ExitCode {
     }
 }
 
+fn dirs(cli: &Cli) -> spec::Dirs {
+    spec::Dirs {
+        specs: cli.spec_dir.clone(),
+        state: cli.state_dir.clone(),
+    }
+}
+
 fn run(cli: &Cli) -> Result<(), Error> {
     if let Command::Version = cli.command {
         return version(cli);
+    }
+    // Building a root needs no module.
+    if let Command::Rootfs(RootfsCommand::Skeleton {
+        dir,
+        busybox,
+        programs,
+        hostname,
+        ip,
+    }) = &cli.command
+    {
+        return skeleton(cli, dir, busybox.as_deref(), programs, hostname, *ip);
     }
     let dev = Device::open(&cli.device)?;
     match &cli.command {
@@ -187,33 +303,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     Err(e) => Err(explain(e, name)),
                 };
             }
-            let id = dev.create(name, *history).map_err(|e| explain(e, name))?;
-            if limits.flags != 0 {
-                if let Err(e) = dev.set_limits(name, &limits) {
-                    let _ = dev.destroy(name);
-                    if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
-                        return Err(limits::explain_admission(&dev, Some(name), &limits));
-                    }
-                    return Err(explain(e, name));
-                }
-            }
-            if !identity.is_empty() {
-                if let Err(e) = dev.set_identity(name, &identity) {
-                    // All or nothing: do not leave a container without the identity asked for.
-                    let _ = dev.destroy(name);
-                    let e = match e {
-                        Error::Ioctl(_, errno) => Error::Ioctl("create", errno),
-                        e => e,
-                    };
-                    return Err(explain(e, name));
-                }
-            }
-            if let (Some(iface), Some(Some((ip, _)))) = (identity.alias_on, identity.ip) {
-                if let Err(e) = alias::add(iface, ip) {
-                    let _ = dev.destroy(name);
-                    return Err(e);
-                }
-            }
+            let id = create_container(&dev, name, *history, &identity, &limits)?;
             print(cli, &serde_json::json!({ "name": name, "id": id }), || {
                 format!("created container {name} (id {id})")
             });
@@ -232,22 +322,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk, --max-cpu-time, --cpu-share, --max-net-rate".into(),
                 ));
             }
-            if limits.flags != 0 {
-                dev.set_limits(name, &limits).map_err(|e| {
-                    if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
-                        limits::explain_admission(&dev, Some(name), &limits)
-                    } else {
-                        explain(e, name)
-                    }
-                })?;
-            }
-            let before = dev.identity(name).map_err(|e| explain(e, name))?;
-            dev.set_identity(name, &identity)
-                .map_err(|e| explain(e, name))?;
-            let now = dev.identity(name).map_err(|e| explain(e, name))?;
-            if identity.ip.is_some() {
-                alias::moved(address(&before), address(&now), identity.alias_on)?;
-            }
+            let now = update_container(&dev, name, &identity, &limits)?;
             #[derive(Serialize)]
             struct Set<'a> {
                 name: &'a str,
@@ -273,6 +348,28 @@ fn run(cli: &Cli) -> Result<(), Error> {
             print(cli, &host, || host.text());
             Ok(())
         }
+        Command::Apply { file } => apply(cli, &dev, file),
+        Command::Start { name } => start(cli, &dev, names::check(name)?),
+        Command::Stop { name, grace } => stop(cli, &dev, names::check(name)?, *grace),
+        Command::Status { name } => {
+            let name = names::check(name)?;
+            let st = lifecycle::status(&dev, name)?;
+            print(cli, &st, || match st.state {
+                "running" => format!(
+                    "{name}: running, {} processes ({} tasks)",
+                    st.processes, st.tasks
+                ),
+                _ => format!("{name}: stopped"),
+            });
+            Ok(())
+        }
+        Command::Rootfs(_) => unreachable!("handled above"),
+        Command::Export { name, output } => export(cli, &dev, names::check(name)?, output),
+        Command::Import {
+            file,
+            name,
+            identity,
+        } => import(cli, &dev, file, name.as_deref(), identity),
         Command::Destroy { name, force, grace } => {
             destroy(cli, &dev, names::check(name)?, *force, *grace)
         }
@@ -296,7 +393,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             });
             Ok(())
         }
-        Command::Show { name } => {
+        Command::Show { name, spec: true } => show_spec(cli, &dev, names::check(name)?),
+        Command::Show { name, spec: false } => {
             let name = names::check(name)?;
             let mut c = ContainerView::from(&dev.info(name).map_err(|e| explain(e, name))?);
             let identity = dev.identity(name).map_err(|e| explain(e, name))?;
@@ -420,8 +518,19 @@ fn run(cli: &Cli) -> Result<(), Error> {
         } => events(cli, &dev, names::check(name)?, *follow, *since),
         Command::Exec { name, cmd } => {
             let name = names::check(name)?;
-            dev.attach(name, 0).map_err(|e| explain(e, name))?;
-            drop(dev); // no descriptor of /dev/ctn inside the container
+            // A container with a root: this process enters it first (and keeps no
+            // descriptor pointing outside but stdio). No descriptor of /dev/ctn inside.
+            let root = match dirs(cli).spec(name)? {
+                Some(spec) => {
+                    let origin = dirs(cli).spec_path(name).display().to_string();
+                    let mut args = Default::default();
+                    let c = spec.check(&origin, &mut args)?;
+                    let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
+                    lifecycle::prepare_root(&c, &dirs(cli), &hostname)?
+                }
+                None => None,
+            };
+            lifecycle::enter(dev, name, root.as_deref(), None)?;
             let err = std::process::Command::new(&cmd[0]).args(&cmd[1..]).exec();
             eprintln!("ctnctl: cannot run {}: {err}", cmd[0]);
             std::process::exit(127);
@@ -453,6 +562,70 @@ fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Creates container `name` with an identity and limits, all or nothing.
+fn create_container(
+    dev: &Device,
+    name: &str,
+    history: u32,
+    identity: &identity::Identity<'_>,
+    limits: &limits::Limits,
+) -> Result<u32, Error> {
+    let id = dev.create(name, history).map_err(|e| explain(e, name))?;
+    if limits.flags != 0 {
+        if let Err(e) = dev.set_limits(name, limits) {
+            let _ = dev.destroy(name);
+            if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
+                return Err(limits::explain_admission(dev, Some(name), limits));
+            }
+            return Err(explain(e, name));
+        }
+    }
+    if !identity.is_empty() {
+        if let Err(e) = dev.set_identity(name, identity) {
+            // All or nothing: do not leave a container without the identity asked for.
+            let _ = dev.destroy(name);
+            let e = match e {
+                Error::Ioctl(_, errno) => Error::Ioctl("create", errno),
+                e => e,
+            };
+            return Err(explain(e, name));
+        }
+    }
+    if let (Some(iface), Some(Some((ip, _)))) = (identity.alias_on, identity.ip) {
+        if let Err(e) = alias::add(iface, ip) {
+            let _ = dev.destroy(name);
+            return Err(e);
+        }
+    }
+    Ok(id)
+}
+
+/// Changes the identity and limits of container `name`; returns the identity it has now.
+fn update_container(
+    dev: &Device,
+    name: &str,
+    identity: &identity::Identity<'_>,
+    limits: &limits::Limits,
+) -> Result<IdentityView, Error> {
+    if limits.flags != 0 {
+        dev.set_limits(name, limits).map_err(|e| {
+            if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
+                limits::explain_admission(dev, Some(name), limits)
+            } else {
+                explain(e, name)
+            }
+        })?;
+    }
+    let before = dev.identity(name).map_err(|e| explain(e, name))?;
+    dev.set_identity(name, identity)
+        .map_err(|e| explain(e, name))?;
+    let now = dev.identity(name).map_err(|e| explain(e, name))?;
+    if identity.ip.is_some() {
+        alias::moved(address(&before), address(&now), identity.alias_on)?;
+    }
+    Ok(now)
 }
 
 /// Prints `value` as JSON with --json, else the text `human` makes.
@@ -657,4 +830,324 @@ fn describe_identity(i: &IdentityView) -> String {
 /// A container's IPv4 address, from its identity.
 fn address(identity: &IdentityView) -> Option<std::net::Ipv4Addr> {
     identity.ip.as_deref().and_then(|ip| ip.parse().ok())
+}
+
+/// The spec as `apply` enforces it: every key it leaves out at its default (no address, no
+/// limit), so that the container has exactly what the spec says.
+fn declared(spec: &Spec) -> Spec {
+    use spec::Value;
+    let mut d = spec.clone();
+    d.hostname.get_or_insert_with(String::new);
+    d.domainname.get_or_insert_with(String::new);
+    d.ip.get_or_insert_with(|| "none".into());
+    d.mac.get_or_insert_with(|| "none".into());
+    let l = &mut d.limits;
+    for v in [
+        &mut l.max_tasks,
+        &mut l.max_memory,
+        &mut l.max_files,
+        &mut l.max_disk,
+        &mut l.max_cpu_time,
+        &mut l.cpu_share,
+        &mut l.max_net_rate,
+    ] {
+        v.get_or_insert_with(|| Value::Text("none".into()));
+    }
+    d
+}
+
+/// Creates container `spec.name` from a checked spec, or brings an existing one to it.
+/// Returns whether it was created.
+fn apply_spec(dev: &Device, spec: &Spec, origin: &str) -> Result<bool, Error> {
+    let declared = declared(spec);
+    let mut args = Default::default();
+    let c = declared.check(origin, &mut args)?;
+    let name = spec.name.as_str();
+    if dev.info(name).is_ok() {
+        update_container(dev, name, &c.identity, &c.limits)?;
+        Ok(false)
+    } else {
+        create_container(dev, name, spec.history.unwrap_or(0), &c.identity, &c.limits)?;
+        Ok(true)
+    }
+}
+
+fn apply(cli: &Cli, dev: &Device, file: &std::path::Path) -> Result<(), Error> {
+    let spec = Spec::load(file)?;
+    let created = apply_spec(dev, &spec, &file.display().to_string())?;
+    let dirs = dirs(cli);
+    dirs.store(&spec)?;
+    let name = &spec.name;
+    print(
+        cli,
+        &serde_json::json!({ "name": name, "created": created, "spec": dirs.spec_path(name) }),
+        || {
+            format!(
+                "{} container {name} from {} (spec kept as {})",
+                if created { "created" } else { "updated" },
+                file.display(),
+                dirs.spec_path(name).display()
+            )
+        },
+    );
+    Ok(())
+}
+
+/// A limit the module reports, as a spec value (`None`: no limit).
+fn size_value(bytes: u64) -> Option<spec::Value> {
+    let text = match bytes {
+        0 => return None,
+        b if b % (1 << 30) == 0 => format!("{}G", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{}M", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{}K", b >> 10),
+        b => b.to_string(),
+    };
+    Some(spec::Value::Text(text))
+}
+
+fn show_spec(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
+    use spec::Value;
+    let mut spec = dirs(cli).spec(name)?.unwrap_or_else(|| Spec {
+        name: name.to_string(),
+        ..Default::default()
+    });
+    // The identity and limits it has now (`set` may have changed them since `apply`).
+    let id = dev.identity(name).map_err(|e| explain(e, name))?;
+    spec.hostname = (id.hostname != name).then_some(id.hostname);
+    spec.domainname = (id.domainname != "(none)").then_some(id.domainname);
+    spec.loopback = id.loopback.filter(|lo| Some(lo) != id.ip.as_ref());
+    spec.ip = id.ip;
+    spec.mac = id.mac;
+    let u = dev.usage(name).map_err(|e| explain(e, name))?;
+    let number = |n: u64| (n != 0).then_some(Value::Number(n));
+    spec.limits = spec::SpecLimits {
+        max_tasks: number(u.tasks.limit),
+        max_memory: size_value(u.memory.limit),
+        max_files: number(u.files.limit),
+        max_disk: size_value(u.disk.limit),
+        max_cpu_time: (u.cpu_time.limit != 0).then(|| {
+            Value::Text(
+                humantime::format_duration(Duration::from_nanos(u.cpu_time.limit)).to_string(),
+            )
+        }),
+        cpu_share: (u.cpu_share.limit != 0).then(|| Value::Text(format!("{}%", u.cpu_share.limit))),
+        max_net_rate: size_value(u.net_rate.limit),
+    };
+    print(cli, &spec, || spec.to_toml().trim_end().to_string());
+    Ok(())
+}
+
+/// The spec of `name` from the spec directory, checked.
+fn stored_spec(cli: &Cli, name: &str) -> Result<(Spec, String), Error> {
+    let dirs = dirs(cli);
+    let spec = dirs.require_spec(name)?;
+    Ok((spec, dirs.spec_path(name).display().to_string()))
+}
+
+fn start(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
+    let (spec, origin) = stored_spec(cli, name)?;
+    let mut args = Default::default();
+    let c = spec.check(&origin, &mut args)?;
+    if dev.info(name).is_err() {
+        apply_spec(dev, &spec, &origin)?; // defined again after a module reload, say
+    }
+    let st = lifecycle::status(dev, name)?;
+    if st.processes > 0 {
+        return Err(Error::Refused(format!(
+            "container '{name}' is running ({} processes).\n  Stop it first with `ctnctl stop {name}`.",
+            st.processes
+        )));
+    }
+    let dirs = dirs(cli);
+    let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
+    let root = lifecycle::prepare_root(&c, &dirs, &hostname)?;
+    let state = dirs.state_of(name);
+    std::fs::create_dir_all(&state).map_err(|e| Error::Io(state.display().to_string(), e))?;
+    let log = state.join("console.log");
+    let pid = lifecycle::spawn(dev, name, root.as_deref(), &c.start, &log)?;
+    dev.record(name, ctn_uapi::CTN_EVENT_STARTED, pid.as_raw(), 0)
+        .map_err(|e| explain(e, name))?;
+    print(
+        cli,
+        &serde_json::json!({ "name": name, "pid": pid.as_raw(), "command": c.start, "log": log }),
+        || {
+            format!(
+                "started {name}: pid {pid} runs {} (output in {})",
+                c.start.join(" "),
+                log.display()
+            )
+        },
+    );
+    Ok(())
+}
+
+fn stop(cli: &Cli, dev: &Device, name: &str, grace: Option<f64>) -> Result<(), Error> {
+    let (spec, origin) = stored_spec(cli, name)?;
+    let mut args = Default::default();
+    let mut c = spec.check(&origin, &mut args)?;
+    if let Some(g) = grace {
+        if !(0.0..=3600.0).contains(&g) {
+            return Err(Error::Usage(format!("--grace {g}: give 0 to 3600 seconds")));
+        }
+        c.grace = Duration::from_secs_f64(g);
+    }
+    let dirs = dirs(cli);
+    let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
+    let root = lifecycle::prepare_root(&c, &dirs, &hostname)?;
+    let log = dirs.state_of(name).join("console.log");
+    let report = lifecycle::stop(dev, &c, root.as_deref(), &log)?;
+    lifecycle::release_root(&c, &dirs);
+    print(cli, &report, || report.text());
+    Ok(())
+}
+
+fn skeleton(
+    cli: &Cli,
+    dir: &std::path::Path,
+    busybox: Option<&str>,
+    programs: &[PathBuf],
+    hostname: &str,
+    ip: Option<std::net::Ipv4Addr>,
+) -> Result<(), Error> {
+    names::check_uts("hostname", hostname)?;
+    let busybox = match busybox {
+        Some("none") => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("busybox"))
+                .find(|p| p.is_file())
+        }),
+    };
+    if busybox.is_none() && programs.is_empty() {
+        return Err(Error::Usage(
+            "rootfs skeleton: no busybox on PATH and no --program: give --busybox PATH or --program PATH".into(),
+        ));
+    }
+    let ip = ip.map(|a| a.to_string());
+    let installed = rootfs::skeleton(
+        dir,
+        &rootfs::SkeletonOptions {
+            busybox: busybox.as_deref(),
+            programs,
+            hostname,
+            ip: ip.as_deref(),
+        },
+    )?;
+    print(
+        cli,
+        &serde_json::json!({ "dir": dir, "installed": installed }),
+        || {
+            format!(
+                "built a root in {}: {} files installed; the execution file /etc/ctn/start runs /etc/ctn/start.d/* in order",
+                dir.display(),
+                installed.len()
+            )
+        },
+    );
+    Ok(())
+}
+
+fn export(cli: &Cli, dev: &Device, name: &str, output: &std::path::Path) -> Result<(), Error> {
+    let (spec, origin) = stored_spec(cli, name)?;
+    let mut args = Default::default();
+    let c = spec.check(&origin, &mut args)?;
+    let dirs = dirs(cli);
+    let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
+    let running = lifecycle::status(dev, name)?.processes > 0;
+    let root = lifecycle::prepare_root(&c, &dirs, &hostname)?;
+    let result = archive::export(&spec, root.as_deref(), output);
+    if !running {
+        lifecycle::release_root(&c, &dirs);
+    }
+    result?;
+    print(
+        cli,
+        &serde_json::json!({ "name": name, "archive": output, "root": root.is_some() }),
+        || format!("exported {name} to {}", output.display()),
+    );
+    Ok(())
+}
+
+fn import(
+    cli: &Cli,
+    dev: &Device,
+    file: &std::path::Path,
+    name: Option<&str>,
+    identity: &IdentityArgs,
+) -> Result<(), Error> {
+    let dirs = dirs(cli);
+    let scratch = dirs.state.join(format!(".import-{}", std::process::id()));
+    let result = import_from(dev, &dirs, file, name, identity, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let (spec, created_root) = result?;
+    print(
+        cli,
+        &serde_json::json!({ "name": spec.name, "root": created_root }),
+        || match &created_root {
+            Some(r) => format!("imported {} with its root in {}", spec.name, r.display()),
+            None => format!("imported {}", spec.name),
+        },
+    );
+    Ok(())
+}
+
+fn import_from(
+    dev: &Device,
+    dirs: &spec::Dirs,
+    file: &std::path::Path,
+    name: Option<&str>,
+    identity: &IdentityArgs,
+    scratch: &std::path::Path,
+) -> Result<(Spec, Option<PathBuf>), Error> {
+    let unpacked = archive::unpack(file, scratch)?;
+    let mut spec = unpacked.spec;
+    if let Some(n) = name {
+        spec.name = names::check(n)?.to_string();
+    }
+    let name = spec.name.clone();
+    for (field, given) in [
+        (&mut spec.hostname, &identity.hostname),
+        (&mut spec.domainname, &identity.domainname),
+        (&mut spec.ip, &identity.ip),
+        (&mut spec.loopback, &identity.loopback),
+        (&mut spec.mac, &identity.mac),
+    ] {
+        if given.is_some() {
+            *field = given.clone();
+        }
+    }
+    if identity.ip.is_some() && identity.loopback.is_none() {
+        spec.loopback = None; // the old loopback went with the old address
+    }
+    if dev.info(&name).is_ok() || dirs.spec_path(&name).exists() {
+        return Err(Error::Refused(format!(
+            "a container named '{name}' already exists here.\n  Import it under another name with --name NAME."
+        )));
+    }
+    let root = match unpacked.root {
+        Some(r) => {
+            let dst = dirs.state_of(&name).join("root");
+            if dst.exists() {
+                return Err(Error::Refused(format!(
+                    "{} already exists: remove it, or import under another --name",
+                    dst.display()
+                )));
+            }
+            std::fs::create_dir_all(dirs.state_of(&name))
+                .map_err(|e| Error::Io(dirs.state_of(&name).display().to_string(), e))?;
+            std::fs::rename(&r, &dst).map_err(|e| Error::Io(dst.display().to_string(), e))?;
+            Some(dst)
+        }
+        None => None,
+    };
+    archive::rooted(&mut spec, root.as_deref());
+    if let Err(e) = apply_spec(dev, &spec, &file.display().to_string()) {
+        if let Some(r) = &root {
+            let _ = std::fs::remove_dir_all(r);
+        }
+        return Err(e);
+    }
+    dirs.store(&spec)?;
+    Ok((spec, root))
 }

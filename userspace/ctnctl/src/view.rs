@@ -114,6 +114,8 @@ impl From<&uapi::CtnEvent> for EventView {
             uapi::CTN_EVENT_SEALED => "sealed",
             uapi::CTN_EVENT_SIGNALLED => "signalled",
             uapi::CTN_EVENT_REFUSED => "refused",
+            uapi::CTN_EVENT_STARTED => "started",
+            uapi::CTN_EVENT_STOPPED => "stopped",
             _ => "unknown",
         };
         let detail = match e.kind {
@@ -123,6 +125,12 @@ impl From<&uapi::CtnEvent> for EventView {
             uapi::CTN_EVENT_EXIT => wait_status(e.arg),
             uapi::CTN_EVENT_SIGNALLED => format!("signal {} to {} processes", e.arg, e.pid),
             uapi::CTN_EVENT_REFUSED => format!("errno {}", e.arg),
+            uapi::CTN_EVENT_STARTED => format!("first process {}", e.pid),
+            uapi::CTN_EVENT_STOPPED => match e.arg {
+                uapi::CTN_STOP_BY_COMMAND => "by its stop command".to_string(),
+                uapi::CTN_STOP_BY_TERM => "after SIGTERM".to_string(),
+                _ => format!("{} processes killed after the grace period", e.pid),
+            },
             _ => String::new(),
         };
         Self {

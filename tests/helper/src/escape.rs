@@ -1,0 +1,158 @@
+//! Escape attempts for the confinement tests: each makes one call through which a process
+//! could leave its container or change the host, in a form that does no harm if it is let
+//! through (a path that does not exist, a bad magic number, the time it already is), and
+//! prints `ok` or `errno=NAME`. Inside a container every one must print `errno=EPERM`.
+
+use std::ffi::CString;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use nix::errno::Errno;
+use nix::libc;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Call {
+    Chroot,
+    /// chroot into a subdirectory, climb out with chdir(".."), chroot("."): the classic way
+    /// out of a chroot for a process that may call chroot; then read --target.
+    DoubleChroot,
+    PivotRoot,
+    Mount,
+    Umount,
+    Fsopen,
+    OpenTree,
+    Setns,
+    UnshareNet,
+    /// unshare(CLONE_FILES): no namespace, allowed.
+    UnshareFiles,
+    CloneNewns,
+    InitModule,
+    FinitModule,
+    DeleteModule,
+    KexecLoad,
+    Reboot,
+    Settimeofday,
+    ClockSettime,
+    Adjtimex,
+    Swapon,
+}
+
+fn result(ret: libc::c_long) -> Result<String, Errno> {
+    Errno::result(ret).map(|_| "ok".to_string())
+}
+
+fn c(s: &str) -> CString {
+    CString::new(s).unwrap_or_default()
+}
+
+fn call(which: Call, target: &str) -> Result<String, Errno> {
+    let none = c("/nonexistent-ctn-escape");
+    // SAFETY (every call below): raw system calls with valid pointers to live C strings or
+    // structures, or null where the call takes null; none of them touches Rust memory.
+    unsafe {
+        match which {
+            Call::Chroot => result(libc::chroot(c("/").as_ptr()).into()),
+            Call::DoubleChroot => {
+                let _ = std::fs::create_dir_all("/tmp/ctn-escape");
+                result(libc::chroot(c("/tmp/ctn-escape").as_ptr()).into())?;
+                for _ in 0..32 {
+                    libc::chdir(c("..").as_ptr());
+                }
+                result(libc::chroot(c(".").as_ptr()).into())?;
+                std::fs::read(target)
+                    .map(|b| format!("escaped: read {} bytes of {target}", b.len()))
+                    .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))
+            }
+            Call::PivotRoot => result(libc::syscall(
+                libc::SYS_pivot_root,
+                none.as_ptr(),
+                none.as_ptr(),
+            )),
+            Call::Mount => result(
+                libc::mount(
+                    c("none").as_ptr(),
+                    none.as_ptr(),
+                    c("tmpfs").as_ptr(),
+                    0,
+                    std::ptr::null(),
+                )
+                .into(),
+            ),
+            Call::Umount => result(libc::umount2(none.as_ptr(), 0).into()),
+            Call::Fsopen => result(libc::syscall(libc::SYS_fsopen, c("tmpfs").as_ptr(), 0)),
+            Call::OpenTree => result(libc::syscall(
+                libc::SYS_open_tree,
+                libc::AT_FDCWD,
+                none.as_ptr(),
+                0,
+            )),
+            Call::Setns => result(libc::setns(-1, 0).into()),
+            Call::UnshareNet => result(libc::unshare(libc::CLONE_NEWNET).into()),
+            Call::UnshareFiles => result(libc::unshare(libc::CLONE_FILES).into()),
+            Call::CloneNewns => {
+                let pid = libc::syscall(
+                    libc::SYS_clone,
+                    (libc::CLONE_NEWNS | libc::SIGCHLD) as libc::c_ulong,
+                    0usize,
+                    0usize,
+                    0usize,
+                    0usize,
+                );
+                if pid == 0 {
+                    libc::_exit(0);
+                }
+                if pid > 0 {
+                    libc::waitpid(pid as i32, std::ptr::null_mut(), 0);
+                }
+                result(pid)
+            }
+            Call::InitModule => result(libc::syscall(
+                libc::SYS_init_module,
+                none.as_ptr(),
+                0usize,
+                c("").as_ptr(),
+            )),
+            Call::FinitModule => {
+                result(libc::syscall(libc::SYS_finit_module, -1, c("").as_ptr(), 0))
+            }
+            Call::DeleteModule => result(libc::syscall(
+                libc::SYS_delete_module,
+                c("ctn_nonexistent").as_ptr(),
+                libc::O_NONBLOCK,
+            )),
+            Call::KexecLoad => result(libc::syscall(
+                libc::SYS_kexec_load,
+                0usize,
+                0usize,
+                0usize,
+                0x7fff_0000usize,
+            )),
+            // A bad second magic number: EINVAL where the call is let through.
+            Call::Reboot => result(libc::syscall(
+                libc::SYS_reboot,
+                0xfee1_deadu32,
+                0u32,
+                0u32,
+                0usize,
+            )),
+            Call::Settimeofday => result(libc::syscall(libc::SYS_settimeofday, 0usize, 0usize)),
+            Call::ClockSettime => {
+                let mut now = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
+                libc::clock_gettime(libc::CLOCK_REALTIME, &mut now);
+                result(libc::clock_settime(libc::CLOCK_REALTIME, &now).into())
+            }
+            Call::Adjtimex => {
+                let mut tx: libc::timex = std::mem::zeroed();
+                result(libc::adjtimex(&mut tx).into())
+            }
+            Call::Swapon => result(libc::swapon(none.as_ptr(), 0).into()),
+        }
+    }
+}
+
+pub fn run(which: Call, target: &str) -> ExitCode {
+    crate::print_outcome(call(which, target))
+}

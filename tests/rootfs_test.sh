@@ -1,0 +1,172 @@
+#!/bin/sh
+# Container files and lifecycle: a skeleton root shared by two containers (an overlay each,
+# writes private), specs (apply, show --spec, bad specs named by key), the execution file
+# (start.d in order), start/stop/status and what stop had to do, confinement (every escape
+# call EPERM, the double-chroot escape fails, host files out of reach), export and import.
+. "$(dirname "$0")/lib.sh"
+ktap_plan 11
+ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
+mkdir -p /srv /var/lib/ctn /etc/ctn/containers
+mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /var/lib/ctn || { echo "# cannot mount tmpfs"; exit 1; }
+SKEL=/srv/skel
+
+# spec NAME IP [EXTRA]: a spec of a web container on the skeleton.
+spec() {
+    cat > "/tmp/$1.toml" <<EOF
+name = "$1"
+hostname = "$1.example"
+ip = "$2"
+$3
+[root]
+skeleton = "$SKEL"
+[stop]
+grace = "1s"
+EOF
+}
+# get ADDR PATH: the body of an HTTP GET; status ADDR PATH: its status line (busybox nc; the
+# guest's busybox wget prints nothing).
+http() { printf 'GET %s HTTP/1.0\r\n\r\n' "$2" | nc -w 5 "$1" 80 | tr -d '\r'; }
+get() { http "$1" "$2" | sed '1,/^$/d'; }
+status() { http "$1" "$2" | head -n 1; }
+
+t_skeleton() {
+    ctnctl rootfs skeleton $SKEL --program /usr/bin/ctntest >/dev/null || fail "rootfs skeleton" || return 1
+    for f in bin/busybox usr/bin/ctntest etc/ctn/start; do [ -x "$SKEL/$f" ] || fail "no $f" || return 1; done
+    [ -L $SKEL/bin/sh ] && [ -c $SKEL/dev/null ] && [ -d $SKEL/etc/ctn/start.d ] || fail "skeleton incomplete" || return 1
+    step() { printf '#!/bin/sh\necho %s >> /var/log/start.log\n%s\n' "$1" "$2" > "$SKEL/etc/ctn/start.d/$1"; chmod +x "$SKEL/etc/ctn/start.d/$1"; }
+    # Written out of order: the controller runs them by name.
+    step 30-done ''
+    step 10-www 'echo "hello from $(hostname)" > /www/index.html'
+    step 20-httpd 'httpd -p 80 -h /www'
+}
+t_apply() {
+    spec web1 127.0.10.1 && spec web2 127.0.20.1
+    expect_match "apply creates" '^created container web1 from /tmp/web1.toml' "$(ctnctl apply /tmp/web1.toml)" || return 1
+    ctnctl apply /tmp/web2.toml >/dev/null || return 1
+    expect_match "apply again updates" '^updated container web1' "$(ctnctl apply /tmp/web1.toml)" || return 1
+    out=$(ctnctl show --spec web1)
+    expect_match "show --spec: the skeleton" "skeleton = \"$SKEL\"" "$out" || return 1
+    expect_match "show --spec: the identity it has" 'hostname = "web1.example"' "$out" || return 1
+    expect_match "kept in the spec directory" 'ip = "127.0.10.1"' "$(cat /etc/ctn/containers/web1.toml)" || return 1
+    expect_eq "stopped before start" "web1: stopped" "$(ctnctl status web1)"
+}
+t_two_servers() {
+    ctnctl start web1 >/dev/null || fail "start web1" || return 1
+    ctnctl start web2 >/dev/null || fail "start web2" || return 1
+    sleep 1
+    expect_eq "web1 serves its own page on port 80" "hello from web1.example" "$(get 127.0.10.1 /)" || return 1
+    expect_eq "web2 too, on the same port" "hello from web2.example" "$(get 127.0.20.1 /)" || return 1
+    expect_match "status" '^web1: running, [1-9][0-9]* processes' "$(ctnctl status web1)" || return 1
+    expect_match "start again is refused" 'is running' "$(ctnctl start web1 2>&1)" || return 1
+    expect_match "the start is in the history" 'started +[0-9]+ .*first process' "$(ctnctl events web1)"
+}
+t_start_order() {
+    expect_eq "start.d ran in order" "10-www 20-httpd 30-done" "$(ctnctl exec web1 -- cat /var/log/start.log | tr '\n' ' ' | sed 's/ $//')" || return 1
+    expect_match "the controller logged each" 'start.d/10-www.*start.d/20-httpd.*start.d/30-done' "$(tr '\n' ' ' < /var/lib/ctn/web1/console.log)"
+}
+t_private_writes() {
+    ctnctl exec web1 -- sh -c 'echo secret > /www/secret.txt' || fail "write inside web1" || return 1
+    expect_eq "web1 reads its write" secret "$(ctnctl exec web1 -- cat /www/secret.txt)" || return 1
+    ! ctnctl exec web2 -- cat /www/secret.txt 2>/dev/null || fail "web2 sees web1's file" || return 1
+    [ ! -e $SKEL/www/secret.txt ] || fail "the write reached the shared skeleton" || return 1
+    [ ! -e /www/secret.txt ] || fail "the write reached the host's root" || return 1
+    expect_match "not served by web2" '^HTTP/1\.[01] 404' "$(status 127.0.20.1 /secret.txt)" || return 1
+    expect_eq "the hostname files are each container's" "web2.example" "$(ctnctl exec web2 -- cat /etc/hostname)"
+}
+t_confinement() {
+    n=0
+    for call in chroot double-chroot pivot-root mount umount fsopen open-tree setns unshare-net \
+                clone-newns init-module finit-module delete-module kexec-load reboot \
+                settimeofday clock-settime adjtimex swapon; do
+        expect_eq "$call inside" errno=EPERM "$(ctnctl exec web1 -- ctntest escape $call)" || return 1
+        n=$((n + 1))
+    done
+    echo "$n calls refused"
+    expect_eq "unshare without a namespace is allowed" ok "$(ctnctl exec web1 -- ctntest escape unshare-files)" || return 1
+    ! ctnctl exec web1 -- cat /tests/lib.sh >/dev/null 2>&1 || fail "a host file is readable inside" || return 1
+    ! ctnctl exec web1 -- mount -t tmpfs tmpfs /tmp 2>/dev/null || fail "busybox mount inside" || return 1
+    expect_eq "a container without a root is confined too" errno=EPERM "$(ctnctl create plain >/dev/null; ctnctl exec plain -- ctntest escape mount)" || return 1
+    expect_eq "the host is not" ok "$(ctntest escape chroot)" || return 1
+    expect_match "refusals are in the history" 'refused .*errno 1' "$(ctnctl events web1)" || return 1
+    ctnctl destroy plain >/dev/null
+}
+t_stop() {
+    out=$(ctnctl stop web1); rc=$?
+    expect_eq "stop: exit 0" 0 $rc || return 1
+    expect_match "stop says SIGTERM was enough" 'stopped web1: SIGTERM to [0-9]+ processes, which ended' "$out" || return 1
+    expect_eq "status" "web1: stopped" "$(ctnctl status web1)" || return 1
+    ! grep -q " /var/lib/ctn/web1/root " /proc/mounts || fail "overlay still mounted" || return 1
+    ctnctl start web1 >/dev/null && sleep 1
+    expect_eq "started again, the private write is still there" secret "$(get 127.0.10.1 /secret.txt)"
+}
+t_stop_kill() {
+    spec stubborn 127.0.40.1 && cat >> /tmp/stubborn.toml <<'EOF'
+[start]
+command = ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done"]
+EOF
+    ctnctl apply /tmp/stubborn.toml >/dev/null && ctnctl start stubborn >/dev/null || fail "start stubborn" || return 1
+    sleep 0.5
+    out=$(ctnctl stop stubborn)
+    expect_match "stop reports the SIGKILL" 'ignored it and were killed \(SIGKILL\) after the 1\.0 s grace period' "$out" || return 1
+    expect_eq "stopped" "stubborn: stopped" "$(ctnctl status stubborn)" || return 1
+    ev=$(ctnctl events stubborn)
+    expect_match "the history: killed by signal 9" 'exit .*(SIGKILL|signal 9)' "$ev" || return 1
+    expect_match "the history: how it stopped" 'stopped .*killed after the grace period' "$ev" || return 1
+    expect_match "--json" '"killed": [1-9]' "$(ctnctl start stubborn >/dev/null; sleep 0.5; ctnctl --json stop stubborn --grace 0.5)"
+}
+t_bad_specs() {
+    bad() { printf '%s\n' "$2" > /tmp/bad.toml; out=$(ctnctl apply /tmp/bad.toml 2>&1); rc=$?
+            expect_eq "$1: exit 2" 2 $rc || return 1; expect_match "$1: message" "$3" "$out"; }
+    bad "unknown key" 'name = "b1"
+hostnme = "x"' 'unknown field `hostnme`' || return 1
+    bad "bad IP" 'name = "b1"
+ip = "300.1.1.1"' "ip '300.1.1.1' is not an IPv4 address" || return 1
+    bad "missing root" 'name = "b1"
+[root]
+path = "/srv/nothing"' "root.path '/srv/nothing': no such directory" || return 1
+    bad "bad limit" 'name = "b1"
+[limits]
+max_memory = "lots"' "limits.max_memory 'lots'" || return 1
+    bad "relative start command" 'name = "b1"
+[start]
+command = ["start"]' "start.command: 'start' must be an absolute path" || return 1
+    spec clash 127.0.20.1
+    out=$(ctnctl apply /tmp/clash.toml 2>&1); rc=$?
+    expect_eq "an address another container has: exit 1" 1 $rc || return 1
+    expect_match "says so" 'another container already has that IP' "$out" || return 1
+    ! ctnctl list | grep -Eq ' (b1|clash) ' || fail "a container was left behind"
+}
+t_export_import() {
+    ctnctl export web2 -o /tmp/web2.tar >/dev/null || fail "export" || return 1
+    for c in web1 web2 stubborn; do ctnctl stop $c >/dev/null; ctnctl destroy $c >/dev/null || return 1; done
+    # A new host: no module state, no specs, no state, not even the skeleton.
+    rmmod ctn && rm -rf /etc/ctn/containers/* /var/lib/ctn/* $SKEL && insmod "$CTN_KO" || return 1
+    out=$(ctnctl import /tmp/web2.tar --name web3 --ip 127.0.30.1 --hostname web3.example) || fail "import: $out" || return 1
+    expect_match "import says where the root went" 'imported web3 with its root in /var/lib/ctn/web3/root' "$out" || return 1
+    ctnctl start web3 >/dev/null && sleep 1
+    expect_eq "it starts and serves under its new identity" "hello from web3.example" "$(get 127.0.30.1 /)" || return 1
+    expect_match "its spec has a root of its own" 'path = "/var/lib/ctn/web3/root"' "$(ctnctl show --spec web3)" || return 1
+    expect_match "the same name again is refused" "a container named 'web3' already exists" "$(ctnctl import /tmp/web2.tar --name web3 2>&1)" || return 1
+    expect_match "its address too" 'another container already has that IP' "$(ctnctl import /tmp/web2.tar --name web4 --ip 127.0.30.1 2>&1)" || return 1
+    [ ! -e /var/lib/ctn/web4 ] || [ -z "$(ls /var/lib/ctn/web4)" ] || fail "a refused import left its root" || return 1
+    ctnctl stop web3 >/dev/null
+}
+t_cleanup() {
+    for c in $(ctnctl --json list | sed -n 's/.*"name": "\([^"]*\)".*/\1/p'); do ctnctl destroy --force --grace 0 "$c" >/dev/null; done
+    ctn_unload
+    grep -q ' /var/lib/ctn/.*overlay' /proc/mounts && umount /var/lib/ctn/*/root
+    umount /var/lib/ctn && umount /srv
+}
+
+run_case "rootfs skeleton: busybox, a program, devices, the execution file" t_skeleton
+run_case "apply creates and updates from a spec; show --spec prints it" t_apply
+run_case "two containers from one skeleton serve port 80 with their own names and pages" t_two_servers
+run_case "the execution file runs start.d in lexical order" t_start_order
+run_case "writes are private: not in the other container, the skeleton or the host" t_private_writes
+run_case "confinement: every escape call is EPERM, the double chroot fails, host files unreachable" t_confinement
+run_case "stop ends with SIGTERM, unmounts; start again keeps the private layer" t_stop
+run_case "stop of a process that ignores SIGTERM: SIGKILL after the grace period, reported" t_stop_kill
+run_case "bad specs: the message names the key" t_bad_specs
+run_case "export, then import under a new name and IP on a fresh host: it starts and serves" t_export_import
+run_case "cleanup and unload" t_cleanup
+ktap_finish
