@@ -72,6 +72,7 @@ requests! {
         cpu_share, net_rate, net_received, cpu_throttled_ns, net_delayed_ns, reserved
     },
     CtnRecord { size, flags, target, kind, pid, arg, reserved0, reserved },
+    CtnFiles { size, flags, target, recorded, dropped, out, reserved },
     CtnHost {
         size, flags, cpu_reserve_pct, cpus, cpu_reserved, memory_total, memory_reserved,
         containers, reserved0, reserved
@@ -88,6 +89,7 @@ plain! {
     },
     CtnTask { pid, tgid, ppid, state, comm, cpu_ns },
     CtnEvent { seq, time_ns, kind, pid, tgid, arg, comm },
+    CtnPath { path },
 }
 
 /// Largest array a caller may offer (entries): bounds what one call can make the module

@@ -17,6 +17,7 @@ mod hooks;
 mod identity;
 mod limits;
 mod network;
+mod opened;
 mod process;
 mod registry;
 mod sys;

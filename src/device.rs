@@ -26,7 +26,7 @@ use crate::sys::task;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.12.0";
+const MODULE_VERSION: &str = "0.13.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -74,6 +74,7 @@ impl IoctlHandler for Control {
             uapi::CTN_IOC_GET_USAGE => self.usage(arg),
             uapi::CTN_IOC_HOST => self.host(arg),
             uapi::CTN_IOC_RECORD => self.record(arg),
+            uapi::CTN_IOC_FILES => self.files(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -99,14 +100,22 @@ fn version(arg: UserPtr) -> Result<u32> {
 impl Control {
     fn create(&self, arg: UserPtr) -> Result<u32> {
         let (mut req, mut out) = read_request::<uapi::CtnCreate>(arg)?;
-        check_flags(req.flags, 0)?;
+        check_flags(req.flags, uapi::CTN_CREATE_RECORD_FILES)?;
         let name = Name::parse(&req.name)?;
+        let record = req.flags & uapi::CTN_CREATE_RECORD_FILES != 0;
         self.require_admin()?;
         let mut hooks = self.hooks.lock();
         if hooks.is_none() {
             *hooks = Some(Hooks::install(self.module, &self.registry)?);
         }
-        let created = self.registry.create(name, req.history_len);
+        let mut created = self.registry.create(name, req.history_len, record);
+        if let (Ok(_), true, Some(h)) = (&created, record, hooks.as_mut()) {
+            // Before it can have a member: the recorder must see its first open.
+            if let Err(e) = h.record_opens(self.module, &self.registry, true) {
+                let _ = self.registry.destroy(Target::Name(name));
+                created = Err(e);
+            }
+        }
         if self.registry.is_empty() {
             // The first container could not be made: no reason to keep the hooks.
             *hooks = None;
@@ -127,6 +136,8 @@ impl Control {
         if self.registry.is_empty() {
             // The last container had no member: nothing needs the hooks any more.
             *hooks = None;
+        } else if let Some(h) = hooks.as_mut() {
+            h.record_opens(self.module, &self.registry, self.registry.is_recording())?;
         }
         Ok(0)
     }
@@ -287,6 +298,21 @@ impl Control {
             return Err(EPERM);
         }
         self.registry.host(reserve, &mut req)?;
+        out.write(&req)?;
+        Ok(0)
+    }
+
+    /// `CTN_IOC_FILES`: the files a recording container's processes opened.
+    fn files(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnFiles>(arg)?;
+        check_flags(req.flags, 0)?;
+        let target = Target::parse(&req.target)?;
+        let max = capacity::<uapi::CtnPath>(&req.out)?;
+        let (entries, recorded, dropped) = self.registry.files(target, max)?;
+        let total = u32::try_from(recorded).unwrap_or(u32::MAX);
+        write_entries(&mut req.out, &entries, total)?;
+        req.recorded = recorded;
+        req.dropped = dropped;
         out.write(&req)?;
         Ok(0)
     }

@@ -16,6 +16,7 @@ use crate::sys::confine::ConfineHooks;
 use crate::sys::files::FilesGate;
 use crate::sys::mm::MemoryGate;
 use crate::sys::net::NetHooks;
+use crate::sys::open::OpenRecorder;
 use crate::sys::resource_view::ViewHooks;
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::uts::UtsHooks;
@@ -23,6 +24,9 @@ use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::write::WriteGate;
 
 pub(crate) struct Hooks {
+    /// The open recorder, only while some container records the files it opens (it sits on
+    /// every open of every task).
+    recorder: Option<OpenRecorder<ProcessHooks>>,
     _clone_gate: CloneGate<ProcessHooks>,
     _sched_probes: SchedProbes<SchedHooks>,
     _uts: UtsHooks<Identity>,
@@ -58,6 +62,7 @@ impl Hooks {
         let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
         let confine = ConfineHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
+            recorder: None,
             _clone_gate: clone_gate,
             _sched_probes: sched_probes,
             _uts: uts,
@@ -69,5 +74,27 @@ impl Hooks {
             _view: view,
             _confine: confine,
         })
+    }
+}
+
+impl Hooks {
+    /// Installs the open recorder if `needed` and it is not, removes it if not `needed`.
+    pub(crate) fn record_opens(
+        &mut self,
+        module: &'static ThisModule,
+        registry: &Arc<Registry>,
+        needed: bool,
+    ) -> Result {
+        match (needed, self.recorder.is_some()) {
+            (true, false) => {
+                self.recorder = Some(OpenRecorder::register(
+                    module,
+                    ProcessHooks(registry.clone()),
+                )?)
+            }
+            (false, true) => self.recorder = None,
+            _ => {}
+        }
+        Ok(())
     }
 }

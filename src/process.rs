@@ -16,6 +16,7 @@ use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
 use crate::sys::mm::MemoryPolicy;
+use crate::sys::open::OpenPolicy;
 use crate::sys::resource_view::ViewPolicy;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::task_work::{OnReturn, ReturnWork};
@@ -112,6 +113,12 @@ impl ViewPolicy for ProcessHooks {
 
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
         self.0.rlimit_cap(pid, resource)
+    }
+}
+
+impl OpenPolicy for ProcessHooks {
+    fn opened(&self, path: &[u8]) {
+        self.0.record_open(path);
     }
 }
 

@@ -26,6 +26,7 @@ use crate::events::{Batch, History};
 use crate::identity;
 use crate::limits::{Charges, Counter, Limits};
 use crate::network::Addresses;
+use crate::opened::OpenedFiles;
 use crate::sys::clock;
 use crate::sys::mm;
 use crate::sys::net::eaddrinuse;
@@ -135,6 +136,9 @@ pub(crate) struct Container {
     net: AtomicU64,
     /// Its MAC address (`network::parse_mac`; 0: none). Written like `net`.
     mac: AtomicU64,
+    /// The files its processes opened, if it records them (created with
+    /// `CTN_CREATE_RECORD_FILES`).
+    opened: Option<KBox<OpenedFiles>>,
 }
 
 impl Drop for Container {
@@ -237,6 +241,8 @@ pub(crate) struct Registry {
     pages: Charges,
     files: Charges,
     slots: KVVec<RcuBox<Container>>,
+    /// Containers that record the files they open (changed under the control mutex).
+    recording: AtomicUsize,
     #[pin]
     control: Mutex<Control>,
 }
@@ -263,6 +269,7 @@ impl Registry {
                 pages,
                 files,
                 slots,
+                recording: AtomicUsize::new(0),
                 control <- new_mutex!(control, "ctn_registry"),
             }),
             GFP_KERNEL,
@@ -612,6 +619,38 @@ impl Registry {
         }
     }
 
+    /// Whether some container records the files its processes open.
+    pub(crate) fn is_recording(&self) -> bool {
+        self.recording.load(Ordering::Relaxed) != 0
+    }
+
+    /// The current task opens `path` (absolute): recorded if its container records.
+    pub(crate) fn record_open(&self, path: &[u8]) {
+        let guard = ReadGuard::new();
+        if let Some(opened) = self
+            .container_of(task::current_pid(), &guard)
+            .and_then(|c| c.opened.as_deref())
+        {
+            opened.insert(path);
+        }
+    }
+
+    /// Up to `max` of the files `target`'s processes opened, and (recorded, dropped);
+    /// `ENODATA` if it does not record them.
+    pub(crate) fn files(
+        &self,
+        target: Target,
+        max: usize,
+    ) -> Result<(KVVec<uapi::CtnPath>, u64, u64)> {
+        let mut out = KVVec::with_capacity(max.min(4096), GFP_KERNEL)?;
+        self.with_container(target, |c, _| {
+            let opened = c.opened.as_deref().ok_or(enodata())?;
+            opened.read(&mut out);
+            Ok(opened.counts())
+        })
+        .map(|(recorded, dropped)| (out, recorded, dropped))
+    }
+
     /// The current task received `bytes` from an IPv4/IPv6 socket.
     pub(crate) fn count_received(&self, bytes: u64) {
         let guard = ReadGuard::new();
@@ -745,7 +784,7 @@ impl Registry {
         f(c, &guard)
     }
 
-    pub(crate) fn create(&self, name: Name, history_len: u32) -> Result<u32> {
+    pub(crate) fn create(&self, name: Name, history_len: u32, record_files: bool) -> Result<u32> {
         let history = match history_len {
             0 => uapi::CTN_HISTORY_DEFAULT,
             n if n <= uapi::CTN_HISTORY_MAX => n,
@@ -763,6 +802,10 @@ impl Registry {
             return Err(EBUSY); // cannot happen: it is new
         }
         let names_writer = KBox::pin_init(new_spinlock!((), "ctn_names_writer"), GFP_KERNEL)?;
+        let opened = match record_files {
+            true => Some(KBox::new(OpenedFiles::new()?, GFP_KERNEL)?),
+            false => None,
+        };
         let node = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL)?;
         let mut ctl = self.control.lock();
         if ctl.by_name.get(&name).is_some() {
@@ -791,9 +834,13 @@ impl Registry {
                 names_writer,
                 net: AtomicU64::new(0),
                 mac: AtomicU64::new(0),
+                opened,
             },
             GFP_KERNEL,
         )?;
+        if record_files {
+            self.recording.fetch_add(1, Ordering::Relaxed);
+        }
         container
             .history
             .record(uapi::CTN_EVENT_CREATED, 0, 0, 0, [0; task::COMM_LEN]);
@@ -824,6 +871,9 @@ impl Registry {
             }
             let name = c.name;
             let keys = owner_keys(c.net.load(Ordering::Relaxed), c.mac.load(Ordering::Relaxed));
+            if c.opened.is_some() {
+                self.recording.fetch_sub(1, Ordering::Relaxed);
+            }
             drop(guard);
             ctl.by_name.remove(&name);
             for key in keys.into_iter().filter(|&k| k != 0) {
@@ -1361,4 +1411,9 @@ impl PinnedDrop for Registry {
             LIVE_CONTAINERS.load(Ordering::SeqCst)
         );
     }
+}
+
+/// `ENODATA` (the `kernel` crate of 6.12 has no constant for it).
+fn enodata() -> Error {
+    Error::from_errno(-61)
 }

@@ -7,7 +7,7 @@ t_version_unloaded() {
     ctn_unload
     out=$(ctnctl version 2>&1); rc=$?
     expect_eq "exit status without module" 1 $rc || return 1
-    expect_match "own version still printed" '^ctnctl 0\.1\.0 \(ABI 12\)' "$out" || return 1
+    expect_match "own version still printed" '^ctnctl 0\.1\.0 \(ABI 13\)' "$out" || return 1
     expect_match "says the module is not loaded" 'not loaded' "$out" || return 1
     expect_match "says how to load it" 'insmod ctn\.ko' "$out"
 }
@@ -15,13 +15,13 @@ t_version_loaded() {
     ctn_load || fail "cannot load"
     out=$(ctnctl version 2>&1); rc=$?
     expect_eq "exit status" 0 $rc || return 1
-    expect_match "module line" '^module 0\.12\.0 \(ABI 12\)$' "$out"
+    expect_match "module line" '^module 0\.13\.0 \(ABI 13\)$' "$out"
 }
 t_version_json() {
     ctn_load || fail "cannot load"
     out=$(ctnctl --json version); rc=$?
     expect_eq "exit status" 0 $rc || return 1
-    expect_match "module_abi in JSON" '"module_abi": 12' "$out" || return 1
+    expect_match "module_abi in JSON" '"module_abi": 13' "$out" || return 1
     expect_match "ctnctl version in JSON" '"ctnctl": "0\.1\.0"' "$out"
 }
 t_unprivileged() {

@@ -5,14 +5,17 @@
 ktap_plan 10
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create t1 >/dev/null && ctnctl create t2 >/dev/null && ctnctl create t3 >/dev/null
+ctnctl create rec --record-files >/dev/null && ctnctl exec rec -- cat /tests/lib.sh >/dev/null
 
-OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage host"
+OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage host record files"
 # The arguments that make a well-formed request of each kind (on t1, or a new name).
 args_for() {
     case $1 in
         create) echo "--name fresh" ;;
         list|host) echo "" ;;
         attach) echo "--name t1 --pid 1" ;;
+        record) echo "--name t1 --signal 9" ;;
+        files) echo "--name rec" ;;
         *) echo "--name t1" ;;
     esac
 }
@@ -30,15 +33,16 @@ t_reserved() {
     for op in $OPS; do
         expect_call "reserved" errno=EINVAL $op $(args_for $op) --reserved || return 1
     done
-    for op in destroy info ps events kill set-identity get-identity set-limits get-usage; do
+    for op in destroy info ps events kill set-identity get-identity set-limits get-usage record files; do
         expect_call "target reserved0" errno=EINVAL $op --name t1 --target-reserved || return 1
     done
     expect_call "attach reserved0" errno=EINVAL attach --name t1 --pid 1 --flags 1
 }
 t_flags() {
-    for op in create destroy list info ps events get-identity get-usage; do
+    for op in destroy list info ps events get-identity get-usage record files; do
         expect_call "flags" errno=EINVAL $op $(args_for $op) --flags 1 || return 1
     done
+    expect_call "unknown create flag" errno=EINVAL create --name fresh --flags 2 || return 1
     expect_call "unknown kill flag" errno=EINVAL kill --name t1 --flags 2 || return 1
     expect_call "unknown host flag" errno=EINVAL host --flags 2
 }
@@ -68,6 +72,11 @@ t_values() {
     expect_call "pid out of range" errno=EINVAL attach --name t1 --pid 4294967295 || return 1
     expect_call "kernel thread" errno=EINVAL attach --name t1 --pid 2 || return 1
     expect_call "host reserved0" errno=EINVAL host --target-reserved || return 1
+    expect_call "record: an unknown event kind" errno=EINVAL record --name t1 --signal 3 || return 1
+    expect_call "record: a negative pid" errno=EINVAL record --name t1 --signal 9 --pid 4294967295 || return 1
+    expect_call "record: started" ok record --name t1 --signal 9 --pid 1 || return 1
+    expect_call "files of a container that does not record" errno=ENODATA files --name t1 || return 1
+    expect_match "files of one that records" '^ok count=[1-9][0-9]* recorded=[1-9][0-9]* dropped=0$' "$(ctntest call files --name rec)" || return 1
     for pct in 0 101 4294967295; do
         expect_call "CPU reserve $pct%" errno=EINVAL host --flags 1 --reserve-pct $pct || return 1
     done
@@ -79,10 +88,10 @@ t_buffers() {
     # A member in t1, so that ps has an entry to write (an empty answer writes nothing).
     ctnctl exec t1 -- sleep 300 &
     sleep 0.5
-    expect_call "list, room for all" "ok count=3 total=3" list --capacity 64 || return 1
-    expect_call "list, room for one" "ok count=1 total=3" list --capacity 1 || return 1
-    expect_call "list, no room" "ok count=0 total=3" list --capacity 0 || return 1
-    for op in list ps events; do
+    expect_call "list, room for all" "ok count=4 total=4" list --capacity 64 || return 1
+    expect_call "list, room for one" "ok count=1 total=4" list --capacity 1 || return 1
+    expect_call "list, no room" "ok count=0 total=4" list --capacity 0 || return 1
+    for op in list ps events files; do
         a=$(args_for $op)
         expect_call "$op wrong entry size" errno=EINVAL $op $a --entry-size 7 || return 1
         expect_call "$op NULL array" errno=EFAULT $op $a --buf null || return 1
@@ -97,7 +106,7 @@ t_buffers() {
 t_unprivileged_fd() {
     # Root opens the device, then drops to uid 1000 (no capabilities): mutations refused,
     # queries allowed.
-    for op in create destroy attach kill set-identity set-limits; do
+    for op in create destroy attach kill set-identity set-limits record; do
         expect_call "$op without CAP_SYS_ADMIN" errno=EPERM $op $(args_for $op) --as-uid 1000 || return 1
     done
     expect_call "setting the CPU reserve without CAP_SYS_ADMIN" errno=EPERM host --flags 1 --reserve-pct 50 --as-uid 1000 || return 1
@@ -111,7 +120,7 @@ t_unknown_ioctl() {
     done
 }
 t_still_clean() {
-    expect_eq "containers after all that" "3" "$(ctnctl list | tail -n +2 | wc -l)"
+    expect_eq "containers after all that" "4" "$(ctnctl list | tail -n +2 | wc -l)"
 }
 
 run_case "wrong size field: EINVAL for every request" t_sizes

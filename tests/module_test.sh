@@ -35,7 +35,7 @@ t_reload_20() {
     i=0
     while [ $i -lt 20 ]; do
         insmod "$CTN_KO" || fail "insmod $i failed"
-        expect_eq "version after load $i" "abi=12 module=0.12.0 reserved_clear=true" "$(ctntest version)" || return 1
+        expect_eq "version after load $i" "abi=13 module=0.13.0 reserved_clear=true" "$(ctntest version)" || return 1
         rmmod ctn || fail "rmmod $i failed"
         i=$((i + 1))
     done

@@ -4,7 +4,7 @@
 # (start.d in order), start/stop/status and what stop had to do, confinement (every escape
 # call EPERM, the double-chroot escape fails, host files out of reach), export and import.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 11
+ktap_plan 12
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 mkdir -p /srv /var/lib/ctn /etc/ctn/containers
 mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /var/lib/ctn || { echo "# cannot mount tmpfs"; exit 1; }
@@ -136,6 +136,29 @@ command = ["start"]' "start.command: 'start' must be an absolute path" || return
     expect_match "says so" 'another container already has that IP' "$out" || return 1
     ! ctnctl list | grep -Eq ' (b1|clash) ' || fail "a container was left behind"
 }
+t_capture() {
+    # A small service on the host's files, run once in a plain container that records.
+    mkdir -p /srv/app && echo hello > /srv/app/greeting.txt
+    printf '#!/bin/sh\nread greeting < /srv/app/greeting.txt\necho "app says: $greeting"\n' > /srv/app/run.sh
+    chmod +x /srv/app/run.sh
+    ctnctl create app --record-files >/dev/null || return 1
+    expect_eq "it runs on the host's files" "app says: hello" "$(ctnctl exec app -- /srv/app/run.sh)" || return 1
+    files=$(ctnctl files app)
+    for f in /srv/app/run.sh /srv/app/greeting.txt /bin/sh; do
+        expect_match "recorded $f" "^$f\$" "$files" || return 1
+    done
+    expect_match "capture" '^captured [0-9]+ files app opened into /srv/captured' "$(ctnctl capture app /srv/captured)" || return 1
+    [ -L /srv/captured/bin/sh ] && [ -x /srv/captured/bin/busybox ] || fail "the interpreter's symlink and target: $(ls -l /srv/captured/bin)" || return 1
+    [ ! -e /srv/captured/tests ] && [ ! -e /srv/captured/usr/bin/ctnctl ] || fail "more than it used was copied" || return 1
+    printf 'name = "app2"\n[root]\npath = "/srv/captured"\n[start]\ncommand = ["/srv/app/run.sh"]\n' > /tmp/app2.toml
+    ctnctl apply /tmp/app2.toml >/dev/null && ctnctl start app2 >/dev/null || fail "start the captured container" || return 1
+    sleep 0.5
+    expect_match "it runs from its own root and finds every file" 'app says: hello' "$(cat /var/lib/ctn/app2/console.log)" || return 1
+    out=$(ctnctl files web1 2>&1)
+    expect_match "a container that does not record: says so" 'does not record the files it opens' "$out" || return 1
+    expect_match "and how" 'ctnctl create --record-files' "$out" || return 1
+    ctnctl destroy app >/dev/null && ctnctl destroy app2 >/dev/null
+}
 t_export_import() {
     ctnctl export web2 -o /tmp/web2.tar >/dev/null || fail "export" || return 1
     for c in web1 web2 stubborn; do ctnctl stop $c >/dev/null; ctnctl destroy $c >/dev/null || return 1; done
@@ -167,6 +190,7 @@ run_case "confinement: every escape call is EPERM, the double chroot fails, host
 run_case "stop ends with SIGTERM, unmounts; start again keeps the private layer" t_stop
 run_case "stop of a process that ignores SIGTERM: SIGKILL after the grace period, reported" t_stop_kill
 run_case "bad specs: the message names the key" t_bad_specs
+run_case "capture: the files a service opened become the root it starts from" t_capture
 run_case "export, then import under a new name and IP on a fresh host: it starts and serves" t_export_import
 run_case "cleanup and unload" t_cleanup
 ktap_finish

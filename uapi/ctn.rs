@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 12;
+pub const CTN_ABI_VERSION: u32 = 13;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -65,6 +65,9 @@ pub struct CtnTarget {
     pub reserved0: u32,
     pub name: [u8; CTN_NAME_LEN],
 }
+
+/// `CtnCreate::flags`: record the files its processes open (`CTN_IOC_FILES`, for capture).
+pub const CTN_CREATE_RECORD_FILES: u32 = 1 << 0;
 
 /// Argument of `CTN_IOC_CREATE`.
 #[repr(C)]
@@ -303,6 +306,35 @@ pub struct CtnKill {
     pub reserved: [u64; 4],
 }
 
+/// Longest path `CTN_IOC_FILES` reports, with its NUL.
+pub const CTN_PATH_LEN: usize = 256;
+
+/// One file a container's processes opened: the absolute path they named, NUL-filled.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnPath {
+    pub path: [u8; CTN_PATH_LEN],
+}
+
+/// Argument of `CTN_IOC_FILES`: fills `out` with `CtnPath` entries, the files the processes
+/// of a container created with `CTN_CREATE_RECORD_FILES` opened by absolute path (each once;
+/// at most 4096; paths of 256 bytes or more, and what does not fit, are counted in
+/// `dropped`). `ENODATA` for a container that does not record.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnFiles {
+    pub size: u32,
+    /// Must be zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// Out: paths recorded, and paths not recorded (too long, or no room).
+    pub recorded: u64,
+    pub dropped: u64,
+    pub out: CtnBuffer,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
 /// Argument of `CTN_IOC_RECORD`: records a lifecycle event (`CTN_EVENT_STARTED` or
 /// `CTN_EVENT_STOPPED`) in a container's history, for the tool that starts and stops it.
 #[repr(C)]
@@ -530,6 +562,8 @@ zeroed_default!(
     CtnUsage,
     CtnHost,
     CtnRecord,
+    CtnPath,
+    CtnFiles,
 );
 
 pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
@@ -546,6 +580,7 @@ pub const CTN_IOC_SET_LIMITS: u32 = ioc_rw::<CtnLimits>(0x0b);
 pub const CTN_IOC_GET_USAGE: u32 = ioc_rw::<CtnUsage>(0x0c);
 pub const CTN_IOC_HOST: u32 = ioc_rw::<CtnHost>(0x0d);
 pub const CTN_IOC_RECORD: u32 = ioc_rw::<CtnRecord>(0x0e);
+pub const CTN_IOC_FILES: u32 = ioc_rw::<CtnFiles>(0x0f);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

@@ -13,6 +13,7 @@ pub(crate) mod ftrace;
 pub(crate) mod miscdev;
 pub(crate) mod mm;
 pub(crate) mod net;
+pub(crate) mod open;
 pub(crate) mod rcu;
 pub(crate) mod resource_view;
 pub(crate) mod table;

@@ -77,6 +77,9 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_STOP_BY_TERM" => CTN_STOP_BY_TERM,
         "CTN_STOP_BY_KILL" => CTN_STOP_BY_KILL,
         "CTN_IOC_RECORD" => CTN_IOC_RECORD,
+        "CTN_CREATE_RECORD_FILES" => CTN_CREATE_RECORD_FILES,
+        "CTN_PATH_LEN" => CTN_PATH_LEN,
+        "CTN_IOC_FILES" => CTN_IOC_FILES,
     }
     structs! {
         "ctn_version" => CtnVersion {
@@ -149,6 +152,11 @@ fn rust_side() -> Vec<(String, u64)> {
         "ctn_record" => CtnRecord {
             size => size, flags => flags, target => target, kind => kind, pid => pid,
             arg => arg, reserved0 => reserved0, reserved => reserved,
+        },
+        "ctn_path" => CtnPath { path => path },
+        "ctn_files" => CtnFiles {
+            size => size, flags => flags, target => target, recorded => recorded,
+            dropped => dropped, out => out, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		12
+#define CTN_ABI_VERSION		13
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -275,6 +275,25 @@ struct ctn_host {
 	__u64 reserved[4];
 };
 
+#define CTN_CREATE_RECORD_FILES	(1U << 0)	/* ctn_create.flags: record opened files */
+#define CTN_PATH_LEN		256
+
+/* A file a container's processes opened (absolute path, NUL-filled). */
+struct ctn_path {
+	__u8 path[CTN_PATH_LEN];
+};
+
+/* The files opened by a recording container's processes (ENODATA if it does not record). */
+struct ctn_files {
+	__u32 size;
+	__u32 flags;			/* zero */
+	struct ctn_target target;
+	__u64 recorded;			/* out */
+	__u64 dropped;			/* out: too long, or no room */
+	struct ctn_buffer out;		/* struct ctn_path entries */
+	__u64 reserved[4];
+};
+
 /* Records CTN_EVENT_STARTED or CTN_EVENT_STOPPED in a container's history. */
 struct ctn_record {
 	__u32 size;
@@ -301,5 +320,6 @@ struct ctn_record {
 #define CTN_IOC_GET_USAGE	_IOWR(CTN_IOC_MAGIC, 0x0c, struct ctn_usage)
 #define CTN_IOC_HOST		_IOWR(CTN_IOC_MAGIC, 0x0d, struct ctn_host)
 #define CTN_IOC_RECORD		_IOWR(CTN_IOC_MAGIC, 0x0e, struct ctn_record)
+#define CTN_IOC_FILES		_IOWR(CTN_IOC_MAGIC, 0x0f, struct ctn_files)
 
 #endif /* _UAPI_LINUX_CTN_H */

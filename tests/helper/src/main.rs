@@ -165,6 +165,8 @@ enum Op {
     SetLimits,
     GetUsage,
     Host,
+    Record,
+    Files,
 }
 
 #[derive(clap::Args)]
@@ -436,6 +438,32 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 ..Default::default()
             },
             |_r| "ok".to_string()
+        ),
+        Op::Record => issue!(
+            uapi::CtnRecord,
+            uapi::CTN_IOC_RECORD,
+            uapi::CtnRecord {
+                flags: o.flags,
+                target: target(o),
+                kind: o.signal,
+                pid: o.pid as i32,
+                ..Default::default()
+            },
+            |_r| "ok".to_string()
+        ),
+        Op::Files => issue!(
+            uapi::CtnFiles,
+            uapi::CTN_IOC_FILES,
+            uapi::CtnFiles {
+                flags: o.flags,
+                target: target(o),
+                out: buffer(size_of::<uapi::CtnPath>()),
+                ..Default::default()
+            },
+            |r| format!(
+                "ok count={} recorded={} dropped={}",
+                r.out.count, r.recorded, r.dropped
+            )
         ),
         Op::Host => issue!(
             uapi::CtnHost,

@@ -34,6 +34,7 @@ nix::ioctl_readwrite_bad!(ioc_set_limits, uapi::CTN_IOC_SET_LIMITS, uapi::CtnLim
 nix::ioctl_readwrite_bad!(ioc_get_usage, uapi::CTN_IOC_GET_USAGE, uapi::CtnUsage);
 nix::ioctl_readwrite_bad!(ioc_host, uapi::CTN_IOC_HOST, uapi::CtnHost);
 nix::ioctl_readwrite_bad!(ioc_record, uapi::CTN_IOC_RECORD, uapi::CtnRecord);
+nix::ioctl_readwrite_bad!(ioc_files, uapi::CTN_IOC_FILES, uapi::CtnFiles);
 nix::ioctl_readwrite_bad!(
     ioc_get_identity,
     uapi::CTN_IOC_GET_IDENTITY,
@@ -132,8 +133,14 @@ impl Device {
         })
     }
 
-    pub fn create(&self, name: &str, history_len: u32) -> Result<u32, Error> {
+    /// Creates a container; `record_files`: it records the files its processes open.
+    pub fn create(&self, name: &str, history_len: u32, record_files: bool) -> Result<u32, Error> {
         let mut r = request!(uapi::CtnCreate {
+            flags: if record_files {
+                uapi::CTN_CREATE_RECORD_FILES
+            } else {
+                0
+            },
             name: fixed(name),
             history_len: history_len
         });
@@ -239,6 +246,30 @@ impl Device {
         // SAFETY: see `create`.
         call("stats", unsafe { ioc_get_usage(self.fd(), &mut r) })?;
         Ok(r)
+    }
+
+    /// The files a recording container's processes opened, and how many were dropped.
+    pub fn files(&self, name: &str) -> Result<(Vec<String>, u64), Error> {
+        let mut entries = vec![
+            uapi::CtnPath {
+                path: [0; uapi::CTN_PATH_LEN]
+            };
+            4096
+        ];
+        let mut r = request!(uapi::CtnFiles {
+            target: target(name),
+            out: uapi::CtnBuffer {
+                buf: entries.as_mut_ptr() as u64,
+                capacity: entries.len() as u32,
+                entry_size: size_of::<uapi::CtnPath>() as u32,
+                ..Default::default()
+            },
+        });
+        // SAFETY: see `list`; `out.buf` points to `out.capacity` entries.
+        call("files", unsafe { ioc_files(self.fd(), &mut r) })?;
+        entries.truncate(r.out.count as usize);
+        let paths = entries.iter().map(|p| c_string(&p.path)).collect();
+        Ok((paths, r.dropped))
     }
 
     /// A second handle on the same open device (for a child process).

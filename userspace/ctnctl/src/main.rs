@@ -90,6 +90,9 @@ enum Command {
         /// Only check whether the host can take a container with these limits.
         #[arg(long)]
         dry_run: bool,
+        /// Record the files its processes open (see `ctnctl files` and `ctnctl capture`).
+        #[arg(long)]
+        record_files: bool,
     },
     /// Change a container's identity or limits, also while it runs ("" restores a default
     /// name; lowering a limit below the usage refuses new requests, it kills nothing).
@@ -145,6 +148,12 @@ enum Command {
     /// Root file systems for containers.
     #[command(subcommand)]
     Rootfs(RootfsCommand),
+    /// List the files a container's processes opened (one created with --record-files).
+    Files { name: String },
+    /// Copy the files a container's processes opened (created with --record-files) into DIR,
+    /// with their directories, permissions and symlinks: a root for the service it ran, to
+    /// start from its own root next time (give DIR as root.path in its spec).
+    Capture { name: String, dir: PathBuf },
     /// Write a container's spec and root into one archive (tar), to import elsewhere.
     Export {
         name: String,
@@ -277,6 +286,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             identity,
             limits,
             dry_run,
+            record_files,
         } => {
             let name = names::check(name)?;
             if *history > ctn_uapi::CTN_HISTORY_MAX {
@@ -303,7 +313,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     Err(e) => Err(explain(e, name)),
                 };
             }
-            let id = create_container(&dev, name, *history, &identity, &limits)?;
+            let id = create_container(&dev, name, *history, *record_files, &identity, &limits)?;
             print(cli, &serde_json::json!({ "name": name, "id": id }), || {
                 format!("created container {name} (id {id})")
             });
@@ -364,6 +374,42 @@ fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Rootfs(_) => unreachable!("handled above"),
+        Command::Files { name } => {
+            let name = names::check(name)?;
+            let (paths, dropped) = dev.files(name).map_err(|e| explain_files(e, name))?;
+            print(
+                cli,
+                &serde_json::json!({ "name": name, "files": paths, "dropped": dropped }),
+                || {
+                    let mut s = paths.join("\n");
+                    if dropped > 0 {
+                        s.push_str(&format!("\n({dropped} not recorded: too long, or no room)"));
+                    }
+                    s
+                },
+            );
+            Ok(())
+        }
+        Command::Capture { name, dir } => {
+            let name = names::check(name)?;
+            let (paths, dropped) = dev.files(name).map_err(|e| explain_files(e, name))?;
+            let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;
+            let (copied, skipped) = rootfs::capture(dir, &paths)?;
+            print(
+                cli,
+                &serde_json::json!({ "name": name, "dir": dir, "copied": copied, "skipped": skipped, "dropped": dropped }),
+                || {
+                    format!(
+                        "captured {copied} files {name} opened into {} ({} skipped: gone, or not files{})",
+                        dir.display(),
+                        skipped.len(),
+                        if dropped > 0 { format!("; {dropped} were not recorded") } else { String::new() }
+                    )
+                },
+            );
+            Ok(())
+        }
         Command::Export { name, output } => export(cli, &dev, names::check(name)?, output),
         Command::Import {
             file,
@@ -569,10 +615,13 @@ fn create_container(
     dev: &Device,
     name: &str,
     history: u32,
+    record_files: bool,
     identity: &identity::Identity<'_>,
     limits: &limits::Limits,
 ) -> Result<u32, Error> {
-    let id = dev.create(name, history).map_err(|e| explain(e, name))?;
+    let id = dev
+        .create(name, history, record_files)
+        .map_err(|e| explain(e, name))?;
     if limits.flags != 0 {
         if let Err(e) = dev.set_limits(name, limits) {
             let _ = dev.destroy(name);
@@ -867,7 +916,15 @@ fn apply_spec(dev: &Device, spec: &Spec, origin: &str) -> Result<bool, Error> {
         update_container(dev, name, &c.identity, &c.limits)?;
         Ok(false)
     } else {
-        create_container(dev, name, spec.history.unwrap_or(0), &c.identity, &c.limits)?;
+        let record = spec.record_files.unwrap_or(false);
+        create_container(
+            dev,
+            name,
+            spec.history.unwrap_or(0),
+            record,
+            &c.identity,
+            &c.limits,
+        )?;
         Ok(true)
     }
 }
@@ -1150,4 +1207,14 @@ fn import_from(
     }
     dirs.store(&spec)?;
     Ok((spec, root))
+}
+
+/// `ENODATA` from `CTN_IOC_FILES`: the container does not record.
+fn explain_files(e: Error, name: &str) -> Error {
+    match device::errno(&e) {
+        Some(nix::errno::Errno::ENODATA) => Error::Refused(format!(
+            "container '{name}' does not record the files it opens.\n  Create it with `ctnctl create --record-files` (or record_files = true in its spec)."
+        )),
+        _ => explain(e, name),
+    }
 }

@@ -273,6 +273,26 @@ pub fn write_identity(root: &Path, hostname: &str, ip: Option<&str>) -> Result<(
     fs::write(&p, hosts).map_err(io_err(&p))
 }
 
+/// Copies the files a container was seen opening (`paths`, absolute host paths) into `root`,
+/// with their directories, permissions and symlinks. Paths that no longer exist, or are not
+/// regular files, directories or symlinks (devices, /proc), are skipped and returned.
+pub fn capture(root: &Path, paths: &[PathBuf]) -> Result<(usize, Vec<PathBuf>), Error> {
+    let mut copied = 0;
+    let mut skipped = Vec::new();
+    for path in paths {
+        let special =
+            path.starts_with("/proc") || path.starts_with("/sys") || path.starts_with("/dev");
+        match (special, fs::metadata(path)) {
+            (false, Ok(m)) if m.is_file() || m.is_dir() => {
+                copy_with_links(root, path)?;
+                copied += 1;
+            }
+            _ => skipped.push(path.clone()),
+        }
+    }
+    Ok((copied, skipped))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

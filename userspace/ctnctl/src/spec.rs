@@ -31,6 +31,9 @@ pub struct Spec {
     pub loopback: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
+    /// Record the files its processes open, for `ctnctl capture` (at creation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_files: Option<bool>,
     /// Events the history keeps (default 256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<u32>,

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The open recorder: a hook on `do_filp_open`, through which open(2), openat(2), openat2(2),
+//! creat(2) and execve(2) open files by name, that shows a policy the absolute names its
+//! tasks open. It never diverts a call. Installed only while some container records (see
+//! `hooks.rs`), so that opening a file costs nothing more otherwise.
+
+use kernel::prelude::*;
+use kernel::ThisModule;
+
+use super::bindings;
+use super::ftrace::{CallArgs, Divert, FunctionHook, Observe, Observing};
+
+/// Longest name looked at, with its NUL (longer ones reach the policy cut, and it drops them).
+pub(crate) const NAME_LEN: usize = 256;
+
+/// Who is watched. Its [`Divert`] says whose opens are shown to `opened`.
+pub(crate) trait OpenPolicy: Divert {
+    /// The current task opens `path`, an absolute name of at most `NAME_LEN - 1` bytes, or
+    /// a longer one cut to `NAME_LEN` bytes (with no NUL). Must not sleep.
+    fn opened(&self, path: &[u8]);
+}
+
+struct Recorder<P>(P);
+
+impl<P: OpenPolicy> Observe for Recorder<P> {
+    fn observe(&self, args: &CallArgs<'_>) {
+        if !self.0.divert() {
+            return;
+        }
+        let name = args.word(1) as *const bindings::filename;
+        let mut buf = [0u8; NAME_LEN];
+        let mut len = 0;
+        // SAFETY: argument 1 of `do_filp_open` is the caller's `struct filename`, whose
+        // `name` is a NUL-terminated string in kernel memory for the whole call; reading
+        // stops at its NUL or after `NAME_LEN` bytes.
+        unsafe {
+            let s = (*name).name;
+            if s.is_null() {
+                return;
+            }
+            while len < NAME_LEN {
+                let b = core::ptr::read(s.add(len));
+                if b == 0 {
+                    break;
+                }
+                buf[len] = b;
+                len += 1;
+            }
+        }
+        if buf[0] == b'/' {
+            self.0.opened(&buf[..len]);
+        }
+    }
+}
+
+/// The installed recorder; dropping it removes the hook.
+pub(crate) struct OpenRecorder<P: OpenPolicy> {
+    _hook: FunctionHook<Observing<Recorder<P>>>,
+}
+
+impl<P: OpenPolicy> OpenRecorder<P> {
+    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
+        Ok(Self {
+            _hook: FunctionHook::observing(
+                module,
+                kernel::c_str!("do_filp_open"),
+                Recorder(policy),
+            )?,
+        })
+    }
+}
