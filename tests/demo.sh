@@ -60,5 +60,28 @@ run ctnctl stats capped
 run ctnctl host
 say "ctnctl create greedy --cpu-share 180%   # admission: more than the host can reserve"
 ctnctl create greedy --cpu-share 180% || true
+say "# files and lifecycle: a skeleton root, specs, start/stop, confinement"
+mkdir -p /srv /var/lib/ctn && mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /var/lib/ctn
+run ctnctl rootfs skeleton /srv/skel --program /usr/bin/ctntest
+printf '#!/bin/sh\necho "hello from $(hostname)" > /www/index.html\nhttpd -p 80 -h /www\n' > /srv/skel/etc/ctn/start.d/10-httpd
+chmod +x /srv/skel/etc/ctn/start.d/10-httpd
+for n in 1 2; do
+    printf 'name = "site%s"\nhostname = "site%s.example"\nip = "127.0.5%s.1"\n[root]\nskeleton = "/srv/skel"\n' $n $n $n > /tmp/site$n.toml
+    run ctnctl apply /tmp/site$n.toml
+    run ctnctl start site$n
+done
+sleep 1
+say "printf 'GET / HTTP/1.0\r\n\r\n' | nc 127.0.51.1 80; ... 127.0.52.1 80   # two servers on port 80"
+printf 'GET / HTTP/1.0\r\n\r\n' | nc 127.0.51.1 80 | tail -n 1
+printf 'GET / HTTP/1.0\r\n\r\n' | nc 127.0.52.1 80 | tail -n 1
+run ctnctl status site1
+run ctnctl show --spec site1
+say "ctnctl exec site1 -- ctntest escape mount; ... chroot; ... reboot   # refused inside"
+ctnctl exec site1 -- ctntest escape mount || true
+ctnctl exec site1 -- ctntest escape double-chroot || true
+ctnctl exec site1 -- ctntest escape reboot || true
+run ctnctl stop site1
+run ctnctl stop site2
+run ctnctl events site1
 run rmmod ctn
 dmesg | grep 'ctn:'
