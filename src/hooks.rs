@@ -14,6 +14,7 @@ use crate::registry::Registry;
 use crate::sys::clone::CloneGate;
 use crate::sys::confine::ConfineHooks;
 use crate::sys::files::FilesGate;
+use crate::sys::isolate::IsolationHooks;
 use crate::sys::mm::MemoryGate;
 use crate::sys::net::NetHooks;
 use crate::sys::open::OpenRecorder;
@@ -37,6 +38,7 @@ pub(crate) struct Hooks {
     _view: ViewHooks<ProcessHooks>,
     _cpu_watch: PeriodicWork<CpuWatch>,
     _confine: ConfineHooks<ProcessHooks>,
+    _isolation: IsolationHooks<ProcessHooks>,
 }
 
 /// Checks the CPU-time limits every second (see `Registry::watch_cpu`).
@@ -61,6 +63,7 @@ impl Hooks {
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         let view = ViewHooks::register(module, ProcessHooks(registry.clone()))?;
         let confine = ConfineHooks::register(module, ProcessHooks(registry.clone()))?;
+        let isolation = IsolationHooks::register(module, ProcessHooks(registry.clone()))?;
         Ok(Self {
             recorder: None,
             _clone_gate: clone_gate,
@@ -73,6 +76,7 @@ impl Hooks {
             _cpu_watch: cpu_watch,
             _view: view,
             _confine: confine,
+            _isolation: isolation,
         })
     }
 }

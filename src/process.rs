@@ -15,6 +15,7 @@ use crate::sys::clone::ClonePolicy;
 use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
+use crate::sys::isolate::IsolationPolicy;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::open::OpenPolicy;
 use crate::sys::resource_view::ViewPolicy;
@@ -113,6 +114,12 @@ impl ViewPolicy for ProcessHooks {
 
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
         self.0.rlimit_cap(pid, resource)
+    }
+}
+
+impl IsolationPolicy for ProcessHooks {
+    fn may_reach(&self, pid: i32) -> bool {
+        self.0.current_may_reach(pid)
     }
 }
 

@@ -619,6 +619,21 @@ impl Registry {
         }
     }
 
+    /// Whether the current task may reach task `pid` (signal, trace, read its /proc): a
+    /// host task any, a member only those of its own container. A refusal is recorded in
+    /// its history (rate-limited, as `EPERM`). Two loads, from hooks.
+    pub(crate) fn current_may_reach(&self, pid: i32) -> bool {
+        let own = self.slot_of(task::current_pid());
+        if own == 0 || self.slot_of(pid) == own {
+            return true;
+        }
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container(own, &guard) {
+            c.refused(EPERM);
+        }
+        false
+    }
+
     /// Whether some container records the files its processes open.
     pub(crate) fn is_recording(&self) -> bool {
         self.recording.load(Ordering::Relaxed) != 0

@@ -334,3 +334,10 @@ unsigned int ctn_online_cpus(void)
 {
 	return num_online_cpus();
 }
+
+/* The kernel's si_fromuser(): a signal a task sent, not one the kernel sends. */
+notrace bool ctn_siginfo_from_user(const struct kernel_siginfo *info)
+{
+	return info == SEND_SIG_NOINFO ||
+	       (info != SEND_SIG_PRIV && SI_FROMUSER(info));
+}

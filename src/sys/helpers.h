@@ -56,3 +56,5 @@ struct sk_buff;
 u16 ctn_skb_sock_family(const struct sk_buff *skb);
 unsigned int ctn_online_cpus(void);
 bool ctn_irq_from_user_mode(void);
+struct kernel_siginfo;
+bool ctn_siginfo_from_user(const struct kernel_siginfo *info);

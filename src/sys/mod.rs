@@ -10,6 +10,7 @@ pub(crate) mod confine;
 pub(crate) mod cred;
 pub(crate) mod files;
 pub(crate) mod ftrace;
+pub(crate) mod isolate;
 pub(crate) mod miscdev;
 pub(crate) mod mm;
 pub(crate) mod net;

@@ -4,6 +4,7 @@
 
 mod escape;
 mod net;
+mod reach;
 mod resources;
 
 use std::fs::OpenOptions;
@@ -116,6 +117,9 @@ enum Command {
         #[arg(long, default_value = "/tests/lib.sh")]
         target: String,
     },
+    /// Reaching another process: signal, ptrace, /proc (see `reach.rs`).
+    #[command(subcommand)]
+    Reach(reach::Reach),
     /// Task creation and address-space growth (see `resources.rs`).
     #[command(subcommand)]
     Res(resources::Resources),
@@ -902,6 +906,7 @@ fn main() -> ExitCode {
         Command::Net(n) => return net::run(n),
         Command::Res(r) => return resources::run(r),
         Command::Escape { call, target } => return escape::run(*call, target),
+        Command::Reach(r) => return reach::run(r),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
@@ -953,6 +958,7 @@ fn main() -> ExitCode {
         | Command::Net(_)
         | Command::Res(_)
         | Command::Escape { .. }
+        | Command::Reach(_)
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Isolation between containers, and from the host: a task a policy picks reaches only the
+//! tasks the policy lets it (for ctn: those of its own container), as FreeBSD jail and
+//! Linux-VServer do. Hooks, each deciding in the ftrace callback and diverting only refusals:
+//! - `check_kill_permission`, the kernel's own check of every signal a task sends (kill,
+//!   kill(pid, 0), kill(-1), process groups, tgkill, tkill, rt_sigqueueinfo,
+//!   pidfd_send_signal), and `do_send_sig_info` for those that skip it (F_SETOWN's SIGIO): a
+//!   signal from user space to a task out of reach fails with `EPERM`, the check's own answer
+//!   (not `ESRCH`: `kill_pid_info_type` takes that for a task that went away meanwhile and
+//!   looks it up again, forever). Signals the kernel sends (SIGCHLD, SIGPIPE, the OOM
+//!   killer's) pass. `check_kill_permission` is static: it is
+//!   hooked where the compiler left it out of line (both its callers in 6.12.117 with
+//!   clang-19; the isolation tests would show otherwise).
+//! - `ptrace_may_access`, which /proc asks before showing a process's environ, mem, maps,
+//!   root, cwd, exe and fd, and process_vm_readv/writev, kcmp and pidfd_getfd ask: no for a
+//!   task out of reach (/proc answers `EACCES`, the others `EPERM`).
+//! - ptrace(2) itself (`__x64_sys_ptrace`, whose attach asks the kernel's internal check, not
+//!   `ptrace_may_access`): any request naming a task out of reach fails with `ESRCH`;
+//!   PTRACE_TRACEME names none.
+
+use kernel::prelude::*;
+use kernel::ThisModule;
+
+use super::bindings;
+use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
+use super::task::TaskRef;
+
+/// Who reaches whom. Its [`Divert`] says whose calls are checked.
+pub(crate) trait IsolationPolicy: Divert + Clone {
+    /// Whether the current task may reach task `pid` (signal it, trace it, read its /proc).
+    /// Must not sleep.
+    fn may_reach(&self, pid: i32) -> bool;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Signal,
+    MayAccess,
+    Ptrace,
+}
+
+struct Gate<P> {
+    policy: P,
+    call: Call,
+}
+
+/// `PTRACE_TRACEME`: the caller asks its parent to trace it.
+const PTRACE_TRACEME: u64 = 0;
+
+impl<P: IsolationPolicy> Divert for Gate<P> {
+    fn divert(&self) -> bool {
+        self.policy.divert()
+    }
+
+    fn divert_call(&self, args: &CallArgs<'_>) -> bool {
+        if !self.policy.divert() {
+            return false;
+        }
+        let pid = match self.call {
+            Call::Signal => {
+                let info = args.word(1) as *const bindings::kernel_siginfo;
+                // SAFETY: argument 1 of `check_kill_permission` and `do_send_sig_info` is the
+                // siginfo, or one of the special values the helper recognises first;
+                // argument 2 the target task.
+                if !unsafe { bindings::ctn_siginfo_from_user(info) } {
+                    return false;
+                }
+                // SAFETY: argument 2 is the target task, referenced by the caller.
+                match unsafe { TaskRef::from_raw(args.word(2) as *mut bindings::task_struct) } {
+                    Some(t) => t.pid(),
+                    None => return false,
+                }
+            }
+            // SAFETY: argument 0 of `ptrace_may_access` is the task asked about, referenced
+            // by the caller.
+            Call::MayAccess => {
+                match unsafe { TaskRef::from_raw(args.word(0) as *mut bindings::task_struct) } {
+                    Some(t) => t.pid(),
+                    None => return false,
+                }
+            }
+            Call::Ptrace => {
+                let regs = args.word(0) as *const bindings::pt_regs;
+                // SAFETY: argument 0 of a system call's entry is the caller's saved
+                // registers: `di` the request, `si` the pid.
+                let (request, pid) = unsafe { ((*regs).di as u64, (*regs).si as i32) };
+                if request == PTRACE_TRACEME {
+                    return false;
+                }
+                pid
+            }
+        };
+        !self.policy.may_reach(pid)
+    }
+}
+
+impl<P: IsolationPolicy> Refuse for Gate<P> {
+    fn refusal(&self) -> i64 {
+        match self.call {
+            Call::MayAccess => 0, // false
+            Call::Signal => EPERM.to_errno().into(),
+            Call::Ptrace => ESRCH.to_errno().into(),
+        }
+    }
+}
+
+/// The installed hooks; dropping them removes them.
+pub(crate) struct IsolationHooks<P: IsolationPolicy> {
+    _kill_permission: FunctionHook<Gate<P>>,
+    _signal: FunctionHook<Gate<P>>,
+    _may_access: FunctionHook<Gate<P>>,
+    _ptrace: FunctionHook<Gate<P>>,
+}
+
+impl<P: IsolationPolicy> IsolationHooks<P> {
+    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
+        let hook = |symbol, call| {
+            let gate = Gate {
+                policy: policy.clone(),
+                call,
+            };
+            FunctionHook::refusing(module, symbol, gate)
+        };
+        Ok(Self {
+            _kill_permission: hook(kernel::c_str!("check_kill_permission"), Call::Signal)?,
+            _signal: hook(kernel::c_str!("do_send_sig_info"), Call::Signal)?,
+            _may_access: hook(kernel::c_str!("ptrace_may_access"), Call::MayAccess)?,
+            _ptrace: hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)?,
+        })
+    }
+}
