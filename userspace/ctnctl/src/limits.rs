@@ -2,42 +2,101 @@
 
 use clap::Args;
 use ctn_uapi as uapi;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Error;
 
-#[derive(Args, Clone, Default)]
+/// The limit options, on the command line (`--max-tasks`) and as a spec's `[limits]` table
+/// (`max_tasks`), where a value may be a number or text (`max_tasks = 64`,
+/// `max_memory = "64M"`).
+#[derive(Args, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LimitArgs {
     /// Most tasks (processes and threads) at once; one more fork or thread fails with EAGAIN
     /// ("none": no limit).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "N|none")]
     pub max_tasks: Option<String>,
     /// Most address space for all its processes together, e.g. 64M or 2G; a mapping beyond
     /// it fails with ENOMEM ("none": no limit).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "SIZE|none")]
     pub max_memory: Option<String>,
     /// Most open file descriptors of all its processes together; opening one more fails
     /// with EMFILE ("none": no limit).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "N|none")]
     pub max_files: Option<String>,
     /// Most bytes its processes may write to files, in all, e.g. 10G; a write beyond it
     /// fails with EDQUOT ("none": no limit).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "SIZE|none")]
     pub max_disk: Option<String>,
     /// Most CPU time for all its processes together, e.g. 90s or 2h; beyond it they get
     /// SIGXCPU, then SIGKILL a second later ("none": no limit).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "DURATION|none")]
     pub max_cpu_time: Option<String>,
     /// CPU bandwidth of all its processes together, as a percentage of one CPU, e.g. 25% or
     /// 150% (one and a half CPUs), enforced every 100 ms: beyond it they wait for the next
     /// period. It is also a reservation: see `ctnctl host` ("none": no cap).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "PERCENT|none")]
     pub cpu_share: Option<String>,
     /// Most bytes per second its processes may send on IPv4/IPv6 sockets together, e.g. 1M
     /// (or 1M/s): a blocking send waits for its turn, a non-blocking one fails with EAGAIN;
     /// no data is dropped ("none": no limit).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_text"
+    )]
     #[arg(long, value_name = "RATE|none")]
     pub max_net_rate: Option<String>,
+}
+
+/// A spec value that TOML may give as a number or as text.
+fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Number(u64),
+        Text(String),
+    }
+    Ok(Some(match Value::deserialize(d)? {
+        Value::Number(n) => n.to_string(),
+        Value::Text(t) => t,
+    }))
+}
+
+impl LimitArgs {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// A checked limit change: `flags` says which fields to set (0 in a field: no limit).

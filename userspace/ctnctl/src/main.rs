@@ -884,7 +884,6 @@ fn address(identity: &IdentityView) -> Option<std::net::Ipv4Addr> {
 /// The spec as `apply` enforces it: every key it leaves out at its default (no address, no
 /// limit), so that the container has exactly what the spec says.
 fn declared(spec: &Spec) -> Spec {
-    use spec::Value;
     let mut d = spec.clone();
     d.hostname.get_or_insert_with(String::new);
     d.domainname.get_or_insert_with(String::new);
@@ -900,7 +899,7 @@ fn declared(spec: &Spec) -> Spec {
         &mut l.cpu_share,
         &mut l.max_net_rate,
     ] {
-        v.get_or_insert_with(|| Value::Text("none".into()));
+        v.get_or_insert_with(|| "none".into());
     }
     d
 }
@@ -950,20 +949,18 @@ fn apply(cli: &Cli, dev: &Device, file: &std::path::Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// A limit the module reports, as a spec value (`None`: no limit).
-fn size_value(bytes: u64) -> Option<spec::Value> {
-    let text = match bytes {
+/// A size limit the module reports, as a spec value (`None`: no limit).
+fn size_value(bytes: u64) -> Option<String> {
+    Some(match bytes {
         0 => return None,
         b if b % (1 << 30) == 0 => format!("{}G", b >> 30),
         b if b % (1 << 20) == 0 => format!("{}M", b >> 20),
         b if b % (1 << 10) == 0 => format!("{}K", b >> 10),
         b => b.to_string(),
-    };
-    Some(spec::Value::Text(text))
+    })
 }
 
 fn show_spec(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
-    use spec::Value;
     let mut spec = dirs(cli).spec(name)?.unwrap_or_else(|| Spec {
         name: name.to_string(),
         ..Default::default()
@@ -976,18 +973,16 @@ fn show_spec(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
     spec.ip = id.ip;
     spec.mac = id.mac;
     let u = dev.usage(name).map_err(|e| explain(e, name))?;
-    let number = |n: u64| (n != 0).then_some(Value::Number(n));
-    spec.limits = spec::SpecLimits {
+    let number = |n: u64| (n != 0).then(|| n.to_string());
+    spec.limits = LimitArgs {
         max_tasks: number(u.tasks.limit),
         max_memory: size_value(u.memory.limit),
         max_files: number(u.files.limit),
         max_disk: size_value(u.disk.limit),
         max_cpu_time: (u.cpu_time.limit != 0).then(|| {
-            Value::Text(
-                humantime::format_duration(Duration::from_nanos(u.cpu_time.limit)).to_string(),
-            )
+            humantime::format_duration(Duration::from_nanos(u.cpu_time.limit)).to_string()
         }),
-        cpu_share: (u.cpu_share.limit != 0).then(|| Value::Text(format!("{}%", u.cpu_share.limit))),
+        cpu_share: (u.cpu_share.limit != 0).then(|| format!("{}%", u.cpu_share.limit)),
         max_net_rate: size_value(u.net_rate.limit),
     };
     print(cli, &spec, || spec.to_toml().trim_end().to_string());

@@ -37,70 +37,14 @@ pub struct Spec {
     /// Events the history keeps (default 256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<u32>,
-    #[serde(default, skip_serializing_if = "SpecLimits::is_empty")]
-    pub limits: SpecLimits,
+    #[serde(default, skip_serializing_if = "LimitArgs::is_empty")]
+    pub limits: LimitArgs,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Root>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<Start>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Stop>,
-}
-
-/// A limit as TOML gives it: a number (`max_tasks = 64`) or text (`max_memory = "64M"`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
-pub enum Value {
-    Number(u64),
-    Text(String),
-}
-
-impl Value {
-    fn text(&self) -> String {
-        match self {
-            Value::Number(n) => n.to_string(),
-            Value::Text(t) => t.clone(),
-        }
-    }
-}
-
-/// The limits, with the names and values of the `--max-*` options (`none`: no limit).
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SpecLimits {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tasks: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_memory: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_files: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_disk: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_cpu_time: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu_share: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_net_rate: Option<Value>,
-}
-
-impl SpecLimits {
-    fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-
-    fn args(&self) -> LimitArgs {
-        let t = |v: &Option<Value>| v.as_ref().map(Value::text);
-        LimitArgs {
-            max_tasks: t(&self.max_tasks),
-            max_memory: t(&self.max_memory),
-            max_files: t(&self.max_files),
-            max_disk: t(&self.max_disk),
-            max_cpu_time: t(&self.max_cpu_time),
-            cpu_share: t(&self.cpu_share),
-            max_net_rate: t(&self.max_net_rate),
-        }
-    }
 }
 
 /// The container's root file system: a directory of its own (`path`), or a skeleton shared
@@ -249,7 +193,7 @@ impl Spec {
         if self.loopback.is_some() && self.ip.is_none() {
             return Err(fail("loopback needs an ip".into()));
         }
-        *args = (self.identity_args(), self.limits.args());
+        *args = (self.identity_args(), self.limits.clone());
         let args: &'a (IdentityArgs, LimitArgs) = args;
         let identity = args.0.check().map_err(|e| fail(e.to_string()))?;
         let limits = args.1.check().map_err(|e| fail(e.to_string()))?;
