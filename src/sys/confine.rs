@@ -16,7 +16,7 @@ use kernel::str::CStr;
 use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
+use super::ftrace::{site_of, CallArgs, Divert, FunctionHook, Refuse};
 
 /// The namespace flags of clone(2), clone3(2) and unshare(2).
 pub(crate) const CLONE_NEW_ANY: u64 = (bindings::CLONE_NEWNS
@@ -28,42 +28,36 @@ pub(crate) const CLONE_NEW_ANY: u64 = (bindings::CLONE_NEWNS
     | bindings::CLONE_NEWNET
     | bindings::CLONE_NEWTIME) as u64;
 
-/// When a confined call is refused.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum When {
-    Always,
-    /// When its first argument has a namespace flag (unshare: `CLONE_FILES` and `CLONE_FS`
-    /// alone only unshare the caller's own tables).
-    NamespaceFlags,
-}
-
-/// The refused calls. A call the kernel was built without is skipped.
-const CONFINED: &[(&CStr, When)] = &[
-    (c_str!("__x64_sys_chroot"), When::Always),
-    (c_str!("__x64_sys_pivot_root"), When::Always),
-    (c_str!("__x64_sys_mount"), When::Always),
-    (c_str!("__x64_sys_umount"), When::Always),
-    (c_str!("__x64_sys_fsopen"), When::Always),
-    (c_str!("__x64_sys_fspick"), When::Always),
-    (c_str!("__x64_sys_fsmount"), When::Always),
-    (c_str!("__x64_sys_move_mount"), When::Always),
-    (c_str!("__x64_sys_open_tree"), When::Always),
-    (c_str!("__x64_sys_mount_setattr"), When::Always),
-    (c_str!("__x64_sys_setns"), When::Always),
-    (c_str!("__x64_sys_unshare"), When::NamespaceFlags),
-    (c_str!("__x64_sys_init_module"), When::Always),
-    (c_str!("__x64_sys_finit_module"), When::Always),
-    (c_str!("__x64_sys_delete_module"), When::Always),
-    (c_str!("__x64_sys_kexec_load"), When::Always),
-    (c_str!("__x64_sys_kexec_file_load"), When::Always),
-    (c_str!("__x64_sys_reboot"), When::Always),
-    (c_str!("__x64_sys_settimeofday"), When::Always),
-    (c_str!("__x64_sys_clock_settime"), When::Always),
-    (c_str!("__x64_sys_adjtimex"), When::Always),
-    (c_str!("__x64_sys_clock_adjtime"), When::Always),
-    (c_str!("__x64_sys_swapon"), When::Always),
-    (c_str!("__x64_sys_swapoff"), When::Always),
+/// The refused calls (a call the kernel was built without is skipped). unshare(2) is
+/// refused only with a namespace flag: `CLONE_FILES` and `CLONE_FS` alone only unshare the
+/// caller's own tables.
+const CONFINED: &[&CStr] = &[
+    c_str!("__x64_sys_chroot"),
+    c_str!("__x64_sys_pivot_root"),
+    c_str!("__x64_sys_mount"),
+    c_str!("__x64_sys_umount"),
+    c_str!("__x64_sys_fsopen"),
+    c_str!("__x64_sys_fspick"),
+    c_str!("__x64_sys_fsmount"),
+    c_str!("__x64_sys_move_mount"),
+    c_str!("__x64_sys_open_tree"),
+    c_str!("__x64_sys_mount_setattr"),
+    c_str!("__x64_sys_setns"),
+    UNSHARE,
+    c_str!("__x64_sys_init_module"),
+    c_str!("__x64_sys_finit_module"),
+    c_str!("__x64_sys_delete_module"),
+    c_str!("__x64_sys_kexec_load"),
+    c_str!("__x64_sys_kexec_file_load"),
+    c_str!("__x64_sys_reboot"),
+    c_str!("__x64_sys_settimeofday"),
+    c_str!("__x64_sys_clock_settime"),
+    c_str!("__x64_sys_adjtimex"),
+    c_str!("__x64_sys_clock_adjtime"),
+    c_str!("__x64_sys_swapon"),
+    c_str!("__x64_sys_swapoff"),
 ];
+const UNSHARE: &CStr = c_str!("__x64_sys_unshare");
 
 /// Whose calls are confined. Its [`Divert`] says who is; others pay only that check.
 pub(crate) trait ConfinePolicy: Divert + Clone {
@@ -71,10 +65,11 @@ pub(crate) trait ConfinePolicy: Divert + Clone {
     fn refused(&self);
 }
 
-/// The policy as one hook sees it.
+/// The policy as the hook sees it: one hook for all the calls.
 struct Gate<P> {
     policy: P,
-    when: When,
+    /// The fentry site of unshare(2) (0 if the kernel has none).
+    unshare: usize,
 }
 
 impl<P: ConfinePolicy> Divert for Gate<P> {
@@ -86,7 +81,7 @@ impl<P: ConfinePolicy> Divert for Gate<P> {
         if !self.policy.divert() {
             return false;
         }
-        if self.when == When::NamespaceFlags {
+        if args.site() == self.unshare {
             let regs = args.word(0) as *const bindings::pt_regs;
             // SAFETY: argument 0 of a system call's entry is the caller's saved registers,
             // in kernel memory for the whole call; `di` holds the first argument.
@@ -106,25 +101,30 @@ impl<P: ConfinePolicy> Refuse for Gate<P> {
     }
 }
 
-/// The installed hooks; dropping them removes them.
+/// The installed hook; dropping it removes it.
 pub(crate) struct ConfineHooks<P: ConfinePolicy> {
-    _hooks: KVec<FunctionHook<Gate<P>>>,
+    _hook: FunctionHook<Gate<P>>,
 }
 
 impl<P: ConfinePolicy> ConfineHooks<P> {
     pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let mut hooks = KVec::with_capacity(CONFINED.len(), GFP_KERNEL)?;
-        for &(symbol, when) in CONFINED {
-            let gate = Gate {
-                policy: policy.clone(),
-                when,
-            };
-            match FunctionHook::refusing(module, symbol, gate) {
-                Ok(hook) => hooks.push(hook, GFP_KERNEL)?,
+        let mut sites = KVec::with_capacity(CONFINED.len(), GFP_KERNEL)?;
+        let mut unshare = 0;
+        for &symbol in CONFINED {
+            match site_of(symbol) {
+                Ok(site) => {
+                    if symbol.as_bytes() == UNSHARE.as_bytes() {
+                        unshare = site;
+                    }
+                    sites.push(site, GFP_KERNEL)?;
+                }
                 Err(e) if e == ENOENT => {} // not in this kernel
                 Err(e) => return Err(e),
             }
         }
-        Ok(Self { _hooks: hooks })
+        let gate = Gate { policy, unshare };
+        Ok(Self {
+            _hook: FunctionHook::refusing_sites(module, &sites, gate)?,
+        })
     }
 }

@@ -36,11 +36,18 @@ pub(crate) trait Divert: Send + Sync {
 
 /// The arguments of a traced call, as the ftrace callback sees them.
 pub(crate) struct CallArgs<'a> {
+    /// The fentry site of the traced function (see [`site_of`]).
+    site: usize,
     fregs: *mut bindings::ftrace_regs,
     _call: core::marker::PhantomData<&'a ()>,
 }
 
 impl CallArgs<'_> {
+    /// Which function is traced, as its fentry site: for a hook on several functions.
+    pub(crate) fn site(&self) -> usize {
+        self.site
+    }
+
     /// Argument `n` (0-based, at most 5) as a machine word.
     pub(crate) fn word(&self, n: u32) -> usize {
         // SAFETY: `fregs` is the register frame of the traced call (see `callback`).
@@ -148,17 +155,7 @@ impl<D: Divert> FunctionHook<D> {
         replacement: usize,
         policy: D,
     ) -> Result<Self> {
-        if nargs > 5 {
-            return Err(EINVAL);
-        }
-        let site = fentry_site(symbol)?;
-        // A system call the kernel was built without is an alias of `sys_ni_syscall`, which
-        // every such call shares: never hook that one.
-        if symbol.as_bytes().starts_with(b"__x64_sys_")
-            && fentry_site(kernel::c_str!("__x64_sys_ni_syscall")).ok() == Some(site)
-        {
-            return Err(ENOENT);
-        }
+        let site = site_of(symbol)?;
         // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
         // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
         // kernel text is always allowed.
@@ -168,6 +165,29 @@ impl<D: Divert> FunctionHook<D> {
         } else {
             site
         };
+        // SAFETY: the caller's guarantees, for the one function at `site`.
+        unsafe { Self::register_sites(module, &[site], original, nargs, replacement, policy) }
+    }
+
+    /// As [`Self::register`], for the functions at `sites` (fentry sites, see [`site_of`]),
+    /// all diverted to the same replacement: one ftrace registration for them all (each costs
+    /// RCU-tasks grace periods when it is removed). `original` is what the replacement calls
+    /// (0 if it calls none).
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::register`], for every function at `sites`.
+    unsafe fn register_sites(
+        module: &'static ThisModule,
+        sites: &[usize],
+        original: usize,
+        nargs: u32,
+        replacement: usize,
+        policy: D,
+    ) -> Result<Self> {
+        if nargs > 5 {
+            return Err(EINVAL);
+        }
         let ops = bindings::ftrace_ops {
             func: Some(callback::<D>),
             flags: bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong,
@@ -193,10 +213,16 @@ impl<D: Divert> FunctionHook<D> {
             GFP_KERNEL,
         )?;
         let ops = inner.ops.get();
-        // SAFETY: `ops` is pinned and outlives the registration (type invariant); `site` is
-        // an ftrace location.
-        let ret = unsafe { bindings::ftrace_set_filter_ip(ops, site as c_ulong, 0, 0) };
-        kernel::error::to_result(ret)?;
+        for &site in sites {
+            // SAFETY: `ops` is pinned and outlives the registration (type invariant); `site`
+            // is an ftrace location; the filter adds to what is there.
+            let ret = unsafe { bindings::ftrace_set_filter_ip(ops, site as c_ulong, 0, 0) };
+            if ret != 0 {
+                // SAFETY: the filter is set on `ops`, which is not registered.
+                unsafe { bindings::ftrace_free_filter(ops) };
+                return Err(Error::from_errno(ret));
+            }
+        }
         // SAFETY: as above; on failure the filter is released before `inner` is freed.
         let ret = unsafe { bindings::register_ftrace_function(ops) };
         if ret != 0 {
@@ -209,6 +235,19 @@ impl<D: Divert> FunctionHook<D> {
 }
 
 impl<D: Refuse> FunctionHook<D> {
+    /// Hooks the kernel functions at `sites` (fentry sites from [`site_of`]; each of at most
+    /// five arguments) with one registration, so that the calls `policy` diverts return its
+    /// refusal (`CallArgs::site` tells `policy` which function a call is of).
+    pub(crate) fn refusing_sites(
+        module: &'static ThisModule,
+        sites: &[usize],
+        policy: D,
+    ) -> Result<Self> {
+        // SAFETY: as in `refusing`, for every function at `sites`; `refuse` calls no
+        // original (0).
+        unsafe { Self::register_sites(module, sites, 0, 5, refuse::<D> as usize, policy) }
+    }
+
     /// Hooks `symbol`, a kernel function of at most five arguments, so that the calls
     /// `policy` diverts return its refusal.
     pub(crate) fn refusing(
@@ -304,6 +343,19 @@ impl<D: Divert> Drop for FunctionHook<D> {
     }
 }
 
+/// The fentry call site of kernel function `symbol`, where ftrace hooks it. `ENOENT` for a
+/// function the kernel does not have, including a system call it was built without (an
+/// alias of `sys_ni_syscall`, which every such call shares: never hook that one).
+pub(crate) fn site_of(symbol: &'static CStr) -> Result<usize> {
+    let site = fentry_site(symbol)?;
+    if symbol.as_bytes().starts_with(b"__x64_sys_")
+        && fentry_site(kernel::c_str!("__x64_sys_ni_syscall")).ok() == Some(site)
+    {
+        return Err(ENOENT);
+    }
+    Ok(site)
+}
+
 /// The fentry call site of `symbol` (symbol + 4 with IBT), from a short-lived kprobe.
 fn fentry_site(symbol: &'static CStr) -> Result<usize> {
     let mut kp = bindings::kprobe {
@@ -330,7 +382,7 @@ fn fentry_site(symbol: &'static CStr) -> Result<usize> {
 ///
 /// Called by ftrace only, with the registered `ops` and the `fregs` of the traced call.
 unsafe extern "C" fn callback<D: Divert>(
-    _ip: c_ulong,
+    ip: c_ulong,
     parent_ip: c_ulong,
     ops: *mut bindings::ftrace_ops,
     fregs: *mut bindings::ftrace_regs,
@@ -342,6 +394,7 @@ unsafe extern "C" fn callback<D: Divert>(
         return;
     }
     let args = CallArgs {
+        site: ip as usize,
         fregs,
         _call: core::marker::PhantomData,
     };
