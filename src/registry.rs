@@ -433,34 +433,34 @@ impl Registry {
         Ok(())
     }
 
+    /// Runs `f` on the current task's container, if it is in one: one lookup, under an RCU
+    /// read lock (`f` must not sleep). Hooks ask this on every call of a member.
+    fn on_current<R>(&self, f: impl FnOnce(&Container) -> R) -> Option<R> {
+        let guard = ReadGuard::new();
+        self.container_of(task::current_pid(), &guard).map(f)
+    }
+
     /// The network identity of the current task's container, if it has one.
     pub(crate) fn addresses_of_current(&self) -> Option<Addresses> {
-        let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
-        Addresses::unpack(c.net.load(Ordering::Relaxed))
+        self.on_current(|c| Addresses::unpack(c.net.load(Ordering::Relaxed)))?
     }
 
     /// The MAC address of the current task's container, if it has one.
     pub(crate) fn mac_of_current(&self) -> Option<u64> {
-        let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
-        Some(c.mac.load(Ordering::Relaxed)).filter(|&m| m != 0)
+        self.on_current(|c| c.mac.load(Ordering::Relaxed))
+            .filter(|&m| m != 0)
     }
 
     /// The memory allocation of the current task's container, if limited: (limit, usage)
     /// in bytes.
     pub(crate) fn memory_view_of_current(&self) -> Option<(u64, u64)> {
-        let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
-        let r = c.limits.memory.report(crate::limits::PAGE_SIZE);
+        let r = self.on_current(|c| c.limits.memory.report(crate::limits::PAGE_SIZE))?;
         (r.limit != 0).then_some((r.limit, r.usage))
     }
 
     /// The task count of the current task's container.
     pub(crate) fn tasks_of_current(&self) -> Option<u64> {
-        let guard = ReadGuard::new();
-        let c = self.container_of(task::current_pid(), &guard)?;
-        Some(u64::from(c.task_count()))
+        self.on_current(|c| u64::from(c.task_count()))
     }
 
     /// The cap the container of process `pid` (0: the current one) puts on resource limit
@@ -565,14 +565,11 @@ impl Registry {
         bytes: u64,
         rules: impl FnOnce(Option<Addresses>) -> bool,
     ) -> bool {
-        let guard = ReadGuard::new();
-        let Some(c) = self.container_of(task::current_pid(), &guard) else {
-            return false;
-        };
-        if rules(Addresses::unpack(c.net.load(Ordering::Relaxed))) {
-            return true;
-        }
-        Self::admit_send_in(c, bytes).is_err()
+        self.on_current(|c| {
+            rules(Addresses::unpack(c.net.load(Ordering::Relaxed)))
+                || Self::admit_send_in(c, bytes).is_err()
+        })
+        .unwrap_or(false)
     }
 
     fn admit_send_in(c: &Container, bytes: u64) -> core::result::Result<(), u64> {
@@ -584,39 +581,31 @@ impl Registry {
     /// Admits a send of `bytes` by the current task (counted), or says how long it must wait
     /// before asking again (ns).
     pub(crate) fn admit_send(&self, bytes: u64) -> core::result::Result<(), u64> {
-        let guard = ReadGuard::new();
-        match self.container_of(task::current_pid(), &guard) {
-            Some(c) => Self::admit_send_in(c, bytes),
-            None => Ok(()),
-        }
+        self.on_current(|c| Self::admit_send_in(c, bytes))
+            .unwrap_or(Ok(()))
     }
 
     /// How long a send by the current task would have to wait now (ns).
     pub(crate) fn send_wait_of_current(&self) -> u64 {
-        let guard = ReadGuard::new();
-        self.container_of(task::current_pid(), &guard)
-            .map_or(0, |c| c.limits.net_rate.wait_ns(clock::now_mono_ns()))
+        self.on_current(|c| c.limits.net_rate.wait_ns(clock::now_mono_ns()))
+            .unwrap_or(0)
     }
 
     /// A send of the current task was held back by the network rate for `ns` (`first`: the
     /// start of its wait; a refusal is a wait of 0).
     pub(crate) fn send_held_back(&self, ns: u64, first: bool) {
-        let guard = ReadGuard::new();
-        if let Some(c) = self.container_of(task::current_pid(), &guard) {
+        self.on_current(|c| {
             c.limits.net_rate.held_back(ns, first);
             if first {
                 c.refused(EAGAIN);
             }
-        }
+        });
     }
 
     /// A call that would leave the container (chroot, mount, a namespace, ...) was refused
     /// to the current task: recorded in its container's history (rate-limited).
     pub(crate) fn confined_call_refused(&self) {
-        let guard = ReadGuard::new();
-        if let Some(c) = self.container_of(task::current_pid(), &guard) {
-            c.refused(EPERM);
-        }
+        self.on_current(|c| c.refused(EPERM));
     }
 
     /// Whether the current task may reach task `pid` (signal, trace, read its /proc): a
@@ -641,13 +630,11 @@ impl Registry {
 
     /// The current task opens `path` (absolute): recorded if its container records.
     pub(crate) fn record_open(&self, path: &[u8]) {
-        let guard = ReadGuard::new();
-        if let Some(opened) = self
-            .container_of(task::current_pid(), &guard)
-            .and_then(|c| c.opened.as_deref())
-        {
-            opened.insert(path);
-        }
+        self.on_current(|c| {
+            if let Some(opened) = c.opened.as_deref() {
+                opened.insert(path);
+            }
+        });
     }
 
     /// Up to `max` of the files `target`'s processes opened, and (recorded, dropped);
@@ -668,10 +655,7 @@ impl Registry {
 
     /// The current task received `bytes` from an IPv4/IPv6 socket.
     pub(crate) fn count_received(&self, bytes: u64) {
-        let guard = ReadGuard::new();
-        if let Some(c) = self.container_of(task::current_pid(), &guard) {
-            c.limits.net_received.fetch_add(bytes, Ordering::Relaxed);
-        }
+        self.on_current(|c| c.limits.net_received.fetch_add(bytes, Ordering::Relaxed));
     }
 
     /// `task` ran `ns` more: charged to its container's CPU share. Whether the container has
@@ -693,23 +677,16 @@ impl Registry {
         let mut first = true;
         loop {
             let start = clock::now_mono_ns();
-            let wait = {
-                let guard = ReadGuard::new();
-                let Some(c) = self.container_of(task::current_pid(), &guard) else {
-                    return;
-                };
-                c.limits.cpu_share.wait_ns(start)
+            // The sleep is outside the read section: each step looks the container up anew.
+            let Some(wait) = self.on_current(|c| c.limits.cpu_share.wait_ns(start)) else {
+                return;
             };
             if wait == 0 || stopping.load(Ordering::Relaxed) {
                 return;
             }
             let awake = task::sleep_interruptible_ns(wait.min(crate::limits::CPU_PERIOD_NS));
-            let guard = ReadGuard::new();
-            if let Some(c) = self.container_of(task::current_pid(), &guard) {
-                c.limits
-                    .cpu_share
-                    .held_back(clock::now_mono_ns().saturating_sub(start), first);
-            }
+            let held = clock::now_mono_ns().saturating_sub(start);
+            self.on_current(|c| c.limits.cpu_share.held_back(held, first));
             first = false;
             if !awake {
                 return; // a signal: handle it, be held back again at the next tick
