@@ -4,10 +4,9 @@
 //! pthread_create goes through, at a point where the new task can still be refused.
 
 use kernel::prelude::*;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{Divert, FunctionHook, Hooked};
+use super::ftrace::{Divert, HookSetBuilder, Hooked};
 
 /// Who may create tasks. Its [`Divert`] says whose clones are subject to `admit`; tasks it
 /// says no to pay only that check.
@@ -21,26 +20,18 @@ pub(crate) trait ClonePolicy: Divert {
     fn done(&self, ticket: Self::Ticket, created: bool);
 }
 
-/// The installed gate; dropping it removes the hook.
-pub(crate) struct CloneGate<P: ClonePolicy> {
-    _hook: FunctionHook<P>,
-}
-
-impl<P: ClonePolicy> CloneGate<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed
-        // by `*const Hooked<P>`, returns `pid_t`, holds an `InFlight` guard throughout
-        // and calls the original through `Hooked::original`, not in tail position.
-        let hook = unsafe {
-            FunctionHook::register(
-                module,
-                kernel::c_str!("kernel_clone"),
-                1,
-                kernel_clone_replacement::<P> as usize,
-                policy,
-            )?
-        };
-        Ok(Self { _hook: hook })
+/// Adds the gate to `hooks`.
+pub(crate) fn add<P: ClonePolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed by
+    // `*const Hooked<P>`, returns `pid_t`, holds an `InFlight` guard throughout and calls the
+    // original through `Hooked::original`, not in tail position.
+    unsafe {
+        hooks.hook(
+            kernel::c_str!("kernel_clone"),
+            1,
+            kernel_clone_replacement::<P> as usize,
+            policy,
+        )
     }
 }
 
@@ -54,7 +45,7 @@ unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
     args: *mut bindings::kernel_clone_args,
     hooked: *const Hooked<P>,
 ) -> i32 {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `args` is the caller's `kernel_clone_args`, valid for the call.

@@ -13,10 +13,9 @@
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{site_of, CallArgs, Divert, FunctionHook, Refuse};
+use super::ftrace::{site_of, CallArgs, Divert, HookSetBuilder, Refuse};
 
 /// The namespace flags of clone(2), clone3(2) and unshare(2).
 pub(crate) const CLONE_NEW_ANY: u64 = (bindings::CLONE_NEWNS
@@ -101,30 +100,21 @@ impl<P: ConfinePolicy> Refuse for Gate<P> {
     }
 }
 
-/// The installed hook; dropping it removes it.
-pub(crate) struct ConfineHooks<P: ConfinePolicy> {
-    _hook: FunctionHook<Gate<P>>,
-}
-
-impl<P: ConfinePolicy> ConfineHooks<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let mut sites = KVec::with_capacity(CONFINED.len(), GFP_KERNEL)?;
-        let mut unshare = 0;
-        for &symbol in CONFINED {
-            match site_of(symbol) {
-                Ok(site) => {
-                    if symbol.as_bytes() == UNSHARE.as_bytes() {
-                        unshare = site;
-                    }
-                    sites.push(site, GFP_KERNEL)?;
+/// Adds the refusals to `hooks` (one hook for every confined call).
+pub(crate) fn add<P: ConfinePolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    let mut sites = KVec::with_capacity(CONFINED.len(), GFP_KERNEL)?;
+    let mut unshare = 0;
+    for &symbol in CONFINED {
+        match site_of(symbol) {
+            Ok(site) => {
+                if symbol.as_bytes() == UNSHARE.as_bytes() {
+                    unshare = site;
                 }
-                Err(e) if e == ENOENT => {} // not in this kernel
-                Err(e) => return Err(e),
+                sites.push(site, GFP_KERNEL)?;
             }
+            Err(e) if e == ENOENT => {} // not in this kernel
+            Err(e) => return Err(e),
         }
-        let gate = Gate { policy, unshare };
-        Ok(Self {
-            _hook: FunctionHook::refusing_sites(module, &sites, gate)?,
-        })
     }
+    hooks.refusing_sites(&sites, Gate { policy, unshare })
 }

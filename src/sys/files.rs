@@ -7,10 +7,9 @@
 //! is diverted, to answer `EMFILE`.
 
 use kernel::prelude::*;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
 
 /// Who may open descriptors. Its [`Divert`] says whose are checked; tasks it says no to pay
 /// only that check.
@@ -45,16 +44,7 @@ impl<P: FilesPolicy> Refuse for Gate<P> {
     }
 }
 
-/// The installed gate; dropping it removes the hook.
-pub(crate) struct FilesGate<P: FilesPolicy> {
-    _hook: FunctionHook<Gate<P>>,
-}
-
-impl<P: FilesPolicy> FilesGate<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let symbol = kernel::c_str!("get_unused_fd_flags");
-        Ok(Self {
-            _hook: FunctionHook::refusing(module, symbol, Gate(policy))?,
-        })
-    }
+/// Adds the gate to `hooks`.
+pub(crate) fn add<P: FilesPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    hooks.refusing(kernel::c_str!("get_unused_fd_flags"), Gate(policy))
 }

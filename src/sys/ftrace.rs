@@ -14,6 +14,7 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::ffi::c_ulong;
 use kernel::prelude::*;
 use kernel::str::CStr;
+use kernel::sync::Arc;
 use kernel::types::Opaque;
 use kernel::ThisModule;
 
@@ -64,10 +65,9 @@ pub(crate) trait Refuse: Divert {
     fn refusal(&self) -> i64;
 }
 
-/// The hook's state; replacements receive a reference to it.
-#[repr(C)]
+/// The state of one hook (of one or several functions); replacements receive a reference to
+/// it.
 pub(crate) struct Hooked<D> {
-    ops: Opaque<bindings::ftrace_ops>,
     /// This module's core text (start, length): a call from there is a replacement calling
     /// the original, which runs undiverted. Two compares, where `within_module` walks every
     /// memory region of the module.
@@ -83,12 +83,6 @@ pub(crate) struct Hooked<D> {
     stopping: AtomicBool,
     policy: D,
 }
-
-// SAFETY: the raw fields are written before registration only, then read; `policy` is
-// `Send + Sync`; `in_flight` is atomic.
-unsafe impl<D: Divert> Send for Hooked<D> {}
-// SAFETY: as above.
-unsafe impl<D: Divert> Sync for Hooked<D> {}
 
 impl<D: Divert> Hooked<D> {
     pub(crate) fn policy(&self) -> &D {
@@ -107,7 +101,7 @@ impl<D: Divert> Hooked<D> {
 
     /// Marks the calling task as running the replacement until the guard is dropped. A
     /// replacement takes it first, before anything that may sleep, and holds it until it
-    /// returns: unload waits for it (see `FunctionHook::drop`).
+    /// returns: removal waits for it (see `HookSet::drop`).
     pub(crate) fn enter(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         InFlight(&self.in_flight)
@@ -123,21 +117,135 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// An installed function hook; dropping it removes the hook and waits until no task runs its
-/// replacement any more.
+/// A hook as the shared ftrace callback sees it, whatever its policy type.
+trait Hook: Send + Sync {
+    /// A call of one of the hook's functions: divert it if the policy says so.
+    fn on_call(&self, args: &CallArgs<'_>, parent_ip: usize);
+    fn stop(&self);
+    fn in_flight(&self) -> usize;
+}
+
+impl<D: Divert> Hook for Hooked<D> {
+    fn on_call(&self, args: &CallArgs<'_>, parent_ip: usize) {
+        if !self.policy.divert_call(args) {
+            return;
+        }
+        let (text, len) = self.text;
+        if parent_ip.wrapping_sub(text) < len {
+            return; // the replacement calling the original
+        }
+        // SAFETY: `args.fregs` is the traced call's register frame, which the trampoline
+        // reloads (a `CallArgs` is made in `callback` only); `self` lives in its `HookSet`,
+        // which outlives every diverted call.
+        unsafe {
+            bindings::ctn_ftrace_redirect(
+                args.fregs,
+                self.replacement as c_ulong,
+                self.context_arg,
+                self as *const Self as c_ulong,
+            )
+        };
+    }
+
+    fn stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+}
+
+/// Where a traced call goes: an open-addressed table from fentry site to hook, filled before
+/// registration and read-only after, so the callback looks a call up with a multiply, a shift
+/// and (mostly) one compare, with no lock.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// 0 for a free slot, which ends a probe.
+    site: usize,
+    hook: usize,
+}
+
+/// The shared registration's state.
 ///
 /// # Invariants
 ///
-/// `inner.ops` is registered with ftrace, filtered to the hooked function, for the life of
-/// `self`; `inner` does not move and is freed only after the waits in `drop`.
-pub(crate) struct FunctionHook<D: Divert> {
-    inner: Pin<KBox<Hooked<D>>>,
+/// `slots` has `1 << (64 - shift)` entries, at most half of them taken, and every taken slot
+/// names an index of `hooks`.
+#[repr(C)]
+struct Shared {
+    ops: Opaque<bindings::ftrace_ops>,
+    slots: KVec<Slot>,
+    shift: u32,
+    hooks: KVec<Arc<dyn Hook>>,
 }
+
+fn slot_of(site: usize, shift: u32) -> usize {
+    site.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift
+}
+
+impl Shared {
+    fn lookup(&self, site: usize) -> Option<&dyn Hook> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = slot_of(site, self.shift);
+        loop {
+            let slot = self.slots.get(i)?;
+            if slot.site == site {
+                return self.hooks.get(slot.hook).map(|hook| &**hook);
+            }
+            if slot.site == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// Hooks being put together, to be installed as one [`HookSet`].
+pub(crate) struct HookSetBuilder {
+    text: (usize, usize),
+    /// (fentry site, index in `hooks`)
+    sites: KVec<(usize, usize)>,
+    hooks: KVec<Arc<dyn Hook>>,
+}
+
+/// Installed function hooks: one ftrace registration for every function of every hook in it
+/// (each registration costs RCU-tasks grace periods when it is removed, seconds in a slow
+/// VM), dispatching each call by its address. Dropping it removes every hook and waits until
+/// no task runs any of its replacements.
+///
+/// # Invariants
+///
+/// `inner.ops` is registered with ftrace, filtered to the sites in `inner.slots`, for the
+/// life of `self`; `inner` does not move and is freed only after the waits in `drop`.
+pub(crate) struct HookSet {
+    inner: Pin<KBox<Shared>>,
+}
+
+// SAFETY: the ftrace_ops is written before registration only, then read by ftrace; the
+// tables are read-only once built; the hooks are `Send + Sync`.
+unsafe impl Send for HookSet {}
+// SAFETY: as above.
+unsafe impl Sync for HookSet {}
 
 /// `endbr64`, which starts every indirectly callable function when the kernel has IBT.
 const ENDBR64: u32 = 0xfa1e_0ff3;
 
-impl<D: Divert> FunctionHook<D> {
+impl HookSetBuilder {
+    pub(crate) fn new(module: &'static ThisModule) -> Self {
+        let (mut text_base, mut text_size) = (0, 0);
+        // SAFETY: `module` is this module, live while its code runs; the helper reads two
+        // fields.
+        unsafe {
+            bindings::ctn_module_text(module.as_ptr().cast(), &mut text_base, &mut text_size)
+        };
+        Self {
+            text: (text_base as usize, text_size as usize),
+            sites: KVec::new(),
+            hooks: KVec::new(),
+        }
+    }
+
     /// Hooks the kernel function `symbol`, which takes `nargs` arguments (at most 5).
     ///
     /// # Safety
@@ -148,13 +256,13 @@ impl<D: Divert> FunctionHook<D> {
     /// its return, and which calls the hooked function only through [`Hooked::original`],
     /// never in tail position (a tail call would leave this module's text and be diverted
     /// again).
-    pub(crate) unsafe fn register(
-        module: &'static ThisModule,
+    pub(crate) unsafe fn hook<D: Divert + 'static>(
+        &mut self,
         symbol: &'static CStr,
         nargs: u32,
         replacement: usize,
         policy: D,
-    ) -> Result<Self> {
+    ) -> Result {
         let site = site_of(symbol)?;
         // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
         // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
@@ -166,43 +274,35 @@ impl<D: Divert> FunctionHook<D> {
             site
         };
         // SAFETY: the caller's guarantees, for the one function at `site`.
-        unsafe { Self::register_sites(module, &[site], original, nargs, replacement, policy) }
+        unsafe { self.hook_sites(&[site], original, nargs, replacement, policy) }
     }
 
-    /// As [`Self::register`], for the functions at `sites` (fentry sites, see [`site_of`]),
-    /// all diverted to the same replacement: one ftrace registration for them all (each costs
-    /// RCU-tasks grace periods when it is removed). `original` is what the replacement calls
-    /// (0 if it calls none).
+    /// As [`Self::hook`], for the functions at `sites` (fentry sites, see [`site_of`]), all
+    /// diverted to the same replacement. `original` is what the replacement calls (0 if it
+    /// calls none).
     ///
     /// # Safety
     ///
-    /// As [`Self::register`], for every function at `sites`.
-    unsafe fn register_sites(
-        module: &'static ThisModule,
+    /// As [`Self::hook`], for every function at `sites`.
+    unsafe fn hook_sites<D: Divert + 'static>(
+        &mut self,
         sites: &[usize],
         original: usize,
         nargs: u32,
         replacement: usize,
         policy: D,
-    ) -> Result<Self> {
-        if nargs > 5 {
+    ) -> Result {
+        if nargs > 5 || sites.is_empty() {
             return Err(EINVAL);
         }
-        let ops = bindings::ftrace_ops {
-            func: Some(callback::<D>),
-            flags: bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong,
-            ..Default::default()
-        };
-        let (mut text_base, mut text_size) = (0, 0);
-        // SAFETY: `module` is this module, live while its code runs; the helper reads two
-        // fields.
-        unsafe {
-            bindings::ctn_module_text(module.as_ptr().cast(), &mut text_base, &mut text_size)
-        };
-        let inner = KBox::pin(
+        for &site in sites {
+            if site == 0 || self.sites.iter().any(|&(taken, _)| taken == site) {
+                return Err(EBUSY); // one hook per function
+            }
+        }
+        let hook: Arc<dyn Hook> = Arc::new(
             Hooked {
-                ops: Opaque::new(ops),
-                text: (text_base as usize, text_size as usize),
+                text: self.text,
                 original,
                 replacement,
                 context_arg: nargs,
@@ -212,8 +312,51 @@ impl<D: Divert> FunctionHook<D> {
             },
             GFP_KERNEL,
         )?;
-        let ops = inner.ops.get();
+        let index = self.hooks.len();
+        self.sites.reserve(sites.len(), GFP_KERNEL)?;
+        self.hooks.push(hook, GFP_KERNEL)?;
         for &site in sites {
+            self.sites.push((site, index), GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+
+    /// Installs the hooks put together: from here on their policies see every call.
+    pub(crate) fn install(self) -> Result<HookSet> {
+        if self.sites.is_empty() {
+            return Err(EINVAL); // an ops with no filter would trace every function
+        }
+        // At most half full, so that every probe ends at a free slot soon.
+        let bits = (2 * self.sites.len())
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(3);
+        let shift = usize::BITS - bits;
+        let mut slots = KVec::from_elem(Slot::default(), 1 << bits, GFP_KERNEL)?;
+        let mask = slots.len() - 1;
+        for &(site, hook) in self.sites.iter() {
+            let mut i = slot_of(site, shift);
+            while slots[i].site != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = Slot { site, hook };
+        }
+        let ops = bindings::ftrace_ops {
+            func: Some(callback),
+            flags: bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong,
+            ..Default::default()
+        };
+        let inner = KBox::pin(
+            Shared {
+                ops: Opaque::new(ops),
+                slots,
+                shift,
+                hooks: self.hooks,
+            },
+            GFP_KERNEL,
+        )?;
+        let ops = inner.ops.get();
+        for &(site, _) in self.sites.iter() {
             // SAFETY: `ops` is pinned and outlives the registration (type invariant); `site`
             // is an ftrace location; the filter adds to what is there.
             let ret = unsafe { bindings::ftrace_set_filter_ip(ops, site as c_ulong, 0, 0) };
@@ -230,37 +373,47 @@ impl<D: Divert> FunctionHook<D> {
             unsafe { bindings::ftrace_free_filter(ops) };
             return Err(Error::from_errno(ret));
         }
-        Ok(Self { inner })
+        Ok(HookSet { inner })
     }
 }
 
-impl<D: Refuse> FunctionHook<D> {
+impl HookSetBuilder {
     /// Hooks the kernel functions at `sites` (fentry sites from [`site_of`]; each of at most
-    /// five arguments) with one registration, so that the calls `policy` diverts return its
-    /// refusal (`CallArgs::site` tells `policy` which function a call is of).
-    pub(crate) fn refusing_sites(
-        module: &'static ThisModule,
+    /// five arguments), so that the calls `policy` diverts return its refusal
+    /// (`CallArgs::site` tells `policy` which function a call is of).
+    pub(crate) fn refusing_sites<D: Refuse + 'static>(
+        &mut self,
         sites: &[usize],
         policy: D,
-    ) -> Result<Self> {
+    ) -> Result {
         // SAFETY: as in `refusing`, for every function at `sites`; `refuse` calls no
         // original (0).
-        unsafe { Self::register_sites(module, sites, 0, 5, refuse::<D> as usize, policy) }
+        unsafe { self.hook_sites(sites, 0, 5, refuse::<D> as usize, policy) }
     }
 
     /// Hooks `symbol`, a kernel function of at most five arguments, so that the calls
     /// `policy` diverts return its refusal.
-    pub(crate) fn refusing(
-        module: &'static ThisModule,
+    pub(crate) fn refusing<D: Refuse + 'static>(
+        &mut self,
         symbol: &'static CStr,
         policy: D,
-    ) -> Result<Self> {
+    ) -> Result {
         // SAFETY: `refuse::<D>` takes five machine words followed by `*const Hooked<D>`, so
         // the context goes in the sixth argument register, which a function of at most five
         // arguments does not use; it reads none of the five, returns its value in the return
         // register (where callers of `int`, `long` and `bool` functions find it), holds an
         // `InFlight` guard throughout and never calls the original.
-        unsafe { Self::register(module, symbol, 5, refuse::<D> as usize, policy) }
+        unsafe { self.hook(symbol, 5, refuse::<D> as usize, policy) }
+    }
+
+    /// Hooks `symbol`, a kernel function of at most five arguments, so that `observer` sees
+    /// every call's arguments; every call runs the kernel's function.
+    pub(crate) fn observing<O: Observe + 'static>(
+        &mut self,
+        symbol: &'static CStr,
+        observer: O,
+    ) -> Result {
+        self.refusing(symbol, Observing(observer))
     }
 }
 
@@ -290,19 +443,7 @@ impl<O: Observe> Refuse for Observing<O> {
     }
 }
 
-impl<O: Observe> FunctionHook<Observing<O>> {
-    /// Hooks `symbol`, a kernel function of at most five arguments, so that `observer` sees
-    /// every call's arguments; every call runs the kernel's function.
-    pub(crate) fn observing(
-        module: &'static ThisModule,
-        symbol: &'static CStr,
-        observer: O,
-    ) -> Result<Self> {
-        Self::refusing(module, symbol, Observing(observer))
-    }
-}
-
-/// The replacement of every refusing hook (see [`FunctionHook::refusing`]).
+/// The replacement of every refusing hook (see [`HookSetBuilder::refusing`]).
 ///
 /// # Safety
 ///
@@ -315,26 +456,28 @@ unsafe extern "C" fn refuse<D: Refuse>(
     _a4: usize,
     hooked: *const Hooked<D>,
 ) -> i64 {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     core::hint::black_box(hooked.policy().refusal())
 }
 
-impl<D: Divert> Drop for FunctionHook<D> {
+impl Drop for HookSet {
     fn drop(&mut self) {
-        self.inner.stopping.store(true, Ordering::Relaxed);
+        for hook in self.inner.hooks.iter() {
+            hook.stop();
+        }
         let ops = self.inner.ops.get();
-        // SAFETY: registered in `register` (type invariant). For module-allocated ops this
+        // SAFETY: registered in `install` (type invariant). For module-allocated ops this
         // waits (RCU-tasks) until no task is inside the callback or the trampoline, so every
-        // task that was diverted has entered the replacement and counted itself in
+        // task that was diverted has entered its replacement and counted itself in
         // `in_flight` (the replacement's first statement, before it can sleep).
         unsafe {
             bindings::unregister_ftrace_function(ops);
             bindings::ftrace_free_filter(ops);
         }
-        while self.inner.in_flight.load(Ordering::Acquire) != 0 {
-            // SAFETY: sleeping is allowed at unload.
+        while self.inner.hooks.iter().any(|hook| hook.in_flight() != 0) {
+            // SAFETY: sleeping is allowed where hooks are removed (process context).
             unsafe { bindings::msleep(10) };
         }
         // A task that has just dropped its guard may still be between that and its return
@@ -376,42 +519,30 @@ fn fentry_site(symbol: &'static CStr) -> Result<usize> {
     Ok(addr)
 }
 
-/// The ftrace callback of every `FunctionHook<D>`.
+/// The ftrace callback of every `HookSet`.
 ///
 /// # Safety
 ///
 /// Called by ftrace only, with the registered `ops` and the `fregs` of the traced call.
-unsafe extern "C" fn callback<D: Divert>(
+unsafe extern "C" fn callback(
     ip: c_ulong,
     parent_ip: c_ulong,
     ops: *mut bindings::ftrace_ops,
     fregs: *mut bindings::ftrace_regs,
 ) {
     // SAFETY: `ops` is the `ops` field (at offset 0, `repr(C)`, `Opaque` is transparent) of a
-    // live `Hooked<D>` (`FunctionHook` invariant: it outlives the registration).
-    let hooked = unsafe { &*ops.cast::<Hooked<D>>() };
+    // live `Shared` (`HookSet` invariant: it outlives the registration).
+    let shared = unsafe { &*ops.cast::<Shared>() };
     if fregs.is_null() {
         return;
     }
+    let Some(hook) = shared.lookup(ip as usize) else {
+        return;
+    };
     let args = CallArgs {
         site: ip as usize,
         fregs,
         _call: core::marker::PhantomData,
     };
-    if !hooked.policy.divert_call(&args) {
-        return;
-    }
-    let (text, len) = hooked.text;
-    if (parent_ip as usize).wrapping_sub(text) < len {
-        return; // the replacement calling the original
-    }
-    // SAFETY: `fregs` is the traced call's register frame, which the trampoline reloads.
-    unsafe {
-        bindings::ctn_ftrace_redirect(
-            fregs,
-            hooked.replacement as c_ulong,
-            hooked.context_arg,
-            hooked as *const Hooked<D> as c_ulong,
-        )
-    };
+    hook.on_call(&args, parent_ip as usize);
 }

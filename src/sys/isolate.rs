@@ -20,10 +20,9 @@
 //!   PTRACE_TRACEME names none.
 
 use kernel::prelude::*;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
 use super::task::TaskRef;
 
 /// Who reaches whom. Its [`Divert`] says whose calls are checked.
@@ -105,28 +104,20 @@ impl<P: IsolationPolicy> Refuse for Gate<P> {
     }
 }
 
-/// The installed hooks; dropping them removes them.
-pub(crate) struct IsolationHooks<P: IsolationPolicy> {
-    _kill_permission: FunctionHook<Gate<P>>,
-    _signal: FunctionHook<Gate<P>>,
-    _may_access: FunctionHook<Gate<P>>,
-    _ptrace: FunctionHook<Gate<P>>,
-}
-
-impl<P: IsolationPolicy> IsolationHooks<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let hook = |symbol, call| {
-            let gate = Gate {
-                policy: policy.clone(),
-                call,
-            };
-            FunctionHook::refusing(module, symbol, gate)
+/// Adds the isolation hooks to `hooks`.
+pub(crate) fn add<P: IsolationPolicy + Clone + 'static>(
+    hooks: &mut HookSetBuilder,
+    policy: P,
+) -> Result {
+    let mut hook = |symbol, call| {
+        let gate = Gate {
+            policy: policy.clone(),
+            call,
         };
-        Ok(Self {
-            _kill_permission: hook(kernel::c_str!("check_kill_permission"), Call::Signal)?,
-            _signal: hook(kernel::c_str!("do_send_sig_info"), Call::Signal)?,
-            _may_access: hook(kernel::c_str!("ptrace_may_access"), Call::MayAccess)?,
-            _ptrace: hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)?,
-        })
-    }
+        hooks.refusing(symbol, gate)
+    };
+    hook(kernel::c_str!("check_kill_permission"), Call::Signal)?;
+    hook(kernel::c_str!("do_send_sig_info"), Call::Signal)?;
+    hook(kernel::c_str!("ptrace_may_access"), Call::MayAccess)?;
+    hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)
 }

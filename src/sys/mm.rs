@@ -10,10 +10,9 @@
 //! diverted, to answer "no". The common case costs one callback.
 
 use kernel::prelude::*;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
 
 /// The host's physical memory, in bytes (what admission control reserves from).
 pub(crate) fn total_ram_bytes() -> u64 {
@@ -59,14 +58,7 @@ impl<P: MemoryPolicy> Refuse for Gate<P> {
     }
 }
 
-/// The installed gate; dropping it removes the hook.
-pub(crate) struct MemoryGate<P: MemoryPolicy> {
-    _hook: FunctionHook<Gate<P>>,
-}
-
-impl<P: MemoryPolicy> MemoryGate<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let hook = FunctionHook::refusing(module, kernel::c_str!("may_expand_vm"), Gate(policy))?;
-        Ok(Self { _hook: hook })
-    }
+/// Adds the gate to `hooks`.
+pub(crate) fn add<P: MemoryPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    hooks.refusing(kernel::c_str!("may_expand_vm"), Gate(policy))
 }

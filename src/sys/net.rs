@@ -14,11 +14,10 @@ use kernel::c_str;
 use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
-use kernel::ThisModule;
 
 use super::bindings;
 use super::clock;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Hooked, Observe, Observing};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Hooked, Observe};
 use super::task;
 
 /// An IPv4 address, in host byte order.
@@ -405,81 +404,58 @@ impl<P: NetPolicy> Observe for Received<P> {
     }
 }
 
-/// The installed hooks; dropping them removes them.
-pub(crate) struct NetHooks<P: NetPolicy> {
-    _bind: FunctionHook<Gate<P>>,
-    _bind6: Option<FunctionHook<Gate<P>>>,
-    _listen: FunctionHook<Gate<P>>,
-    _stream_connect: FunctionHook<Gate<P>>,
-    _dgram_connect: FunctionHook<Gate<P>>,
-    _sendmsg: FunctionHook<Gate<P>>,
-    _sendmsg6: Option<FunctionHook<Gate<P>>>,
-    _dev_ioctl: FunctionHook<Gate<P>>,
-    _devinet_ioctl: FunctionHook<Gate<P>>,
-    _ifconf: FunctionHook<Gate<P>>,
-    _received: FunctionHook<Observing<Received<P>>>,
-}
-
-/// `Ok(None)` when `symbol` does not exist (IPv6 may be a module that is not loaded).
-fn optional<T>(hook: Result<T>) -> Result<Option<T>> {
+/// `Ok(())` also when `symbol` does not exist (IPv6 may be a module that is not loaded).
+fn optional(hook: Result) -> Result {
     match hook {
-        Ok(h) => Ok(Some(h)),
-        Err(e) if e == ENOENT => Ok(None),
-        Err(e) => Err(e),
+        Err(e) if e == ENOENT => Ok(()),
+        other => other,
     }
 }
 
-impl<P: NetPolicy> NetHooks<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let hook = |symbol: &'static CStr, op: Op, nargs: u32, replacement: usize| {
-            let gate = Gate {
-                policy: policy.clone(),
-                op,
-            };
-            // SAFETY: every call below pairs a kernel function with the replacement of the
-            // same signature written for it in this file (plus `*const Hooked<Gate<P>>`), each
-            // of which holds an `InFlight` guard throughout and calls the original through
-            // `Hooked::original`, not in tail position.
-            unsafe { FunctionHook::register(module, symbol, nargs, replacement, gate) }
+/// Adds the network hooks to `hooks`.
+pub(crate) fn add<P: NetPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    let mut hook = |symbol: &'static CStr, op: Op, nargs: u32, replacement: usize| {
+        let gate = Gate {
+            policy: policy.clone(),
+            op,
         };
-        Ok(Self {
-            _bind: hook(c_str!("inet_bind"), Op::Bind, 3, bind::<P> as usize)?,
-            _bind6: optional(hook(c_str!("inet6_bind"), Op::Bind, 3, bind::<P> as usize))?,
-            _listen: hook(c_str!("inet_listen"), Op::Listen, 2, listen::<P> as usize)?,
-            _stream_connect: hook(
-                c_str!("inet_stream_connect"),
-                Op::Connect,
-                4,
-                connect::<P> as usize,
-            )?,
-            _dgram_connect: hook(
-                c_str!("inet_dgram_connect"),
-                Op::Connect,
-                4,
-                connect::<P> as usize,
-            )?,
-            _sendmsg: hook(c_str!("inet_sendmsg"), Op::Send, 3, sendmsg::<P> as usize)?,
-            _sendmsg6: optional(hook(
-                c_str!("inet6_sendmsg"),
-                Op::Send,
-                3,
-                sendmsg::<P> as usize,
-            ))?,
-            _dev_ioctl: hook(c_str!("dev_ioctl"), Op::Query, 5, dev_ioctl::<P> as usize)?,
-            _devinet_ioctl: hook(
-                c_str!("devinet_ioctl"),
-                Op::Query,
-                3,
-                devinet_ioctl::<P> as usize,
-            )?,
-            _ifconf: hook(c_str!("dev_ifconf"), Op::Query, 2, dev_ifconf::<P> as usize)?,
-            _received: FunctionHook::observing(
-                module,
-                c_str!("skb_copy_datagram_iter"),
-                Received(policy.clone()),
-            )?,
-        })
-    }
+        // SAFETY: every call below pairs a kernel function with the replacement of the same
+        // signature written for it in this file (plus `*const Hooked<Gate<P>>`), each of
+        // which holds an `InFlight` guard throughout and calls the original through
+        // `Hooked::original`, not in tail position.
+        unsafe { hooks.hook(symbol, nargs, replacement, gate) }
+    };
+    hook(c_str!("inet_bind"), Op::Bind, 3, bind::<P> as usize)?;
+    optional(hook(c_str!("inet6_bind"), Op::Bind, 3, bind::<P> as usize))?;
+    hook(c_str!("inet_listen"), Op::Listen, 2, listen::<P> as usize)?;
+    hook(
+        c_str!("inet_stream_connect"),
+        Op::Connect,
+        4,
+        connect::<P> as usize,
+    )?;
+    hook(
+        c_str!("inet_dgram_connect"),
+        Op::Connect,
+        4,
+        connect::<P> as usize,
+    )?;
+    hook(c_str!("inet_sendmsg"), Op::Send, 3, sendmsg::<P> as usize)?;
+    optional(hook(
+        c_str!("inet6_sendmsg"),
+        Op::Send,
+        3,
+        sendmsg::<P> as usize,
+    ))?;
+    hook(c_str!("dev_ioctl"), Op::Query, 5, dev_ioctl::<P> as usize)?;
+    hook(
+        c_str!("devinet_ioctl"),
+        Op::Query,
+        3,
+        devinet_ioctl::<P> as usize,
+    )?;
+    hook(c_str!("dev_ifconf"), Op::Query, 2, dev_ifconf::<P> as usize)?;
+    hooks.observing(c_str!("skb_copy_datagram_iter"), Received(policy))
 }
 
 // The C types of the hooked functions, for calling the originals.
@@ -509,7 +485,7 @@ unsafe extern "C" fn bind<P: NetPolicy>(
     len: c_int,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `uaddr` is the operation's address buffer of `len` bytes (see the module doc).

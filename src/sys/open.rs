@@ -6,10 +6,9 @@
 //! `hooks.rs`), so that opening a file costs nothing more otherwise.
 
 use kernel::prelude::*;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Observe, Observing};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Observe};
 
 /// Longest name looked at, with its NUL (longer ones reach the policy cut, and it drops them).
 pub(crate) const NAME_LEN: usize = 256;
@@ -54,19 +53,7 @@ impl<P: OpenPolicy> Observe for Recorder<P> {
     }
 }
 
-/// The installed recorder; dropping it removes the hook.
-pub(crate) struct OpenRecorder<P: OpenPolicy> {
-    _hook: FunctionHook<Observing<Recorder<P>>>,
-}
-
-impl<P: OpenPolicy> OpenRecorder<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        Ok(Self {
-            _hook: FunctionHook::observing(
-                module,
-                kernel::c_str!("do_filp_open"),
-                Recorder(policy),
-            )?,
-        })
-    }
+/// Adds the recorder to `hooks`.
+pub(crate) fn add<P: OpenPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    hooks.observing(kernel::c_str!("do_filp_open"), Recorder(policy))
 }

@@ -9,10 +9,9 @@
 use kernel::ffi::c_long;
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{Divert, FunctionHook, Hooked};
+use super::ftrace::{Divert, HookSetBuilder, Hooked};
 
 /// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
 pub(crate) const RLIMIT_NPROC: u32 = 6;
@@ -30,50 +29,37 @@ pub(crate) trait ViewPolicy: Divert + Clone {
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64>;
 }
 
-/// The installed hooks; dropping them removes them.
-pub(crate) struct ViewHooks<P: ViewPolicy> {
-    _sysinfo: FunctionHook<P>,
-    _getrlimit: FunctionHook<P>,
-    _setrlimit: FunctionHook<P>,
-    _prlimit: FunctionHook<P>,
-    _meminfo: FunctionHook<P>,
-}
-
-impl<P: ViewPolicy> ViewHooks<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let hook = |symbol: &'static CStr, replacement: usize| {
-            // SAFETY: each replacement below takes the syscall wrapper's one parameter
-            // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`,
-            // holds an `InFlight` guard throughout and calls the original through
-            // `Hooked::original`, not in tail position.
-            unsafe { FunctionHook::register(module, symbol, 1, replacement, policy.clone()) }
-        };
-        Ok(Self {
-            _sysinfo: hook(kernel::c_str!("__x64_sys_sysinfo"), sysinfo::<P> as usize)?,
-            _getrlimit: hook(
-                kernel::c_str!("__x64_sys_getrlimit"),
-                getrlimit::<P> as usize,
-            )?,
-            _setrlimit: hook(
-                kernel::c_str!("__x64_sys_setrlimit"),
-                setrlimit::<P> as usize,
-            )?,
-            _prlimit: hook(
-                kernel::c_str!("__x64_sys_prlimit64"),
-                prlimit64::<P> as usize,
-            )?,
-            // SAFETY: as above, for `int meminfo_proc_show(struct seq_file *, void *)` (a
-            // static function whose address /proc takes, so it has the C calling convention).
-            _meminfo: unsafe {
-                FunctionHook::register(
-                    module,
-                    kernel::c_str!("meminfo_proc_show"),
-                    2,
-                    meminfo::<P> as usize,
-                    policy.clone(),
-                )?
-            },
-        })
+/// Adds the resource-view hooks to `hooks`.
+pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    let mut hook = |symbol: &'static CStr, replacement: usize| {
+        // SAFETY: each replacement below takes the syscall wrapper's one parameter
+        // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
+        // `InFlight` guard throughout and calls the original through `Hooked::original`, not
+        // in tail position.
+        unsafe { hooks.hook(symbol, 1, replacement, policy.clone()) }
+    };
+    hook(kernel::c_str!("__x64_sys_sysinfo"), sysinfo::<P> as usize)?;
+    hook(
+        kernel::c_str!("__x64_sys_getrlimit"),
+        getrlimit::<P> as usize,
+    )?;
+    hook(
+        kernel::c_str!("__x64_sys_setrlimit"),
+        setrlimit::<P> as usize,
+    )?;
+    hook(
+        kernel::c_str!("__x64_sys_prlimit64"),
+        prlimit64::<P> as usize,
+    )?;
+    // SAFETY: as above, for `int meminfo_proc_show(struct seq_file *, void *)` (a static
+    // function whose address /proc takes, so it has the C calling convention).
+    unsafe {
+        hooks.hook(
+            kernel::c_str!("meminfo_proc_show"),
+            2,
+            meminfo::<P> as usize,
+            policy,
+        )
     }
 }
 

@@ -8,11 +8,10 @@
 use kernel::ffi::c_long;
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
-use kernel::ThisModule;
 
 use super::bindings;
 use super::cred;
-use super::ftrace::{Divert, FunctionHook, Hooked};
+use super::ftrace::{Divert, HookSetBuilder, Hooked};
 
 /// Length of a name field of `struct new_utsname`, including the NUL.
 pub(crate) const UTS_LEN: usize = 65;
@@ -37,44 +36,31 @@ pub(crate) trait UtsPolicy: Divert {
     fn set(&self, field: UtsField, name: UtsName) -> Result;
 }
 
-/// The installed hooks; dropping them removes them.
-pub(crate) struct UtsHooks<P: UtsPolicy> {
-    _uname: FunctionHook<P>,
-    _sethostname: FunctionHook<P>,
-    _setdomainname: FunctionHook<P>,
-}
-
-impl<P: UtsPolicy + Clone> UtsHooks<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        // SAFETY (all three): each replacement below takes the syscall wrapper's one
-        // parameter (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns
-        // `long`, holds an `InFlight` guard throughout, and calls the original (if at all)
-        // through `Hooked::original`, not in tail position.
-        unsafe {
-            Ok(Self {
-                _uname: FunctionHook::register(
-                    module,
-                    kernel::c_str!("__x64_sys_newuname"),
-                    1,
-                    newuname::<P> as usize,
-                    policy.clone(),
-                )?,
-                _sethostname: FunctionHook::register(
-                    module,
-                    kernel::c_str!("__x64_sys_sethostname"),
-                    1,
-                    sethostname::<P> as usize,
-                    policy.clone(),
-                )?,
-                _setdomainname: FunctionHook::register(
-                    module,
-                    kernel::c_str!("__x64_sys_setdomainname"),
-                    1,
-                    setdomainname::<P> as usize,
-                    policy,
-                )?,
-            })
-        }
+/// Adds the name hooks to `hooks`.
+pub(crate) fn add<P: UtsPolicy + Clone + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    // SAFETY (all three): each replacement below takes the syscall wrapper's one parameter
+    // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
+    // `InFlight` guard throughout, and calls the original (if at all) through
+    // `Hooked::original`, not in tail position.
+    unsafe {
+        hooks.hook(
+            kernel::c_str!("__x64_sys_newuname"),
+            1,
+            newuname::<P> as usize,
+            policy.clone(),
+        )?;
+        hooks.hook(
+            kernel::c_str!("__x64_sys_sethostname"),
+            1,
+            sethostname::<P> as usize,
+            policy.clone(),
+        )?;
+        hooks.hook(
+            kernel::c_str!("__x64_sys_setdomainname"),
+            1,
+            setdomainname::<P> as usize,
+            policy,
+        )
     }
 }
 
@@ -95,7 +81,7 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: the hook state outlives every diverted call (`FunctionHook` invariant).
+    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `regs` is the syscall's register frame, valid for the call.

@@ -6,10 +6,9 @@
 //! is diverted. Writes to pipes, sockets and devices are not counted.
 
 use kernel::prelude::*;
-use kernel::ThisModule;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, FunctionHook, Refuse};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
 
 /// `EDQUOT` (the `kernel` crate of 6.12 has no constant for it).
 pub(crate) fn edquot() -> Error {
@@ -51,14 +50,7 @@ impl<P: WritePolicy> Refuse for Gate<P> {
     }
 }
 
-/// The installed gate; dropping it removes the hook.
-pub(crate) struct WriteGate<P: WritePolicy> {
-    _hook: FunctionHook<Gate<P>>,
-}
-
-impl<P: WritePolicy> WriteGate<P> {
-    pub(crate) fn register(module: &'static ThisModule, policy: P) -> Result<Self> {
-        let hook = FunctionHook::refusing(module, kernel::c_str!("vfs_write"), Gate(policy))?;
-        Ok(Self { _hook: hook })
-    }
+/// Adds the gate to `hooks`.
+pub(crate) fn add<P: WritePolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+    hooks.refusing(kernel::c_str!("vfs_write"), Gate(policy))
 }
