@@ -16,6 +16,7 @@ mod events;
 mod hooks;
 mod identity;
 mod limits;
+mod live;
 mod network;
 mod opened;
 mod process;
@@ -42,6 +43,8 @@ module! {
 struct Ctn {
     _control: MiscDevice<device::Control>,
     _registry: kernel::sync::Arc<Registry>,
+    /// Last: reports the live-object counts once everything above is gone.
+    _report: live::Report,
 }
 
 impl kernel::Module for Ctn {
@@ -54,6 +57,7 @@ impl kernel::Module for Ctn {
         Ok(Self {
             _control: control,
             _registry: registry,
+            _report: live::Report,
         })
     }
 }

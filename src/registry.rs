@@ -25,6 +25,7 @@ use kernel::sync::{Arc, Mutex, SpinLock};
 use crate::events::{Batch, History};
 use crate::identity;
 use crate::limits::{Charges, Counter, Limits};
+use crate::live::{self, Live};
 use crate::network::Addresses;
 use crate::opened::OpenedFiles;
 use crate::sys::clock;
@@ -41,9 +42,6 @@ use crate::uapi;
 /// Signals the CPU-time limit sends (x86 numbers, as the ABI's).
 const SIGXCPU: i32 = 24;
 const SIGKILL: i32 = 9;
-
-/// Containers allocated and not yet freed, module-wide: reported at unload (must be 0).
-static LIVE_CONTAINERS: AtomicUsize = AtomicUsize::new(0);
 
 /// A `members` entry: the container's slot, and `CLONING` while the task is inside a task
 /// creation that reserved its new task (see `admit_clone`).
@@ -139,6 +137,7 @@ pub(crate) struct Container {
     /// The files its processes opened, if it records them (created with
     /// `CTN_CREATE_RECORD_FILES`).
     opened: Option<KBox<OpenedFiles>>,
+    _live: Live,
 }
 
 impl Drop for Container {
@@ -147,7 +146,6 @@ impl Drop for Container {
         // (`Retired`, `free_batch`, `RcuBox::drop`), or before it was ever published: no
         // reader can reach its names, so they need no grace period of their own.
         unsafe { self.names.clear_unreachable() };
-        LIVE_CONTAINERS.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -806,8 +804,6 @@ impl Registry {
         let slot = self.free_slot(&ctl).ok_or(ENOSPC)?;
         ctl.generation = ctl.generation.wrapping_add(1);
         let id = (u32::from(ctl.generation) << 16) | u32::from(slot);
-        // Counted before it exists: if the allocation fails, dropping it uncounts it.
-        LIVE_CONTAINERS.fetch_add(1, Ordering::SeqCst);
         let container = KBox::new(
             Container {
                 id,
@@ -827,6 +823,7 @@ impl Registry {
                 net: AtomicU64::new(0),
                 mac: AtomicU64::new(0),
                 opened,
+                _live: Live::new(&live::CONTAINERS),
             },
             GFP_KERNEL,
         )?;
@@ -1398,10 +1395,6 @@ impl PinnedDrop for Registry {
             }
         }
         rcu::free_batch(retired);
-        pr_info!(
-            "live objects at unload: {} containers\n",
-            LIVE_CONTAINERS.load(Ordering::SeqCst)
-        );
     }
 }
 

@@ -20,6 +20,7 @@ use kernel::ThisModule;
 
 use super::bindings;
 use super::rcu;
+use crate::live::{self, Live};
 
 /// Decides, inside the ftrace callback, whether the current call is diverted. It runs on every
 /// call of the hooked function by any task: it must be cheap for tasks it says no to, must not
@@ -82,6 +83,7 @@ pub(crate) struct Hooked<D> {
     /// waiting, so that removal is not held up.
     stopping: AtomicBool,
     policy: D,
+    _live: Live,
 }
 
 impl<D: Divert> Hooked<D> {
@@ -178,6 +180,7 @@ struct Shared {
     slots: KVec<Slot>,
     shift: u32,
     hooks: KVec<Arc<dyn Hook>>,
+    _live: Live,
 }
 
 fn slot_of(site: usize, shift: u32) -> usize {
@@ -309,6 +312,7 @@ impl HookSetBuilder {
                 in_flight: AtomicUsize::new(0),
                 stopping: AtomicBool::new(false),
                 policy,
+                _live: Live::new(&live::HOOKS),
             },
             GFP_KERNEL,
         )?;
@@ -352,6 +356,7 @@ impl HookSetBuilder {
                 slots,
                 shift,
                 hooks: self.hooks,
+                _live: Live::new(&live::HOOK_SETS),
             },
             GFP_KERNEL,
         )?;

@@ -26,6 +26,7 @@ use kernel::types::Opaque;
 use super::bindings;
 use super::rcu;
 use super::task;
+use crate::live;
 
 /// What a queued task runs.
 pub(crate) trait OnReturn: Send + Sync {
@@ -138,10 +139,12 @@ impl<T: OnReturn> ReturnWork<T> {
             // invariant).
             unsafe {
                 bindings::ctn_get_task(current);
+                live::TASK_REFS.add();
                 if bindings::ctn_task_work_add_resume(current, slot.head.get()) != 0 {
                     // Exiting: it will not run the work.
                     slot.owner.store(core::ptr::null_mut(), Ordering::Release);
                     bindings::ctn_put_task(current);
+                    live::TASK_REFS.sub();
                 }
             }
             return;
@@ -189,6 +192,7 @@ unsafe extern "C" fn run_slot<T: OnReturn>(head: *mut bindings::callback_head) {
         // SAFETY: the reference taken when the work was queued; `owner` is the current
         // task, which holds its own.
         unsafe { bindings::ctn_put_task(owner) };
+        live::TASK_REFS.sub();
     }
     pool.handler.run(&pool.stopping);
     pool.in_flight.fetch_sub(1, Ordering::AcqRel);

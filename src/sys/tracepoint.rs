@@ -12,6 +12,7 @@ use kernel::sync::Arc;
 
 use super::bindings;
 use super::task::TaskRef;
+use crate::live::{self, Live};
 
 /// What ctn does at each process event. Called with preemption disabled, in the context of
 /// the task concerned: no sleeping, no allocation.
@@ -38,6 +39,7 @@ pub(crate) trait SchedObserver: Send + Sync {
 pub(crate) struct SchedProbes<T: SchedObserver> {
     observer: Arc<T>,
     registered: KVec<(*mut bindings::tracepoint, *mut c_void)>,
+    _live: Live,
 }
 
 // SAFETY: the raw pointers name kernel tracepoints (global, immutable identity) and probe
@@ -51,6 +53,7 @@ impl<T: SchedObserver> SchedProbes<T> {
         let mut this = Self {
             observer,
             registered: KVec::with_capacity(4, GFP_KERNEL)?,
+            _live: Live::new(&live::PROBE_SETS),
         };
         let probes: [(&CStr, *mut c_void); 4] = [
             (
