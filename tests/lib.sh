@@ -18,6 +18,9 @@ _ktap_n=0 _ktap_pass=0 _ktap_fail=0 _ktap_skip=0
 
 ktap_plan() { echo "KTAP version 1"; echo "1..$1"; }
 
+# note MESSAGE: a KTAP diagnostic line shown whatever the case's result (a measured figure).
+exec 3>&1
+note() { echo "# $*" >&3; }
 # fail MESSAGE: print why a case fails and return 1 (use as `... || fail "why"`; `return` after it).
 fail() { echo "$*"; return 1; }
 # skip REASON: mark the case skipped.
