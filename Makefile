@@ -3,6 +3,8 @@
 #
 #   make            build ctn.ko (against the cached test kernel, or KDIR=...) and ctnctl
 #   make check      install the toolchain, build everything, run host tests and the VM suite
+#   make check-debug  the VM suite on the debug kernel (KASAN, kmemleak, lockdep, ...), with
+#                   1,000,000 fuzzed ioctls; kmemleak scanned at the end
 #   make demo       build everything and boot a VM that shows ctn working
 #   make vm-test    the VM suite only (TEST=name runs one test script)
 #   make bench      hook overhead as ratios to no module (one VM boot, QEMU -icount)
@@ -24,12 +26,17 @@ KDIR_SH := $$(scripts/build-kernel)
 else
 KDIR_SH := $(KDIR)
 endif
-KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC) BINDGEN=$(BINDGEN)
+KMAKE_ARGS = LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC) BINDGEN=$(BINDGEN)
+KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) $(KMAKE_ARGS)
+# The module for the debug kernel is built from a copy of its sources (Kbuild puts objects
+# next to them, and they differ from the test kernel's).
+DEBUG_FRAGMENTS := tests/config tests/debug.config
+DEBUG_MODULE_DIR := out/debug/module
 
 TARGET_DIR := target/x86_64-unknown-linux-gnu/release
 CTNCTL := $(TARGET_DIR)/ctnctl
 
-.PHONY: all module ctnctl toolchain kernel host-test vm-test check demo bench clean
+.PHONY: all module module-debug ctnctl toolchain kernel host-test vm-test check check-debug demo bench clean
 
 all: module ctnctl
 
@@ -45,6 +52,15 @@ module:
 	@mkdir -p out
 	@set -o pipefail; kdir=$(KDIR_SH) && $(KMAKE) modules 2>&1 | tee out/module-build.log
 	@! grep -i 'warning' out/module-build.log || { echo "module build: warnings above" >&2; exit 1; }
+
+module-debug:
+	@mkdir -p $(DEBUG_MODULE_DIR)
+	@tar -c --exclude='*.o' --exclude='.*.cmd' --exclude='*.ko' --exclude=bindings_generated.rs \
+		Kbuild src uapi | tar -x -C $(DEBUG_MODULE_DIR)
+	@set -o pipefail; kdir=$$(scripts/build-kernel $(DEBUG_FRAGMENTS)) && \
+		$(MAKE) -C "$$kdir" M=$(CURDIR)/$(DEBUG_MODULE_DIR) $(KMAKE_ARGS) modules 2>&1 | \
+		tee out/module-debug-build.log
+	@! grep -i 'warning' out/module-debug-build.log || { echo "module build: warnings above" >&2; exit 1; }
 
 ctnctl:
 	$(CARGO) build --release --workspace --bins
@@ -63,6 +79,14 @@ check: toolchain
 	$(MAKE) all
 	$(MAKE) host-test
 	$(MAKE) vm-test
+
+# The whole VM suite on the debug kernel, with the long fuzzing run. Not part of `make check`
+# (see README: it takes longer than a CI run should).
+check-debug: toolchain
+	$(MAKE) ctnctl
+	$(MAKE) module-debug
+	scripts/vm --debug --mem 2G --timeout 5400 --suite --env CTN_FUZZ_CALLS=1000000 \
+		$(if $(TEST),--test $(TEST))
 
 # Overhead of the hooks, as ratios against no module, in one VM boot under -icount.
 bench: toolchain
