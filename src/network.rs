@@ -8,7 +8,9 @@
 //! - bind to 0.0.0.0 binds to `ip`; bind to 127.0.0.1 binds to `lo`; `ip` and `lo` themselves
 //!   are taken as they are; any other address fails with `EADDRNOTAVAIL`;
 //! - connect/sendto to 127.0.0.1 (or 0.0.0.0, which Linux takes as "this host") goes to `lo`;
-//!   other destinations are left alone;
+//!   another container's private loopback (a `lo` other than its `ip`) fails with `EPERM`:
+//!   what a container serves on 127.0.0.1 is for its own processes (and the host's); other
+//!   destinations are left alone;
 //! - an unbound socket that connects, sends or listens is first bound to `ip` (to `lo` when
 //!   the destination is `lo`), so peers see the container's address;
 //! - IPv6 addresses count as the IPv4 address they stand for (`::`, `::1`, `::ffff:a.b.c.d`);
@@ -134,6 +136,10 @@ impl NetPolicy for Network {
 
     fn mac(&self) -> Option<[u8; 6]> {
         self.0.mac_of_current().map(mac_bytes)
+    }
+
+    fn may_reach(&self, dst: Ipv4) -> bool {
+        self.0.may_reach(dst.0)
     }
 
     fn send_gate(&self, bytes: u64, for_rules: impl FnOnce(Option<Addresses>) -> bool) -> bool {

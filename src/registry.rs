@@ -206,6 +206,16 @@ struct Control {
     owners: RBTree<u64, u16>,
     /// The share of the host's CPUs the containers' CPU shares may reserve (percent).
     cpu_reserve_pct: u32,
+    /// The private loopback addresses (a loopback other than the container's address),
+    /// sorted: what `Registry::loopbacks` publishes.
+    loopbacks: KVec<u32>,
+}
+
+/// A container's private loopback address, if it has one (`net`: `Addresses::pack`).
+fn private_loopback(net: u64) -> Option<u32> {
+    Addresses::unpack(net)
+        .filter(|a| a.loopback != a.ip)
+        .map(|a| a.loopback.0)
 }
 
 /// What CPU shares may reserve together (percent of one CPU): the online CPUs times the
@@ -241,6 +251,8 @@ pub(crate) struct Registry {
     slots: KVVec<RcuBox<Container>>,
     /// Containers that record the files they open (changed under the control mutex).
     recording: AtomicUsize,
+    /// `Control::loopbacks`, for the network hooks to read without a lock.
+    loopbacks: RcuBox<KVec<u32>>,
     #[pin]
     control: Mutex<Control>,
 }
@@ -260,6 +272,7 @@ impl Registry {
             next_slot: 1,
             owners: RBTree::new(),
             cpu_reserve_pct: uapi::CTN_CPU_RESERVE_DEFAULT,
+            loopbacks: KVec::new(),
         };
         Arc::pin_init(
             pin_init!(Self {
@@ -268,6 +281,7 @@ impl Registry {
                 files,
                 slots,
                 recording: AtomicUsize::new(0),
+                loopbacks: RcuBox::empty(),
                 control <- new_mutex!(control, "ctn_registry"),
             }),
             GFP_KERNEL,
@@ -860,6 +874,7 @@ impl Registry {
             }
             let name = c.name;
             let keys = owner_keys(c.net.load(Ordering::Relaxed), c.mac.load(Ordering::Relaxed));
+            let loopback = private_loopback(c.net.load(Ordering::Relaxed));
             if c.opened.is_some() {
                 self.recording.fetch_sub(1, Ordering::Relaxed);
             }
@@ -868,7 +883,8 @@ impl Registry {
             for key in keys.into_iter().filter(|&k| k != 0) {
                 ctl.owners.remove(&key);
             }
-            self.slots[slot as usize].take()
+            let published = self.move_loopback(&mut ctl, loopback, None);
+            (self.slots[slot as usize].take(), published)
         };
         // Freed after a grace period, outside the mutex.
         drop(retired);
@@ -1060,7 +1076,66 @@ impl Registry {
         }
         c.net.store(net, Ordering::Relaxed);
         c.mac.store(mac, Ordering::Relaxed);
+        drop(guard);
+        let retired =
+            self.move_loopback(&mut ctl, private_loopback(old_net), private_loopback(net));
+        drop(ctl);
+        drop(retired); // a grace period, outside the mutex
         Ok(())
+    }
+
+    /// Replaces private loopback `old` with `new` in the published list (under the control
+    /// mutex); the list readers may still hold comes back, to be dropped outside the mutex.
+    /// On allocation failure the list stays as it was: one address more or less is refused.
+    fn move_loopback(
+        &self,
+        ctl: &mut Control,
+        old: Option<u32>,
+        new: Option<u32>,
+    ) -> Option<Retired<KVec<u32>>> {
+        if old == new {
+            return None;
+        }
+        // A merge that keeps the list sorted (`core`'s sorts bring a panic path with them).
+        let mut next = KVec::with_capacity(ctl.loopbacks.len() + 1, GFP_KERNEL).ok()?;
+        let mut new = new;
+        for &a in ctl.loopbacks.iter().filter(|&&a| Some(a) != old) {
+            if let Some(n) = new.filter(|&n| n <= a) {
+                if n < a {
+                    next.push(n, GFP_KERNEL).ok()?;
+                }
+                new = None;
+            }
+            next.push(a, GFP_KERNEL).ok()?;
+        }
+        if let Some(n) = new {
+            next.push(n, GFP_KERNEL).ok()?;
+        }
+        let mut copy = KVec::with_capacity(next.len(), GFP_KERNEL).ok()?;
+        copy.extend_from_slice(&next, GFP_KERNEL).ok()?;
+        let copy = KBox::new(copy, GFP_KERNEL).ok()?;
+        ctl.loopbacks = next;
+        self.loopbacks.replace(copy)
+    }
+
+    /// Whether the current task may connect or send to `dst`: not to another container's
+    /// private loopback address (a service that binds to 127.0.0.1 in a container is for
+    /// that container only). Asked only for tasks in a container with an address.
+    pub(crate) fn may_reach(&self, dst: u32) -> bool {
+        if dst >> 24 != 127 {
+            return true;
+        }
+        let guard = ReadGuard::new();
+        let Some(list) = self.loopbacks.get(&guard) else {
+            return true;
+        };
+        if list.binary_search(&dst).is_err() {
+            return true;
+        }
+        // A private loopback: only its own container's.
+        self.container_of(task::current_pid(), &guard)
+            .and_then(|c| private_loopback(c.net.load(Ordering::Relaxed)))
+            == Some(dst)
     }
 
     /// The network identity of `target`: packed addresses and MAC (0: none).

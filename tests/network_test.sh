@@ -63,12 +63,15 @@ t_source_address() {
 t_private_loopback() {
     serve host 5432 --addr 127.0.0.1 --reply db-host || return 1
     serve web1 5432 --addr 127.0.0.1 --reply db-web1 || return 1
-    serve web2 5432 --addr 127.0.0.1 --reply db-web2 || return 1
+    serve web2 5432 --addr 127.0.0.1 --reply db-web2 --count 2 || return 1
     expect_match "web1 listens on its own loopback" 'local=127\.0\.10\.1:5432' "$(cat /tmp/serve.web1.$$)" || return 1
     expect_match "web2 listens on its own loopback" 'local=127\.0\.20\.2:5432' "$(cat /tmp/serve.web2.$$)" || return 1
     expect_match "web1 reaches its own database" 'reply=db-web1 peer=127\.0\.10\.1:' "$(run_in web1 ctntest net connect 127.0.0.1 5432)" || return 1
     expect_match "web2 reaches its own, from its loopback" 'reply=db-web2 peer=127\.0\.20\.2:' "$(run_in web2 ctntest net connect 127.0.0.1 5432)" || return 1
     expect_match "the host reaches the host's" 'reply=db-host peer=127\.0\.0\.1:' "$(ctntest net connect 127.0.0.1 5432)" || return 1
+    expect_eq "web1 cannot reach web2's private loopback" errno=EPERM "$(run_in web1 ctntest net connect 127.0.20.2 5432)" || return 1
+    expect_eq "nor send to it" errno=EPERM "$(run_in web1 ctntest net connect --udp 127.0.20.2 5432)" || return 1
+    expect_match "the host can" 'reply=db-web2 peer=127\.0\.0\.1:' "$(ctntest net connect 127.0.20.2 5432)" || return 1
     wait
 }
 t_listen_unbound() {

@@ -65,6 +65,9 @@ pub(crate) trait NetPolicy: Divert + Clone {
     fn rules(&self) -> Option<Self::Rules>;
     /// The MAC address the current task sees on every Ethernet interface, if any.
     fn mac(&self) -> Option<[u8; 6]>;
+    /// Whether the current task may connect or send to `dst` (after the rules rewrote it);
+    /// `EPERM` otherwise. Must not sleep.
+    fn may_reach(&self, dst: Ipv4) -> bool;
     /// The ftrace callback's decision on a send of `bytes` by a task `divert` picked:
     /// `for_rules` says from the task's rules (`None`: the host's network) whether the send
     /// must be diverted to apply them (the replacement then admits it with `admit_send`).
@@ -271,8 +274,9 @@ fn bind_rule<R: AddressRules>(rules: &R, addr: &mut KernelSockaddr<'_>) -> Resul
 
 /// connect(2), sendto(2): the destination rewritten by the rules, the socket bound to the
 /// source address they pick if it is not bound yet.
-fn connect_rule<R: AddressRules>(
-    rules: &R,
+fn connect_rule<P: NetPolicy>(
+    policy: &P,
+    rules: &P::Rules,
     sock: InetSocket,
     addr: &mut KernelSockaddr<'_>,
 ) -> Result {
@@ -281,6 +285,9 @@ fn connect_rule<R: AddressRules>(
         Target::V6 => Err(eaddrnotavail()),
         Target::V4(dst) => {
             let (dst, src) = rules.connect(dst);
+            if !policy.may_reach(dst) {
+                return Err(EPERM);
+            }
             addr.set_v4(dst);
             sock.bind_source(src)
         }
@@ -329,6 +336,9 @@ impl<P: NetPolicy> Gate<P> {
                 Target::V6 => true,
                 Target::V4(dst) => {
                     let (dst, _) = rules.connect(dst);
+                    if !self.policy.may_reach(dst) {
+                        return true; // refused by the replacement
+                    }
                     addr.set_v4(dst);
                     !sock.is_bound()
                 }
@@ -555,7 +565,10 @@ unsafe extern "C" fn connect<P: NetPolicy>(
     let addr = unsafe { KernelSockaddr::new(uaddr, len) };
     let verdict = match (hooked.policy().policy.rules(), addr) {
         // INVARIANT: `sock` is the socket the inet operation was called on.
-        (Some(rules), Some(mut addr)) => to_ret(connect_rule(&rules, InetSocket(sock), &mut addr)),
+        (Some(rules), Some(mut addr)) => {
+            let policy = &hooked.policy().policy;
+            to_ret(connect_rule(policy, &rules, InetSocket(sock), &mut addr))
+        }
         _ => Ok(()),
     };
     let ret = match verdict {
@@ -598,7 +611,10 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
             let addr = unsafe { KernelSockaddr::new((*msg).msg_name, (*msg).msg_namelen) };
             match addr {
                 // INVARIANT: `sock` is the socket the inet operation was called on.
-                Some(mut addr) => to_ret(connect_rule(&rules, InetSocket(sock), &mut addr)),
+                Some(mut addr) => {
+                    let policy = &hooked.policy().policy;
+                    to_ret(connect_rule(policy, &rules, InetSocket(sock), &mut addr))
+                }
                 None => Ok(()),
             }
         }
