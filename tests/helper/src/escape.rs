@@ -35,6 +35,40 @@ pub enum Call {
     ClockSettime,
     Adjtimex,
     Swapon,
+    /// vfork(2), the child exiting at once: refused only past a task limit.
+    Vfork,
+    /// clone3(2) with no flags, the child exiting at once: refused only past a task limit.
+    Clone3,
+    /// clone3(2) with CLONE_NEWUTS: a new UTS namespace, to set another host name.
+    Clone3Newuts,
+}
+
+/// clone3(2) with `flags` (and SIGCHLD as the exit signal); the child exits at once.
+///
+/// # Safety
+///
+/// The child runs nothing but `_exit`.
+unsafe fn clone3(flags: u64) -> libc::c_long {
+    let mut args = [0u64; 11]; // struct clone_args (CLONE_ARGS_SIZE_VER2)
+    args[0] = flags;
+    args[4] = libc::SIGCHLD as u64; // exit_signal
+                                    // SAFETY: `args` is a valid clone_args of the size given.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            args.as_mut_ptr(),
+            std::mem::size_of_val(&args),
+        )
+    };
+    if pid == 0 {
+        // SAFETY: the child ends at once.
+        unsafe { libc::_exit(0) };
+    }
+    if pid > 0 {
+        // SAFETY: waits for our own child.
+        unsafe { libc::waitpid(pid as i32, std::ptr::null_mut(), 0) };
+    }
+    pid
 }
 
 fn result(ret: libc::c_long) -> Result<String, Errno> {
@@ -149,6 +183,21 @@ fn call(which: Call, target: &str) -> Result<String, Errno> {
                 result(libc::adjtimex(&mut tx).into())
             }
             Call::Swapon => result(libc::swapon(none.as_ptr(), 0).into()),
+            Call::Vfork => {
+                // Deprecated in the libc crate because a vfork child that returns or touches
+                // memory corrupts the parent's; this child only calls _exit.
+                #[allow(deprecated)]
+                let pid = libc::vfork();
+                if pid == 0 {
+                    libc::_exit(0);
+                }
+                if pid > 0 {
+                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                }
+                result(pid.into())
+            }
+            Call::Clone3 => result(clone3(0)),
+            Call::Clone3Newuts => result(clone3(libc::CLONE_NEWUTS as u64)),
         }
     }
 }
