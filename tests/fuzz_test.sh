@@ -25,7 +25,7 @@ t_random() {
 }
 t_after() {
     for n in $(ctnctl list | awk 'NR > 1 { print $2 }'); do
-        ctnctl destroy --force "$n" >/dev/null || fail "destroy $n" || return 1
+        ctnctl destroy --force -- "$n" >/dev/null || fail "destroy $n" || return 1
     done
     ctnctl host --cpu-reserve 90 >/dev/null || fail "reset the CPU reserve" || return 1
     ctnctl create after >/dev/null || fail "create after fuzzing" || return 1

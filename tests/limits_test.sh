@@ -105,19 +105,22 @@ t_ioctl_refusals() {
     expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0 disk=[0-9]+/[0-9]+/0/0 cpu_time=[0-9]+/[0-9]+/0/0 cpu_share=[0-9]+/[0-9]+/0/0 net_rate=[0-9]+/[0-9]+/0/0 net_received=[0-9]+$' "$(usage mem)"
 }
 t_admission() {
-    # The VM has 1 GiB: memory limits are reservations and must fit in it together.
-    ctnctl create big1 --max-memory 700M >/dev/null || fail "700M of 1G" || return 1
-    out=$(ctnctl create big2 --max-memory 500M 2>&1); rc=$?
-    expect_eq "500M more does not fit: exit 1" 1 $rc || return 1
-    expect_match "says what does not fit" 'memory does not fit: 500 MiB asked, [0-9]+ MiB already reserved by [0-9]+ other container.*MiB of physical memory' "$out" || return 1
+    # Memory limits are reservations and must fit in physical memory together (sizes in
+    # shares of it, so that the test holds for any VM size).
+    mem=$(( $(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) / 1024 ))
+    a=$((mem * 7 / 10)) b=$((mem / 2))
+    ctnctl create big1 --max-memory ${a}M >/dev/null || fail "${a}M of ${mem}M" || return 1
+    out=$(ctnctl create big2 --max-memory ${b}M 2>&1); rc=$?
+    expect_eq "${b}M more does not fit: exit 1" 1 $rc || return 1
+    expect_match "says what does not fit" "memory does not fit: $b MiB asked, [0-9]+ MiB already reserved by [0-9]+ other container.*MiB of physical memory" "$out" || return 1
     ! ctnctl list | grep -q big2 || fail "a container was left behind" || return 1
-    out=$(ctnctl create big2 --max-memory 500M --dry-run 2>&1); rc=$?
+    out=$(ctnctl create big2 --max-memory ${b}M --dry-run 2>&1); rc=$?
     expect_eq "--dry-run reports the same: exit 1" 1 $rc || return 1
     expect_match "--dry-run message" 'memory does not fit' "$out" || return 1
-    expect_match "--dry-run that fits" 'would fit: nothing created' "$(ctnctl create big2 --max-memory 200M --dry-run)" || return 1
+    expect_match "--dry-run that fits" 'would fit: nothing created' "$(ctnctl create big2 --max-memory $((mem / 5))M --dry-run)" || return 1
     ! ctnctl list | grep -q big2 || fail "--dry-run created it" || return 1
-    ctnctl set big1 --max-memory 2G >/dev/null 2>&1; expect_eq "raising beyond the host: exit 1" 1 $? || return 1
-    ctnctl set big1 --max-memory 800M >/dev/null || fail "raising within the host (its own reservation is not counted twice)" || return 1
+    ctnctl set big1 --max-memory $((mem * 2))M >/dev/null 2>&1; expect_eq "raising beyond the host: exit 1" 1 $? || return 1
+    ctnctl set big1 --max-memory $((mem * 8 / 10))M >/dev/null || fail "raising within the host (its own reservation is not counted twice)" || return 1
     expect_eq "ioctl: ENOSPC" errno=ENOSPC "$(ctntest call set-limits --flags 0x80000002 --memory 0x10000000000)" || return 1
     expect_eq "ioctl: a dry run needs no container" ok "$(ctntest call set-limits --flags 0x80000002 --memory 0x1000000)" || return 1
     ctnctl destroy big1 >/dev/null

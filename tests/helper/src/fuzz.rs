@@ -240,15 +240,16 @@ impl Arena {
 
     /// An address for an array of `len` bytes: mostly valid, else one of the bad kinds.
     fn pointer(&mut self, rng: &mut Rng, len: usize) -> u64 {
-        match rng.below(20) {
+        match rng.below(30) {
             0 => 0,
             1 => self.guard as u64,                              // no access
             2 => 0x1000 + rng.below(0x1000),                     // never mapped
             3 => 0xffff_8880_0000_0000 + rng.below(1 << 30) * 8, // kernel direct map
             4 => 0xffff_ffff_8100_0000 + rng.below(1 << 20),     // kernel text
             5 => rng.next(),                                     // anything
-            6 | 7 => (self.guard - rng.below(len.max(1) as u64) as usize) as u64, // runs into the guard
-            8 => self.out as u64 + rng.below(64),                                 // misaligned
+            // runs into the guard page (from inside the structures' area, never below it)
+            6 | 7 => (self.guard - rng.below(len.clamp(1, self.rw_len) as u64) as usize) as u64,
+            8 => self.out as u64 + rng.below(64), // misaligned
             _ => self.out as u64,
         }
     }
@@ -273,7 +274,7 @@ struct Tally {
 fn fuzz_one(rng: &mut Rng, fd: i32, reqs: &[Req], arena: &mut Arena, child: &AtomicI32) -> i32 {
     let r = rng.pick(reqs);
     // The request number.
-    let cmd = match rng.below(20) {
+    let cmd = match rng.below(30) {
         0 => rng.next() as u32,
         1 => ioc(3, 0x10 + rng.below(0xf0) as u32, r.size as u32), // unknown numbers
         2 => ioc(rng.below(4) as u32, r.nr, r.size as u32),        // other directions
@@ -294,7 +295,7 @@ fn fuzz_one(rng: &mut Rng, fd: i32, reqs: &[Req], arena: &mut Arena, child: &Ato
     if rng.chance(10) {
         rng_fill(rng, &mut buf);
     }
-    let size_field: u32 = match rng.below(12) {
+    let size_field: u32 = match rng.below(16) {
         0 => 0,
         1 => rng.below(r.size as u64 + 64) as u32,
         2 => rng.next() as u32,
@@ -360,12 +361,12 @@ fn fuzz_one(rng: &mut Rng, fd: i32, reqs: &[Req], arena: &mut Arena, child: &Ato
         buf[at..at + 4].copy_from_slice(&sig.to_ne_bytes());
     }
     // Where the argument points.
-    let arg: u64 = match rng.below(12) {
+    let arg: u64 = match rng.below(16) {
         0 => 0,
         1 => arena.guard as u64,
         2 => 0xffff_8880_0000_0000 + rng.below(1 << 30) * 8,
         3 => rng.next(),
-        4 | 5 => {
+        4 => {
             // the structure ends past the end of the mapping
             let cut = 1 + rng.below(r.size as u64) as usize;
             let start = arena.guard - (r.size - cut.min(r.size));
