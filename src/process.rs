@@ -121,6 +121,10 @@ impl IsolationPolicy for ProcessHooks {
     fn may_reach(&self, pid: i32) -> bool {
         self.0.current_may_reach(pid)
     }
+
+    fn sees(&self, pid: i32) -> bool {
+        self.0.current_sees(pid)
+    }
 }
 
 impl OpenPolicy for ProcessHooks {

@@ -624,15 +624,18 @@ impl Registry {
     /// host task any, a member only those of its own container. A refusal is recorded in
     /// its history (rate-limited, as `EPERM`). Two loads, from hooks.
     pub(crate) fn current_may_reach(&self, pid: i32) -> bool {
-        let own = self.slot_of(task::current_pid());
-        if own == 0 || self.slot_of(pid) == own {
+        if self.current_sees(pid) {
             return true;
         }
-        let guard = ReadGuard::new();
-        if let Some(c) = self.container(own, &guard) {
-            c.refused(EPERM);
-        }
+        self.on_current(|c| c.refused(EPERM));
         false
+    }
+
+    /// Whether the current task sees task `pid`: it is on the host, or `pid` is in its
+    /// container. Two loads, no lock.
+    pub(crate) fn current_sees(&self, pid: i32) -> bool {
+        let own = self.slot_of(task::current_pid());
+        own == 0 || self.slot_of(pid) == own
     }
 
     /// Whether some container records the files its processes open.

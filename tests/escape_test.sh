@@ -53,8 +53,8 @@ t_kill_all() {
     kill -0 $HOST || fail "kill(-1) inside reached a host process"
 }
 t_ptrace() { refused "ptrace a host process" ESRCH ctntest reach ptrace $HOST; }
-t_proc_environ() { refused "read a host process's environment" EACCES ctntest reach open /proc/$HOST/environ; }
-t_proc_root() { refused "walk out through /proc/PID/root" EACCES ctntest reach open /proc/$HOST/root/etc/passwd; }
+t_proc_environ() { refused "read a host process's environment" EPERM ctntest reach open /proc/$HOST/environ; }
+t_proc_root() { refused "walk out through /proc/PID/root" EPERM ctntest reach open /proc/$HOST/root/etc/passwd; }
 
 # --- the file system, the kernel, the machine ----------------------------------------------
 t_chroot() { refused "chroot (a way out of a chroot)" EPERM ctntest escape double-chroot --target /etc/passwd; }
@@ -94,8 +94,8 @@ run_case "reach another container's private loopback: EPERM" t_private_lo
 run_case "kill a host process: EPERM" t_kill_host
 run_case "kill(-1) does not reach the host" t_kill_all
 run_case "ptrace a host process: ESRCH" t_ptrace
-run_case "/proc/PID/environ of a host process: EACCES" t_proc_environ
-run_case "/proc/PID/root of a host process: EACCES" t_proc_root
+run_case "/proc/PID/environ of a host process: EPERM" t_proc_environ
+run_case "/proc/PID/root of a host process: EPERM" t_proc_root
 run_case "double chroot: EPERM" t_chroot
 run_case "mount: EPERM" t_mount
 run_case "pivot_root: EPERM" t_pivot

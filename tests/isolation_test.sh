@@ -1,10 +1,10 @@
 #!/bin/sh
 # Isolation between containers and from the host: a member reaches only the processes of its
-# own container (signals EPERM, ptrace ESRCH, /proc/PID/{environ,mem,root,cwd,exe,fd} EACCES,
-# the kernel's answer for a failed access check); the host reaches every process; signals the
-# kernel sends still arrive.
+# own container (signals EPERM, ptrace ESRCH) and sees only those in /proc (others are not
+# listed, and /proc/PID/{environ,mem,root,cwd,exe,fd} of theirs is EPERM); the host reaches
+# and sees every process; signals the kernel sends still arrive.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 6
+ktap_plan 7
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create a >/dev/null && ctnctl create b >/dev/null
 
@@ -46,16 +46,28 @@ t_proc() {
     A=$(first_pid a) # a new one since kill(-1) (each case runs in a subshell)
     for target in $H $B 1; do
         for f in environ mem; do
-            expect_eq "a opens /proc/$target/$f" errno=EACCES "$(inside a open /proc/$target/$f)" || return 1
+            expect_eq "a opens /proc/$target/$f" errno=EPERM "$(inside a open /proc/$target/$f)" || return 1
         done
         for l in root cwd exe fd/0; do
-            expect_eq "a reads /proc/$target/$l" errno=EACCES "$(inside a readlink /proc/$target/$l)" || return 1
+            expect_eq "a reads /proc/$target/$l" errno=EPERM "$(inside a readlink /proc/$target/$l)" || return 1
         done
     done
     expect_eq "its own environ" ok "$(inside a open /proc/$A/environ)" || return 1
     expect_eq "its own root" ok "$(inside a readlink /proc/$A/root)" || return 1
     expect_eq "the host reads a member's environ" ok "$(ctntest reach open /proc/$A/environ)" || return 1
     expect_eq "and its fd/0" ok "$(ctntest reach readlink /proc/$B/fd/0)"
+}
+t_proc_listing() {
+    A=$(first_pid a) B=$(first_pid b)
+    pids=" $(ctnctl exec a -- ls /proc | grep -E '^[0-9]+$' | tr '\n' ' ') "
+    for p in 1 $H $B; do
+        case $pids in *" $p "*) fail "a's /proc lists $p (not a's): $pids"; return 1 ;; esac
+    done
+    case $pids in *" $A "*) ;; *) fail "a's own process $A is not listed: $pids"; return 1 ;; esac
+    ctnctl exec a -- stat /proc/$H >/dev/null 2>&1 && fail "stat of a host process's /proc entry worked" && return 1
+    ctnctl exec a -- cat /proc/$B/stat >/dev/null 2>&1 && fail "b's /proc/PID/stat was readable from a" && return 1
+    expect_eq "ps inside shows its own processes (sleep and ps)" 2 "$(ctnctl exec a -- ps | tail -n +2 | wc -l)" || return 1
+    case " $(ls /proc | tr '\n' ' ') " in *" $B "*) ;; *) fail "the host does not list $B"; return 1 ;; esac
 }
 t_kernel_signals() {
     A=$(first_pid a)
@@ -74,7 +86,8 @@ t_cleanup() {
 run_case "signals: a member reaches its own container only (EPERM)" t_signals
 run_case "kill(-1) from inside reaches its own container only" t_kill_all
 run_case "ptrace: own container only (ESRCH); the host traces anyone" t_ptrace
-run_case "/proc/PID/{environ,mem,root,cwd,exe,fd}: own container only (EACCES)" t_proc
+run_case "/proc/PID/{environ,mem,root,cwd,exe,fd}: own container only (EPERM: the directory is hidden)" t_proc
+run_case "/proc inside lists the container's own processes only" t_proc_listing
 run_case "signals the kernel sends still arrive (SIGCHLD, SIGPIPE)" t_kernel_signals
 run_case "cleanup and unload" t_cleanup
 ktap_finish

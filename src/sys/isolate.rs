@@ -18,6 +18,12 @@
 //! - ptrace(2) itself (`__x64_sys_ptrace`, whose attach asks the kernel's internal check, not
 //!   `ptrace_may_access`): any request naming a task out of reach fails with `ESRCH`;
 //!   PTRACE_TRACEME names none.
+//! - `has_pid_permissions`, /proc's own check for its `hidepid` mount option, asked by
+//!   readdir of /proc (a process it says no to is not listed), stat of /proc/PID (`ENOENT`)
+//!   and the permission check of /proc/PID/ (`EPERM`): no for a task the policy does not
+//!   let the caller see, so a container's /proc shows its own processes only. It is static:
+//!   hooked where the compiler left it out of line (it has four callers); where it was
+//!   inlined, /proc lists every process, as before.
 
 use kernel::prelude::*;
 
@@ -27,9 +33,12 @@ use super::task::TaskRef;
 
 /// Who reaches whom. Its [`Divert`] says whose calls are checked.
 pub(crate) trait IsolationPolicy: Divert + Clone {
-    /// Whether the current task may reach task `pid` (signal it, trace it, read its /proc).
-    /// Must not sleep.
+    /// Whether the current task may reach task `pid` (signal it, trace it, read its /proc);
+    /// a refusal counts as one. Must not sleep.
     fn may_reach(&self, pid: i32) -> bool;
+    /// Whether the current task sees task `pid` in /proc (no refusal is counted: listing
+    /// /proc asks for every process). Must not sleep.
+    fn sees(&self, pid: i32) -> bool;
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,6 +46,7 @@ enum Call {
     Signal,
     MayAccess,
     Ptrace,
+    Visible,
 }
 
 struct Gate<P> {
@@ -79,6 +89,16 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
                     None => return false,
                 }
             }
+            Call::Visible => {
+                // SAFETY: argument 1 of `has_pid_permissions` is the task asked about,
+                // referenced by the caller.
+                return match unsafe {
+                    TaskRef::from_raw(args.word(1) as *mut bindings::task_struct)
+                } {
+                    Some(t) => !self.policy.sees(t.pid()),
+                    None => false,
+                };
+            }
             Call::Ptrace => {
                 let regs = args.word(0) as *const bindings::pt_regs;
                 // SAFETY: argument 0 of a system call's entry is the caller's saved
@@ -97,7 +117,7 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
 impl<P: IsolationPolicy> Refuse for Gate<P> {
     fn refusal(&self) -> i64 {
         match self.call {
-            Call::MayAccess => 0, // false
+            Call::MayAccess | Call::Visible => 0, // false
             Call::Signal => EPERM.to_errno().into(),
             Call::Ptrace => ESRCH.to_errno().into(),
         }
@@ -119,5 +139,9 @@ pub(crate) fn add<P: IsolationPolicy + Clone + 'static>(
     hook(kernel::c_str!("check_kill_permission"), Call::Signal)?;
     hook(kernel::c_str!("do_send_sig_info"), Call::Signal)?;
     hook(kernel::c_str!("ptrace_may_access"), Call::MayAccess)?;
-    hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)
+    hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)?;
+    match hook(kernel::c_str!("has_pid_permissions"), Call::Visible) {
+        Err(e) if e == ENOENT => Ok(()), // inlined in this kernel: /proc lists everyone
+        r => r,
+    }
 }
