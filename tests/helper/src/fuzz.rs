@@ -308,6 +308,13 @@ fn fuzz_one(rng: &mut Rng, fd: i32, reqs: &[Req], arena: &mut Arena, child: &Ato
         // flags: any bit
         buf[4..8].copy_from_slice(&(1u32 << rng.below(32)).to_ne_bytes());
     }
+    // A few random bytes anywhere: reserved words, limits, addresses, kinds, signals. Before
+    // the fields set below: a random byte in an array pointer would aim the module's writes
+    // at this process's own stacks and heap (seen: "stack smashing detected").
+    for _ in 0..rng.below(4) {
+        let i = rng.below(buf.len() as u64) as usize;
+        buf[i] = rng.next() as u8;
+    }
     if let Some(at) = r.target {
         if r.name_only {
             buf[at..at + uapi::CTN_NAME_LEN].copy_from_slice(&name_bytes(rng));
@@ -347,11 +354,6 @@ fn fuzz_one(rng: &mut Rng, fd: i32, reqs: &[Req], arena: &mut Arena, child: &Ato
         buf[at..at + 8].copy_from_slice(&ptr.to_ne_bytes());
         buf[at + 8..at + 12].copy_from_slice(&capacity.to_ne_bytes());
         buf[at + 12..at + 16].copy_from_slice(&entry_size.to_ne_bytes());
-    }
-    // A few random bytes anywhere: reserved words, limits, addresses, kinds, signals.
-    for _ in 0..rng.below(4) {
-        let i = rng.below(buf.len() as u64) as usize;
-        buf[i] = rng.next() as u8;
     }
     if r.nr == 0x08 && rng.chance(90) {
         // CTN_IOC_KILL: keep to signals that end or wake the fuzzer's children, so that
