@@ -84,6 +84,18 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         batches: u32,
     },
+    /// Create containers PREFIX<from>..PREFIX<to - 1> (or destroy them, with --destroy) with
+    /// one ioctl each; prints `ns N`, the time the calls took in all (CLOCK_MONOTONIC).
+    Populate {
+        #[arg(long, default_value = "s")]
+        prefix: String,
+        #[arg(long, default_value_t = 0)]
+        from: u32,
+        #[arg(long)]
+        to: u32,
+        #[arg(long)]
+        destroy: bool,
+    },
     /// Run a command as an unprivileged user: no supplementary groups, gid = uid, no capabilities.
     AsUser {
         uid: u32,
@@ -152,6 +164,18 @@ enum BenchOp {
     OpenClose,
     /// write(2) of 4 KiB to a regular file (rewound every 256 writes).
     Write4k,
+    /// socket + connect to a listener on 127.0.0.1 (in this process) + accept + close both.
+    Connect,
+    /// fork + execve of a tiny static binary (/bench/tiny, which only exits) + waitpid.
+    ExecTiny,
+    /// send 64 KiB over a loopback TCP connection and read it on the other end.
+    Send64k,
+    /// A container's life with ctn: create it, fork a process that joins it and exits, wait,
+    /// destroy it (with the module loaded, from the host).
+    CtnLifecycle,
+    /// The same with namespaces: fork a process that enters new UTS and network namespaces,
+    /// names itself, brings its loopback up and exits; wait.
+    NsLifecycle,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -751,6 +775,125 @@ fn bench_once(op: BenchOp) {
                 libc::munmap(p, len);
             }
         }
+        BenchOp::Connect => {
+            use nix::libc;
+            let (listener, sin) = local_listener();
+            // SAFETY: as in `local_listener`; the descriptors are this iteration's own.
+            unsafe {
+                let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                let len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                assert_eq!(
+                    libc::connect(fd, std::ptr::from_ref(&sin).cast(), len),
+                    0,
+                    "connect"
+                );
+                let peer = libc::accept(listener, std::ptr::null_mut(), std::ptr::null_mut());
+                libc::close(peer);
+                libc::close(fd);
+            }
+        }
+        BenchOp::ExecTiny => {
+            use nix::libc;
+            // SAFETY: the child only calls execve and _exit on memory prepared before the fork.
+            unsafe {
+                let path = c"/bench/tiny";
+                let argv = [path.as_ptr(), std::ptr::null()];
+                let envp = [std::ptr::null()];
+                let pid = libc::fork();
+                if pid == 0 {
+                    libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+                    libc::_exit(127);
+                }
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+                assert_eq!(status, 0, "/bench/tiny failed");
+            }
+        }
+        BenchOp::Send64k => {
+            use nix::libc;
+            let (tx, rx) = loopback_pair();
+            let mut buf = [0u8; 64 << 10];
+            // SAFETY: the pair's descriptors; `buf` is valid for its length.
+            unsafe {
+                let sent = libc::send(tx, buf.as_ptr().cast(), buf.len(), 0);
+                assert_eq!(sent, buf.len() as isize, "send");
+                let mut got = 0;
+                while got < buf.len() {
+                    let n = libc::recv(rx, buf.as_mut_ptr().add(got).cast(), buf.len() - got, 0);
+                    assert!(n > 0, "recv");
+                    got += n as usize;
+                }
+            }
+        }
+        BenchOp::CtnLifecycle => {
+            use nix::libc;
+            thread_local! {
+                static DEV: i32 = {
+                    // SAFETY: opens the ctn device, kept for the process.
+                    unsafe { libc::open(c"/dev/ctn".as_ptr(), libc::O_RDWR) }
+                };
+            }
+            let fd = DEV.with(|d| *d);
+            let mut create = uapi::CtnCreate {
+                size: size_of::<uapi::CtnCreate>() as u32,
+                ..Default::default()
+            };
+            create.name[..5].copy_from_slice(b"cycle");
+            let mut attach = uapi::CtnAttach {
+                size: size_of::<uapi::CtnAttach>() as u32,
+                target: create_target(&create.name),
+                ..Default::default()
+            };
+            let mut destroy = uapi::CtnDestroy {
+                size: size_of::<uapi::CtnDestroy>() as u32,
+                target: create_target(&create.name),
+                ..Default::default()
+            };
+            // SAFETY: well-formed requests on live structures; the child only makes an ioctl
+            // and exits.
+            unsafe {
+                assert_eq!(
+                    libc::ioctl(fd, uapi::CTN_IOC_CREATE as _, &mut create),
+                    0,
+                    "create"
+                );
+                let pid = libc::fork();
+                if pid == 0 {
+                    libc::ioctl(fd, uapi::CTN_IOC_ATTACH as _, &mut attach);
+                    libc::_exit(0);
+                }
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+                assert_eq!(
+                    libc::ioctl(fd, uapi::CTN_IOC_DESTROY as _, &mut destroy),
+                    0,
+                    "destroy"
+                );
+            }
+        }
+        BenchOp::NsLifecycle => {
+            use nix::libc;
+            // SAFETY: the child makes raw calls on its own memory and exits.
+            unsafe {
+                let pid = libc::fork();
+                if pid == 0 {
+                    if libc::unshare(libc::CLONE_NEWUTS | libc::CLONE_NEWNET) != 0 {
+                        libc::_exit(1);
+                    }
+                    libc::sethostname(c"peer".as_ptr(), 4);
+                    let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+                    let mut ifr: libc::ifreq = std::mem::zeroed();
+                    ifr.ifr_name[..2]
+                        .copy_from_slice(&[b'l' as libc::c_char, b'o' as libc::c_char]);
+                    ifr.ifr_ifru.ifru_flags =
+                        (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16;
+                    let up = libc::ioctl(fd, libc::SIOCSIFFLAGS, &mut ifr);
+                    libc::_exit(if up == 0 { 0 } else { 2 });
+                }
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+                assert_eq!(status, 0, "namespace child failed");
+            }
+        }
         BenchOp::BindClose | BenchOp::BindCloseAddr => {
             use nix::libc;
             let addr = match op {
@@ -771,6 +914,97 @@ fn bench_once(op: BenchOp) {
             }
         }
     }
+}
+
+/// A target naming the container called `name`.
+fn create_target(name: &[u8; uapi::CTN_NAME_LEN]) -> uapi::CtnTarget {
+    uapi::CtnTarget {
+        name: *name,
+        ..Default::default()
+    }
+}
+
+/// A listener on 127.0.0.1 (any port) and its address, made once per process.
+fn local_listener() -> (i32, nix::libc::sockaddr_in) {
+    use nix::libc;
+    thread_local! {
+        static LISTENER: (i32, libc::sockaddr_in) = {
+            // SAFETY: plain socket calls on a descriptor this process keeps; `sin` is a
+            // complete sockaddr_in.
+            unsafe {
+                let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                let mut sin: libc::sockaddr_in = std::mem::zeroed();
+                sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                sin.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+                let mut len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                assert_eq!(libc::bind(fd, std::ptr::from_ref(&sin).cast(), len), 0, "bind");
+                assert_eq!(libc::listen(fd, 64), 0, "listen");
+                libc::getsockname(fd, std::ptr::from_mut(&mut sin).cast(), &mut len);
+                (fd, sin)
+            }
+        };
+    }
+    LISTENER.with(|l| *l)
+}
+
+/// A connected loopback TCP pair with buffers that hold 64 KiB, made once per process.
+fn loopback_pair() -> (i32, i32) {
+    use nix::libc;
+    thread_local! {
+        static PAIR: (i32, i32) = {
+            let (listener, sin) = local_listener();
+            // SAFETY: as in `local_listener`.
+            unsafe {
+                let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                let size: libc::c_int = 1 << 20;
+                for opt in [libc::SO_SNDBUF, libc::SO_RCVBUF] {
+                    libc::setsockopt(fd, libc::SOL_SOCKET, opt, std::ptr::from_ref(&size).cast(), 4);
+                }
+                let len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                assert_eq!(libc::connect(fd, std::ptr::from_ref(&sin).cast(), len), 0, "connect");
+                let peer = libc::accept(listener, std::ptr::null_mut(), std::ptr::null_mut());
+                libc::setsockopt(peer, libc::SOL_SOCKET, libc::SO_RCVBUF, std::ptr::from_ref(&size).cast(), 4);
+                (fd, peer)
+            }
+        };
+    }
+    PAIR.with(|p| *p)
+}
+
+/// See `Command::Populate`.
+fn populate(fd: i32, prefix: &str, range: std::ops::Range<u32>, destroy: bool) -> ExitCode {
+    let name_of = |i: u32| {
+        let mut name = [0u8; uapi::CTN_NAME_LEN];
+        let n = format!("{prefix}{i}");
+        let len = n.len().min(uapi::CTN_NAME_LEN - 1);
+        name[..len].copy_from_slice(&n.as_bytes()[..len]);
+        name
+    };
+    let start = std::time::Instant::now();
+    for i in range {
+        // SAFETY (both): well-formed requests on the ctn device, pointing at live structures.
+        let ret = if destroy {
+            let mut d = uapi::CtnDestroy {
+                size: size_of::<uapi::CtnDestroy>() as u32,
+                ..Default::default()
+            };
+            d.target.name = name_of(i);
+            unsafe { nix::libc::ioctl(fd, uapi::CTN_IOC_DESTROY as _, &mut d) }
+        } else {
+            let mut c = uapi::CtnCreate {
+                size: size_of::<uapi::CtnCreate>() as u32,
+                name: name_of(i),
+                ..Default::default()
+            };
+            unsafe { nix::libc::ioctl(fd, uapi::CTN_IOC_CREATE as _, &mut c) }
+        };
+        if let Err(e) = Errno::result(ret) {
+            println!("errno={e:?} at {i}");
+            return ExitCode::from(1);
+        }
+    }
+    println!("ns {}", start.elapsed().as_nanos());
+    ExitCode::SUCCESS
 }
 
 /// A scratch file for the write benchmark.
@@ -951,6 +1185,12 @@ fn main() -> ExitCode {
                 )
             })
         }
+        Command::Populate {
+            prefix,
+            from,
+            to,
+            destroy,
+        } => populate(fd, &prefix, from..to, destroy),
         Command::AsUser { .. }
         | Command::Family { .. }
         | Command::Bench { .. }
