@@ -143,8 +143,9 @@ pub(crate) struct Container {
 impl Drop for Container {
     fn drop(&mut self) {
         // SAFETY: a container is freed only after a grace period since it left its slot
-        // (`Retired`, `free_batch`, `RcuBox::drop`), or before it was ever published: no
-        // reader can reach its names, so they need no grace period of their own.
+        // (`Retired`, `Retired::defer`, `free_batch`, `RcuBox::drop`), or before it was ever
+        // published: no reader can reach its names, so they need no grace period of their
+        // own. (This may run in softirq context, from `defer`: nothing here sleeps.)
         unsafe { self.names.clear_unreachable() };
     }
 }
@@ -889,8 +890,13 @@ impl Registry {
             let published = self.move_loopback(&mut ctl, loopback, None);
             (self.slots[slot as usize].take(), published)
         };
-        // Freed after a grace period, outside the mutex.
-        drop(retired);
+        // Freed after a grace period, without waiting for it: destroying many containers
+        // does not wait a grace period each (`rcu::barrier` at unload).
+        let (container, published) = retired;
+        if let Some(container) = container {
+            container.defer();
+        }
+        drop(published); // a grace period, only if a private loopback changed
         Ok(())
     }
 
@@ -1473,6 +1479,8 @@ impl PinnedDrop for Registry {
             }
         }
         rcu::free_batch(retired);
+        // Containers destroyed earlier may still be in RCU's hands.
+        rcu::barrier();
     }
 }
 

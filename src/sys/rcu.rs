@@ -7,6 +7,7 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 use super::bindings;
 
@@ -37,6 +38,13 @@ impl Drop for ReadGuard {
 pub(crate) fn synchronize() {
     // SAFETY: callable from any sleepable context; ctn calls it only from ioctls and unload.
     unsafe { bindings::synchronize_rcu() };
+}
+
+/// Waits until every callback handed to RCU by [`Retired::defer`] has run: before the code
+/// of those callbacks (this module's) goes away.
+pub(crate) fn barrier() {
+    // SAFETY: as `synchronize`.
+    unsafe { bindings::rcu_barrier() };
 }
 
 /// Waits until every task has passed a voluntary context switch (RCU-tasks), so none is still
@@ -148,6 +156,51 @@ impl<T> Drop for Retired<T> {
             drop(value);
         }
     }
+}
+
+/// A removed value in RCU's hands: freed by [`free_deferred`] after a grace period.
+#[repr(C)]
+struct Deferred<T> {
+    head: Opaque<bindings::callback_head>,
+    value: Option<KBox<T>>,
+}
+
+impl<T: Send> Retired<T> {
+    /// Frees the value after a grace period without waiting for it (`call_rcu`), so that a
+    /// caller removing many values one at a time does not wait a grace period for each. The
+    /// value is dropped in softirq context: its drop must not sleep (kfree and vfree are
+    /// fine). Without memory for the request, waits for a grace period as `drop` does. Code
+    /// that defers must call [`barrier`] before the module goes away.
+    pub(crate) fn defer(mut self) {
+        let Some(value) = self.0.take() else {
+            return;
+        };
+        let node = Deferred {
+            head: Opaque::new(bindings::callback_head::default()),
+            value: None,
+        };
+        let Ok(mut node) = KBox::new(node, GFP_KERNEL) else {
+            self.0 = Some(value); // freed by `drop`, after a grace period
+            return;
+        };
+        node.value = Some(value);
+        let raw = KBox::into_raw(node);
+        // SAFETY: `raw` is a live, exclusively owned `Deferred<T>` whose `head` (at offset 0,
+        // `repr(C)`) RCU owns until it calls `free_deferred::<T>` with it, once, after a
+        // grace period; readers that could see the value started before this call.
+        unsafe { bindings::call_rcu((*raw).head.get(), Some(free_deferred::<T>)) };
+    }
+}
+
+/// The RCU callback of [`Retired::defer`].
+///
+/// # Safety
+///
+/// Called by RCU only, once, with the head of a `Deferred<T>` made by `defer`.
+unsafe extern "C" fn free_deferred<T>(head: *mut bindings::callback_head) {
+    // SAFETY: `head` is at offset 0 of a `Deferred<T>` from `KBox::into_raw` (caller's
+    // promise); this is its only owner now.
+    drop(unsafe { KBox::from_raw(head.cast::<Deferred<T>>()) });
 }
 
 /// Frees removed values after one grace period for all of them.
