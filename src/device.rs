@@ -21,6 +21,7 @@ use crate::identity;
 use crate::network::{self, Addresses};
 use crate::registry::{Name, Registry, Target};
 use crate::sys::cred;
+use crate::sys::ftrace::Sites;
 use crate::sys::miscdev::IoctlHandler;
 use crate::sys::task;
 use crate::uapi;
@@ -36,7 +37,13 @@ const MODULE_VERSION: &str = "0.13.0";
 pub(crate) struct Control {
     module: &'static ThisModule,
     registry: Arc<Registry>,
-    hooks: Pin<KBox<Mutex<Option<Hooks>>>>,
+    hooks: Pin<KBox<Mutex<HookState>>>,
+}
+
+/// The hooks, while containers exist, and where the hooked functions are (found once).
+struct HookState {
+    hooks: Option<Hooks>,
+    sites: Sites,
 }
 
 impl Control {
@@ -44,7 +51,16 @@ impl Control {
         Ok(Self {
             module,
             registry,
-            hooks: KBox::pin_init(new_mutex!(None, "ctn_hooks"), GFP_KERNEL)?,
+            hooks: KBox::pin_init(
+                new_mutex!(
+                    HookState {
+                        hooks: None,
+                        sites: Sites::new(),
+                    },
+                    "ctn_hooks"
+                ),
+                GFP_KERNEL,
+            )?,
         })
     }
 
@@ -104,14 +120,15 @@ impl Control {
         let name = Name::parse(&req.name)?;
         let record = req.flags & uapi::CTN_CREATE_RECORD_FILES != 0;
         self.require_admin()?;
-        let mut hooks = self.hooks.lock();
+        let mut state = self.hooks.lock();
+        let HookState { hooks, sites } = &mut *state;
         if hooks.is_none() {
-            *hooks = Some(Hooks::install(self.module, &self.registry)?);
+            *hooks = Some(Hooks::install(self.module, &self.registry, sites)?);
         }
         let mut created = self.registry.create(name, req.history_len, record);
         if let (Ok(_), true, Some(h)) = (&created, record, hooks.as_mut()) {
             // Before it can have a member: the recorder must see its first open.
-            if let Err(e) = h.record_opens(self.module, &self.registry, true) {
+            if let Err(e) = h.record_opens(self.module, &self.registry, sites, true) {
                 let _ = self.registry.destroy(Target::Name(name));
                 created = Err(e);
             }
@@ -120,7 +137,7 @@ impl Control {
             // The first container could not be made: no reason to keep the hooks.
             *hooks = None;
         }
-        drop(hooks);
+        drop(state);
         req.id = created?;
         out.write(&req)?;
         Ok(0)
@@ -131,13 +148,19 @@ impl Control {
         check_flags(req.flags, 0)?;
         let target = Target::parse(&req.target)?;
         self.require_admin()?;
-        let mut hooks = self.hooks.lock();
+        let mut state = self.hooks.lock();
+        let HookState { hooks, sites } = &mut *state;
         self.registry.destroy(target)?;
         if self.registry.is_empty() {
             // The last container had no member: nothing needs the hooks any more.
             *hooks = None;
         } else if let Some(h) = hooks.as_mut() {
-            h.record_opens(self.module, &self.registry, self.registry.is_recording())?;
+            h.record_opens(
+                self.module,
+                &self.registry,
+                sites,
+                self.registry.is_recording(),
+            )?;
         }
         Ok(0)
     }

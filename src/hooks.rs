@@ -11,7 +11,7 @@ use crate::identity::Identity;
 use crate::network::Network;
 use crate::process::{ProcessHooks, SchedHooks};
 use crate::registry::Registry;
-use crate::sys::ftrace::{HookSet, HookSetBuilder};
+use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::{clone, confine, files, isolate, mm, net, open, resource_view, uts, write};
@@ -38,11 +38,16 @@ impl Periodic for CpuWatch {
 }
 
 impl Hooks {
-    pub(crate) fn install(module: &'static ThisModule, registry: &Arc<Registry>) -> Result<Self> {
+    /// Installs every hook but the recorder, finding functions through `sites`.
+    pub(crate) fn install(
+        module: &'static ThisModule,
+        registry: &Arc<Registry>,
+        sites: &mut Sites,
+    ) -> Result<Self> {
         let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
         let process = || ProcessHooks(registry.clone());
-        let mut functions = HookSetBuilder::new(module);
+        let mut functions = HookSetBuilder::new(module, sites);
         clone::add(&mut functions, process())?;
         uts::add(&mut functions, Identity(registry.clone()))?;
         net::add(&mut functions, Network(registry.clone()))?;
@@ -67,11 +72,12 @@ impl Hooks {
         &mut self,
         module: &'static ThisModule,
         registry: &Arc<Registry>,
+        sites: &mut Sites,
         needed: bool,
     ) -> Result {
         match (needed, self.recorder.is_some()) {
             (true, false) => {
-                let mut recorder = HookSetBuilder::new(module);
+                let mut recorder = HookSetBuilder::new(module, sites);
                 open::add(&mut recorder, ProcessHooks(registry.clone()))?;
                 self.recorder = Some(recorder.install()?);
             }

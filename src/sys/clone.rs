@@ -21,7 +21,7 @@ pub(crate) trait ClonePolicy: Divert {
 }
 
 /// Adds the gate to `hooks`.
-pub(crate) fn add<P: ClonePolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: ClonePolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed by
     // `*const Hooked<P>`, returns `pid_t`, holds an `InFlight` guard throughout and calls the
     // original through `Hooked::original`, not in tail position.

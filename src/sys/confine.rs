@@ -15,7 +15,7 @@ use kernel::prelude::*;
 use kernel::str::CStr;
 
 use super::bindings;
-use super::ftrace::{site_of, CallArgs, Divert, HookSetBuilder, Refuse};
+use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
 
 /// The namespace flags of clone(2), clone3(2) and unshare(2).
 pub(crate) const CLONE_NEW_ANY: u64 = (bindings::CLONE_NEWNS
@@ -101,11 +101,13 @@ impl<P: ConfinePolicy> Refuse for Gate<P> {
 }
 
 /// Adds the refusals to `hooks` (one hook for every confined call).
-pub(crate) fn add<P: ConfinePolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: ConfinePolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     let mut sites = KVec::with_capacity(CONFINED.len(), GFP_KERNEL)?;
     let mut unshare = 0;
-    for &symbol in CONFINED {
-        match site_of(symbol) {
+    // One lookup for all: one grace period.
+    let found = hooks.sites_of(CONFINED)?;
+    for (&symbol, site) in CONFINED.iter().zip(found.into_iter()) {
+        match site {
             Ok(site) => {
                 if symbol.as_bytes() == UNSHARE.as_bytes() {
                     unshare = site;

@@ -45,6 +45,6 @@ impl<P: FilesPolicy> Refuse for Gate<P> {
 }
 
 /// Adds the gate to `hooks`.
-pub(crate) fn add<P: FilesPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: FilesPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     hooks.refusing(kernel::c_str!("get_unused_fd_flags"), Gate(policy))
 }

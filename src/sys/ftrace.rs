@@ -205,7 +205,9 @@ impl Shared {
 }
 
 /// Hooks being put together, to be installed as one [`HookSet`].
-pub(crate) struct HookSetBuilder {
+pub(crate) struct HookSetBuilder<'a> {
+    /// Where the kernel's functions are.
+    found: &'a mut Sites,
     text: (usize, usize),
     /// (fentry site, index in `hooks`)
     sites: KVec<(usize, usize)>,
@@ -234,8 +236,10 @@ unsafe impl Sync for HookSet {}
 /// `endbr64`, which starts every indirectly callable function when the kernel has IBT.
 const ENDBR64: u32 = 0xfa1e_0ff3;
 
-impl HookSetBuilder {
-    pub(crate) fn new(module: &'static ThisModule) -> Self {
+impl<'a> HookSetBuilder<'a> {
+    /// A builder that finds functions through `sites` (kept by the caller from one
+    /// installation to the next).
+    pub(crate) fn new(module: &'static ThisModule, sites: &'a mut Sites) -> Self {
         let (mut text_base, mut text_size) = (0, 0);
         // SAFETY: `module` is this module, live while its code runs; the helper reads two
         // fields.
@@ -243,6 +247,7 @@ impl HookSetBuilder {
             bindings::ctn_module_text(module.as_ptr().cast(), &mut text_base, &mut text_size)
         };
         Self {
+            found: sites,
             text: (text_base as usize, text_size as usize),
             sites: KVec::new(),
             hooks: KVec::new(),
@@ -266,7 +271,7 @@ impl HookSetBuilder {
         replacement: usize,
         policy: D,
     ) -> Result {
-        let site = site_of(symbol)?;
+        let site = self.found.site_of(symbol)?;
         // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
         // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
         // kernel text is always allowed.
@@ -382,7 +387,12 @@ impl HookSetBuilder {
     }
 }
 
-impl HookSetBuilder {
+impl HookSetBuilder<'_> {
+    /// The fentry sites of `symbols` (see [`Sites::sites_of`]).
+    pub(crate) fn sites_of(&mut self, symbols: &[&'static CStr]) -> Result<KVec<Result<usize>>> {
+        self.found.sites_of(symbols)
+    }
+
     /// Hooks the kernel functions at `sites` (fentry sites from [`site_of`]; each of at most
     /// five arguments), so that the calls `policy` diverts return its refusal
     /// (`CallArgs::site` tells `policy` which function a call is of).
@@ -491,37 +501,106 @@ impl Drop for HookSet {
     }
 }
 
-/// The fentry call site of kernel function `symbol`, where ftrace hooks it. `ENOENT` for a
-/// function the kernel does not have, including a system call it was built without (an
-/// alias of `sys_ni_syscall`, which every such call shares: never hook that one).
-pub(crate) fn site_of(symbol: &'static CStr) -> Result<usize> {
-    let site = fentry_site(symbol)?;
-    if symbol.as_bytes().starts_with(b"__x64_sys_")
-        && fentry_site(kernel::c_str!("__x64_sys_ni_syscall")).ok() == Some(site)
-    {
-        return Err(ENOENT);
-    }
-    Ok(site)
+/// The fentry call sites of kernel functions, where ftrace hooks them, found with kprobes and
+/// kept: removing a kprobe waits for an RCU grace period, and the hooks are installed anew
+/// with every first container. A function the kernel does not have is `ENOENT`, including
+/// a system call it was built without (an alias of `sys_ni_syscall`, which every such call
+/// shares: never hook that one).
+pub(crate) struct Sites {
+    /// (symbol, site; 0: not in this kernel)
+    known: KVec<(&'static CStr, usize)>,
+    /// The site of `__x64_sys_ni_syscall` (0: not looked up yet).
+    ni_syscall: usize,
 }
 
-/// The fentry call site of `symbol` (symbol + 4 with IBT), from a short-lived kprobe.
-fn fentry_site(symbol: &'static CStr) -> Result<usize> {
-    let mut kp = bindings::kprobe {
-        symbol_name: symbol.as_char_ptr(),
-        ..Default::default()
-    };
-    // SAFETY: `kp` is a zeroed kprobe naming a symbol; it is unregistered before it goes out
-    // of scope. A live kprobe would make the IPMODIFY ftrace registration fail.
-    let addr = unsafe {
-        kernel::error::to_result(bindings::register_kprobe(&mut kp))?;
-        let addr = kp.addr as usize;
-        bindings::unregister_kprobe(&mut kp);
-        addr
-    };
-    if addr == 0 {
-        return Err(ENOENT);
+impl Sites {
+    pub(crate) fn new() -> Self {
+        Self {
+            known: KVec::new(),
+            ni_syscall: 0,
+        }
     }
-    Ok(addr)
+
+    /// The fentry site of `symbol`.
+    pub(crate) fn site_of(&mut self, symbol: &'static CStr) -> Result<usize> {
+        self.sites_of(&[symbol])?
+            .first()
+            .copied()
+            .unwrap_or(Err(ENOENT))
+    }
+
+    /// The fentry sites of `symbols`, in order; those not known yet are looked up together,
+    /// with one grace period for all.
+    pub(crate) fn sites_of(&mut self, symbols: &[&'static CStr]) -> Result<KVec<Result<usize>>> {
+        if self.ni_syscall == 0 {
+            self.ni_syscall = fentry_sites(&[kernel::c_str!("__x64_sys_ni_syscall")])?
+                .first()
+                .copied()
+                .unwrap_or(0);
+        }
+        let mut unknown = KVec::new();
+        for &symbol in symbols {
+            if self.lookup(symbol).is_none() {
+                unknown.push(symbol, GFP_KERNEL)?;
+            }
+        }
+        if !unknown.is_empty() {
+            let found = fentry_sites(&unknown)?;
+            self.known.reserve(unknown.len(), GFP_KERNEL)?;
+            for (&symbol, &site) in unknown.iter().zip(found.iter()) {
+                let is_ni = symbol.as_bytes().starts_with(b"__x64_sys_") && site == self.ni_syscall;
+                self.known
+                    .push((symbol, if is_ni { 0 } else { site }), GFP_KERNEL)?;
+            }
+        }
+        let mut out = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+        for &symbol in symbols {
+            let site = self.lookup(symbol).unwrap_or(0);
+            out.push(if site == 0 { Err(ENOENT) } else { Ok(site) }, GFP_KERNEL)?;
+        }
+        Ok(out)
+    }
+
+    fn lookup(&self, symbol: &CStr) -> Option<usize> {
+        self.known
+            .iter()
+            .find(|(known, _)| known.as_bytes() == symbol.as_bytes())
+            .map(|&(_, site)| site)
+    }
+}
+
+/// The fentry call sites of `symbols` (symbol + 4 with IBT; 0 for a symbol the kernel does
+/// not have), from short-lived kprobes removed together (one grace period).
+fn fentry_sites(symbols: &[&'static CStr]) -> Result<KVec<usize>> {
+    let mut probes = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+    for &symbol in symbols {
+        let kp = bindings::kprobe {
+            symbol_name: symbol.as_char_ptr(),
+            ..Default::default()
+        };
+        probes.push(kp, GFP_KERNEL)?;
+    }
+    let mut registered = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+    let mut sites = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+    for kp in probes.iter_mut() {
+        // SAFETY: `kp` is a zeroed kprobe naming a symbol, in `probes`, which is not resized
+        // and outlives the registration: every registered probe is unregistered below. A
+        // live kprobe would make the IPMODIFY ftrace registration fail.
+        let addr = if unsafe { bindings::register_kprobe(kp) } == 0 {
+            // Cannot fail: the capacity is reserved.
+            let _ = registered.push(kp as *mut bindings::kprobe, GFP_KERNEL);
+            kp.addr as usize
+        } else {
+            0
+        };
+        // Cannot fail: the capacity is reserved (and no `?` may leave a probe registered).
+        let _ = sites.push(addr, GFP_KERNEL);
+    }
+    if !registered.is_empty() {
+        // SAFETY: every pointer is a probe registered above and still registered.
+        unsafe { bindings::unregister_kprobes(registered.as_mut_ptr(), registered.len() as i32) };
+    }
+    Ok(sites)
 }
 
 /// The ftrace callback of every `HookSet`.

@@ -126,7 +126,7 @@ impl<P: IsolationPolicy> Refuse for Gate<P> {
 
 /// Adds the isolation hooks to `hooks`.
 pub(crate) fn add<P: IsolationPolicy + Clone + 'static>(
-    hooks: &mut HookSetBuilder,
+    hooks: &mut HookSetBuilder<'_>,
     policy: P,
 ) -> Result {
     let mut hook = |symbol, call| {

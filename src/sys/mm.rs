@@ -59,6 +59,6 @@ impl<P: MemoryPolicy> Refuse for Gate<P> {
 }
 
 /// Adds the gate to `hooks`.
-pub(crate) fn add<P: MemoryPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: MemoryPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     hooks.refusing(kernel::c_str!("may_expand_vm"), Gate(policy))
 }

@@ -423,7 +423,7 @@ fn optional(hook: Result) -> Result {
 }
 
 /// Adds the network hooks to `hooks`.
-pub(crate) fn add<P: NetPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: NetPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     let mut hook = |symbol: &'static CStr, op: Op, nargs: u32, replacement: usize| {
         let gate = Gate {
             policy: policy.clone(),

@@ -54,6 +54,6 @@ impl<P: OpenPolicy> Observe for Recorder<P> {
 }
 
 /// Adds the recorder to `hooks`.
-pub(crate) fn add<P: OpenPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: OpenPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     hooks.observing(kernel::c_str!("do_filp_open"), Recorder(policy))
 }

@@ -30,7 +30,7 @@ pub(crate) trait ViewPolicy: Divert + Clone {
 }
 
 /// Adds the resource-view hooks to `hooks`.
-pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     let mut hook = |symbol: &'static CStr, replacement: usize| {
         // SAFETY: each replacement below takes the syscall wrapper's one parameter
         // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an

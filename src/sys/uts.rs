@@ -37,7 +37,10 @@ pub(crate) trait UtsPolicy: Divert {
 }
 
 /// Adds the name hooks to `hooks`.
-pub(crate) fn add<P: UtsPolicy + Clone + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: UtsPolicy + Clone + 'static>(
+    hooks: &mut HookSetBuilder<'_>,
+    policy: P,
+) -> Result {
     // SAFETY (all three): each replacement below takes the syscall wrapper's one parameter
     // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
     // `InFlight` guard throughout, and calls the original (if at all) through

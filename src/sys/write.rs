@@ -51,6 +51,6 @@ impl<P: WritePolicy> Refuse for Gate<P> {
 }
 
 /// Adds the gate to `hooks`.
-pub(crate) fn add<P: WritePolicy + 'static>(hooks: &mut HookSetBuilder, policy: P) -> Result {
+pub(crate) fn add<P: WritePolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     hooks.refusing(kernel::c_str!("vfs_write"), Gate(policy))
 }
