@@ -72,20 +72,30 @@ for t in 100 1000 10000; do
     kill -USR1 $fam; sleep 0.2; kill -USR2 $fam; wait $fam
 done
 ctnctl destroy bench >/dev/null
+ctnctl create keeper >/dev/null
 r=0
 while [ $r -lt "$SREPS" ]; do
     set -- $(ctntest populate --prefix c --to 10000); echo "RESULT lifecycle create_10000 $2"
     set -- $(ctntest populate --prefix c --to 10000 --destroy); echo "RESULT lifecycle destroy_10000 $2"
     r=$((r + 1))
 done
-# A container's whole life, ctn against namespaces (see ctntest bench ctn-lifecycle and
-# ns-lifecycle).
+# A container's whole life, ctn against namespaces (ctntest bench ctn-lifecycle and
+# ns-lifecycle), with another container defined, as on a host that runs containers (the
+# hooks stay installed). Then the first container's: it installs every hook, and
+# destroying it (the last) removes them.
 r=0
 while [ $r -lt "$REPS" ]; do
     ctntest bench ctn-lifecycle --iterations 20 --batches "$BATCHES" |
         while read -r op ns; do echo "RESULT lifecycle $op $ns"; done
     ctntest bench ns-lifecycle --iterations 20 --batches "$BATCHES" |
         while read -r op ns; do echo "RESULT lifecycle $op $ns"; done
+    r=$((r + 1))
+done
+ctnctl destroy keeper >/dev/null
+r=0
+while [ $r -lt 3 ]; do
+    set -- $(ctntest bench ctn-lifecycle --iterations 1 --batches 1)
+    echo "RESULT lifecycle first_container_hooks $2"
     r=$((r + 1))
 done
 rmmod ctn
