@@ -569,13 +569,20 @@ impl Sites {
     }
 }
 
+/// `KPROBE_FLAG_DISABLED` (include/linux/kprobes.h): registered, not armed.
+const KPROBE_FLAG_DISABLED: u32 = 2;
+
 /// The fentry call sites of `symbols` (symbol + 4 with IBT; 0 for a symbol the kernel does
-/// not have), from short-lived kprobes removed together (one grace period).
+/// not have), from short-lived kprobes removed together (one grace period). The probes are
+/// registered disabled: the kernel resolves their address but never arms them, so no
+/// kernel text is patched (arming one on an ftrace site would patch it twice, and a live
+/// kprobe would make the IPMODIFY ftrace registration fail).
 fn fentry_sites(symbols: &[&'static CStr]) -> Result<KVec<usize>> {
     let mut probes = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
     for &symbol in symbols {
         let kp = bindings::kprobe {
             symbol_name: symbol.as_char_ptr(),
+            flags: KPROBE_FLAG_DISABLED as _,
             ..Default::default()
         };
         probes.push(kp, GFP_KERNEL)?;
@@ -583,9 +590,9 @@ fn fentry_sites(symbols: &[&'static CStr]) -> Result<KVec<usize>> {
     let mut registered = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
     let mut sites = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
     for kp in probes.iter_mut() {
-        // SAFETY: `kp` is a zeroed kprobe naming a symbol, in `probes`, which is not resized
-        // and outlives the registration: every registered probe is unregistered below. A
-        // live kprobe would make the IPMODIFY ftrace registration fail.
+        // SAFETY: `kp` is a zeroed, disabled kprobe naming a symbol, in `probes`, which is not
+        // resized and outlives the registration: every registered probe is unregistered
+        // below.
         let addr = if unsafe { bindings::register_kprobe(kp) } == 0 {
             // Cannot fail: the capacity is reserved.
             let _ = registered.push(kp as *mut bindings::kprobe, GFP_KERNEL);
