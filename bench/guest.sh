@@ -43,6 +43,47 @@ while [ $r -lt "$REPS" ]; do
     r=$((r + 1))
 done
 
+# --- traffic between a container and the host ---------------------------------------------
+# A host echo service; request/response (1 byte) and a 64 KiB round trip on one connection.
+# ctn's containers share the host's stack and reach it over loopback; the namespace peer
+# reaches it through a veth pair, addressed from 198.18.0.0/15 (the range RFC 2544 sets
+# aside for benchmarks; this VM has no network device, nothing leaves it).
+ctntest net echo 7100 > /tmp/echo.out &
+echo_pid=$!
+until grep -q listening /tmp/echo.out 2>/dev/null; do sleep 0.1; done
+unshare -u -n sh -c 'echo $$ > /tmp/ns.pid; exec sleep 100000' &
+ns_holder=$!
+until [ -s /tmp/ns.pid ]; do sleep 0.1; done
+NSPID=$(cat /tmp/ns.pid)
+ip link add ctnv0 type veth peer name ctnv1
+peer_if=ctnv1; ip link show ctnv1 >/dev/null 2>&1 || peer_if=veth0 # busybox names the peer
+ip link set "$peer_if" netns "$NSPID"
+ip addr add 198.18.0.1/24 dev ctnv0 && ip link set ctnv0 up
+nsenter -t "$NSPID" -n sh -c "ip addr add 198.18.0.2/24 dev $peer_if && ip link set $peer_if up && ip link set lo up"
+TRAFFIC="rr:1000 stream64k:50"
+traffic() {
+    config=$1 peer=$2; shift 2
+    "$@" sh -c 'for spec in $3; do
+            ctntest bench "${spec%%:*}" --iterations "${spec#*:}" --batches "$2" --peer "$1"
+        done' sh "$peer" "$BATCHES" "$TRAFFIC" | while read -r op ns; do echo "RESULT $config $op $ns"; done
+}
+r=0
+while [ $r -lt "$REPS" ]; do
+    traffic native 127.0.0.1:7100
+    traffic namespaces 198.18.0.1:7100 nsenter -t "$NSPID" -n
+    insmod /ctn/ctn.ko
+    traffic loaded_no_container 127.0.0.1:7100
+    ctnctl create bench --ip 127.0.10.1 >/dev/null
+    traffic outside 127.0.0.1:7100
+    # 127.0.99.1: a host address (all of 127/8 is the host's loopback), not the container's
+    traffic inside 127.0.99.1:7100 ctnctl exec bench --
+    ctnctl destroy bench >/dev/null
+    rmmod ctn
+    r=$((r + 1))
+done
+kill "$ns_holder" "$echo_pid"
+ip link del ctnv0
+
 # --- scaling -------------------------------------------------------------------------------
 scale_run() {
     r=0

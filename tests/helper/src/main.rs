@@ -83,6 +83,9 @@ enum Command {
         iterations: u32,
         #[arg(long, default_value_t = 20)]
         batches: u32,
+        /// The echo server (`ctntest net echo`) of `rr` and `stream64k`, ADDR:PORT.
+        #[arg(long)]
+        peer: Option<std::net::SocketAddr>,
     },
     /// Create containers PREFIX<from>..PREFIX<to - 1> (or destroy them, with --destroy) with
     /// one ioctl each; prints `ns N`, the time the calls took in all (CLOCK_MONOTONIC).
@@ -145,7 +148,7 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum BenchOp {
     /// getpid(2): not hooked, the control.
     Getpid,
@@ -176,6 +179,32 @@ enum BenchOp {
     /// The same with namespaces: fork a process that enters new UTS and network namespaces,
     /// names itself, brings its loopback up and exits; wait.
     NsLifecycle,
+    /// Request/response: 1 byte to the echo server at --peer and 1 byte back, on one TCP
+    /// connection (made once).
+    Rr,
+    /// 64 KiB to the echo server at --peer and the 64 KiB back, on one TCP connection.
+    Stream64k,
+}
+
+/// The echo server `rr` and `stream64k` talk to (`--peer`).
+static PEER: std::sync::OnceLock<std::net::SocketAddr> = std::sync::OnceLock::new();
+
+/// The connection to `PEER`, made once per process.
+fn peer_stream<R>(f: impl FnOnce(&mut std::net::TcpStream) -> R) -> R {
+    thread_local! {
+        static STREAM: std::cell::RefCell<Option<std::net::TcpStream>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    STREAM.with(|s| {
+        let mut s = s.borrow_mut();
+        let stream = s.get_or_insert_with(|| {
+            let peer = PEER.get().expect("--peer ADDR:PORT is needed");
+            let stream = std::net::TcpStream::connect(peer).expect("connect to --peer");
+            stream.set_nodelay(true).expect("nodelay");
+            stream
+        });
+        f(stream)
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -894,6 +923,15 @@ fn bench_once(op: BenchOp) {
                 assert_eq!(status, 0, "namespace child failed");
             }
         }
+        BenchOp::Rr | BenchOp::Stream64k => {
+            use std::io::{Read, Write};
+            let len = if op == BenchOp::Rr { 1 } else { 64 << 10 };
+            let mut buf = vec![0u8; len];
+            peer_stream(|s| {
+                s.write_all(&buf).expect("send to --peer");
+                s.read_exact(&mut buf).expect("echo from --peer");
+            });
+        }
         BenchOp::BindClose | BenchOp::BindCloseAddr => {
             use nix::libc;
             let addr = match op {
@@ -1135,7 +1173,13 @@ fn main() -> ExitCode {
             op,
             iterations,
             batches,
-        } => return bench(*op, *iterations, *batches),
+            peer,
+        } => {
+            if let Some(p) = peer {
+                let _ = PEER.set(*p);
+            }
+            return bench(*op, *iterations, *batches);
+        }
         Command::Uname => return uname(),
         Command::Net(n) => return net::run(n),
         Command::Res(r) => return resources::run(r),

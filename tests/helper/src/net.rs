@@ -60,6 +60,9 @@ pub enum Net {
     /// `received=N sum=S rate=R` (R: bytes per second from the first byte to the end).
     /// Prints `listening` first.
     Sink { addr: IpAddr, port: u16 },
+    /// Echo every byte of every TCP connection on 0.0.0.0:PORT back to its sender, until
+    /// killed (for `ctntest bench rr` and `stream64k`). Prints `listening` first.
+    Echo { port: u16 },
     /// Send COUNT datagrams of SIZE bytes to ADDR:PORT on a non-blocking UDP socket; prints
     /// `sent=N errno=E` (E: the first failure, or none).
     Burst {
@@ -91,6 +94,7 @@ pub fn run(cmd: &Net) -> ExitCode {
             chunk,
         } => source(SocketAddr::new(*addr, *port), *bytes, *chunk),
         Net::Sink { addr, port } => sink(SocketAddr::new(*addr, *port)),
+        Net::Echo { port } => echo(*port),
         Net::Burst {
             addr,
             port,
@@ -324,4 +328,25 @@ fn burst(addr: SocketAddr, count: u32, size: usize) -> nix::Result<String> {
         }
     }
     Ok(format!("sent={sent} errno=none"))
+}
+
+/// See `Net::Echo`.
+fn echo(port: u16) -> Result<String, Errno> {
+    use std::io::{Read, Write};
+    let to_errno = |e: std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(0));
+    let listener = std::net::TcpListener::bind(("0.0.0.0", port)).map_err(to_errno)?;
+    println!("listening");
+    for conn in listener.incoming() {
+        let Ok(mut conn) = conn else { continue };
+        let _ = conn.set_nodelay(true);
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 64 << 10];
+            while let Ok(n) = conn.read(&mut buf) {
+                if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Ok("done".into())
 }
