@@ -81,13 +81,11 @@ check: toolchain
 	$(MAKE) vm-test
 
 # The whole VM suite on the debug kernel, with the long fuzzing run. Not part of `make check`
-# (see README: it takes longer than a CI run should). Its vCPUs run in parallel host threads
-# (multi-threaded TCG), to give races every chance.
+# (see README: it takes longer than a CI run should).
 check-debug: toolchain
 	$(MAKE) ctnctl
 	$(MAKE) module-debug
-	CTN_TCG_THREAD=$${CTN_TCG_THREAD:-multi} \
-		scripts/vm --debug --mem 2G --timeout 5400 --suite --env CTN_FUZZ_CALLS=1000000 \
+	scripts/vm --debug --mem 2G --timeout 5400 --suite --env CTN_FUZZ_CALLS=1000000 \
 		$(if $(TEST),--test $(TEST))
 
 # Overhead of the hooks, as ratios against no module, in one VM boot under -icount.
