@@ -38,7 +38,7 @@ pub(crate) trait Divert: Send + Sync {
 
 /// The arguments of a traced call, as the ftrace callback sees them.
 pub(crate) struct CallArgs<'a> {
-    /// The fentry site of the traced function (see [`site_of`]).
+    /// The fentry site of the traced function (see [`Sites`]).
     site: usize,
     fregs: *mut bindings::ftrace_regs,
     _call: core::marker::PhantomData<&'a ()>,
@@ -285,7 +285,7 @@ impl<'a> HookSetBuilder<'a> {
         unsafe { self.hook_sites(&[site], original, nargs, replacement, policy) }
     }
 
-    /// As [`Self::hook`], for the functions at `sites` (fentry sites, see [`site_of`]), all
+    /// As [`Self::hook`], for the functions at `sites` (fentry sites, see [`Sites`]), all
     /// diverted to the same replacement. `original` is what the replacement calls (0 if it
     /// calls none).
     ///
@@ -393,7 +393,7 @@ impl HookSetBuilder<'_> {
         self.found.sites_of(symbols)
     }
 
-    /// Hooks the kernel functions at `sites` (fentry sites from [`site_of`]; each of at most
+    /// Hooks the kernel functions at `sites` (fentry sites from [`Sites`]; each of at most
     /// five arguments), so that the calls `policy` diverts return its refusal
     /// (`CallArgs::site` tells `policy` which function a call is of).
     pub(crate) fn refusing_sites<D: Refuse + 'static>(
@@ -507,18 +507,16 @@ impl Drop for HookSet {
 /// a system call it was built without (an alias of `sys_ni_syscall`, which every such call
 /// shares: never hook that one).
 pub(crate) struct Sites {
-    /// (symbol, site; 0: not in this kernel)
+    /// (symbol, site as found; 0: not in this kernel)
     known: KVec<(&'static CStr, usize)>,
-    /// The site of `__x64_sys_ni_syscall` (0: not looked up yet).
-    ni_syscall: usize,
 }
+
+/// What every system call the kernel was built without is an alias of.
+const NI_SYSCALL: &CStr = kernel::c_str!("__x64_sys_ni_syscall");
 
 impl Sites {
     pub(crate) fn new() -> Self {
-        Self {
-            known: KVec::new(),
-            ni_syscall: 0,
-        }
+        Self { known: KVec::new() }
     }
 
     /// The fentry site of `symbol`.
@@ -529,17 +527,11 @@ impl Sites {
             .unwrap_or(Err(ENOENT))
     }
 
-    /// The fentry sites of `symbols`, in order; those not known yet are looked up together,
-    /// with one grace period for all.
+    /// The fentry sites of `symbols`, in order; those not known yet (and `sys_ni_syscall`'s,
+    /// the first time) are looked up together, with one grace period for all.
     pub(crate) fn sites_of(&mut self, symbols: &[&'static CStr]) -> Result<KVec<Result<usize>>> {
-        if self.ni_syscall == 0 {
-            self.ni_syscall = fentry_sites(&[kernel::c_str!("__x64_sys_ni_syscall")])?
-                .first()
-                .copied()
-                .unwrap_or(0);
-        }
         let mut unknown = KVec::new();
-        for &symbol in symbols {
+        for &symbol in Iterator::chain(core::iter::once(&NI_SYSCALL), symbols) {
             if self.lookup(symbol).is_none() {
                 unknown.push(symbol, GFP_KERNEL)?;
             }
@@ -548,15 +540,20 @@ impl Sites {
             let found = fentry_sites(&unknown)?;
             self.known.reserve(unknown.len(), GFP_KERNEL)?;
             for (&symbol, &site) in unknown.iter().zip(found.iter()) {
-                let is_ni = symbol.as_bytes().starts_with(b"__x64_sys_") && site == self.ni_syscall;
-                self.known
-                    .push((symbol, if is_ni { 0 } else { site }), GFP_KERNEL)?;
+                self.known.push((symbol, site), GFP_KERNEL)?;
             }
         }
+        let ni_syscall = self.lookup(NI_SYSCALL).unwrap_or(0);
         let mut out = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
         for &symbol in symbols {
             let site = self.lookup(symbol).unwrap_or(0);
-            out.push(if site == 0 { Err(ENOENT) } else { Ok(site) }, GFP_KERNEL)?;
+            let compiled_out = symbol.as_bytes().starts_with(b"__x64_sys_") && site == ni_syscall;
+            let site = if site == 0 || compiled_out {
+                Err(ENOENT)
+            } else {
+                Ok(site)
+            };
+            out.push(site, GFP_KERNEL)?;
         }
         Ok(out)
     }
