@@ -138,8 +138,9 @@ impl NetPolicy for Network {
         self.0.mac_of_current().map(mac_bytes)
     }
 
-    fn may_reach(&self, dst: Ipv4) -> bool {
-        self.0.may_reach(dst.0)
+    fn may_reach(&self, rules: &Addresses, dst: Ipv4) -> bool {
+        // Its own loopback, or no container's.
+        dst == rules.loopback || !self.0.is_private_loopback(dst.0)
     }
 
     fn send_gate(&self, bytes: u64, for_rules: impl FnOnce(Option<Addresses>) -> bool) -> bool {

@@ -877,8 +877,9 @@ impl Registry {
                 return Err(EBUSY);
             }
             let name = c.name;
-            let keys = owner_keys(c.net.load(Ordering::Relaxed), c.mac.load(Ordering::Relaxed));
-            let loopback = private_loopback(c.net.load(Ordering::Relaxed));
+            let net = c.net.load(Ordering::Relaxed);
+            let keys = owner_keys(net, c.mac.load(Ordering::Relaxed));
+            let loopback = private_loopback(net);
             if c.opened.is_some() {
                 self.recording.fetch_sub(1, Ordering::Relaxed);
             }
@@ -1127,24 +1128,16 @@ impl Registry {
         self.loopbacks.replace(copy)
     }
 
-    /// Whether the current task may connect or send to `dst`: not to another container's
-    /// private loopback address (a service that binds to 127.0.0.1 in a container is for
-    /// that container only). Asked only for tasks in a container with an address.
-    pub(crate) fn may_reach(&self, dst: u32) -> bool {
-        if dst >> 24 != 127 {
-            return true;
+    /// Whether `a` is some container's private loopback address (a service that binds to
+    /// 127.0.0.1 in a container is for that container only). A lock-free binary search.
+    pub(crate) fn is_private_loopback(&self, a: u32) -> bool {
+        if a >> 24 != 127 {
+            return false; // the list holds loopback addresses only
         }
         let guard = ReadGuard::new();
-        let Some(list) = self.loopbacks.get(&guard) else {
-            return true;
-        };
-        if list.binary_search(&dst).is_err() {
-            return true;
-        }
-        // A private loopback: only its own container's.
-        self.container_of(task::current_pid(), &guard)
-            .and_then(|c| private_loopback(c.net.load(Ordering::Relaxed)))
-            == Some(dst)
+        self.loopbacks
+            .get(&guard)
+            .is_some_and(|list| list.binary_search(&a).is_ok())
     }
 
     /// The network identity of `target`: packed addresses and MAC (0: none).

@@ -65,9 +65,9 @@ pub(crate) trait NetPolicy: Divert + Clone {
     fn rules(&self) -> Option<Self::Rules>;
     /// The MAC address the current task sees on every Ethernet interface, if any.
     fn mac(&self) -> Option<[u8; 6]>;
-    /// Whether the current task may connect or send to `dst` (after the rules rewrote it);
-    /// `EPERM` otherwise. Must not sleep.
-    fn may_reach(&self, dst: Ipv4) -> bool;
+    /// Whether the current task, with `rules`, may connect or send to `dst` (after the rules
+    /// rewrote it); `EPERM` otherwise. Must not sleep.
+    fn may_reach(&self, rules: &Self::Rules, dst: Ipv4) -> bool;
     /// The ftrace callback's decision on a send of `bytes` by a task `divert` picked:
     /// `for_rules` says from the task's rules (`None`: the host's network) whether the send
     /// must be diverted to apply them (the replacement then admits it with `admit_send`).
@@ -285,7 +285,7 @@ fn connect_rule<P: NetPolicy>(
         Target::V6 => Err(eaddrnotavail()),
         Target::V4(dst) => {
             let (dst, src) = rules.connect(dst);
-            if !policy.may_reach(dst) {
+            if !policy.may_reach(rules, dst) {
                 return Err(EPERM);
             }
             addr.set_v4(dst);
@@ -336,7 +336,7 @@ impl<P: NetPolicy> Gate<P> {
                 Target::V6 => true,
                 Target::V4(dst) => {
                     let (dst, _) = rules.connect(dst);
-                    if !self.policy.may_reach(dst) {
+                    if !self.policy.may_reach(rules, dst) {
                         return true; // refused by the replacement
                     }
                     addr.set_v4(dst);
