@@ -14,7 +14,8 @@
 //!   clang-19; the isolation tests would show otherwise).
 //! - `ptrace_may_access`, which /proc asks before showing a process's environ, mem, maps,
 //!   root, cwd, exe and fd, and process_vm_readv/writev, kcmp and pidfd_getfd ask: no for a
-//!   task out of reach (/proc answers `EACCES`, the others `EPERM`).
+//!   task out of reach (`EPERM` from the others; /proc would answer `EACCES`, but for a
+//!   member the directory of a task out of reach is hidden first, see below).
 //! - ptrace(2) itself (`__x64_sys_ptrace`, whose attach asks the kernel's internal check, not
 //!   `ptrace_may_access`): any request naming a task out of reach fails with `ESRCH`;
 //!   PTRACE_TRACEME names none.
@@ -76,28 +77,21 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
                     return false;
                 }
                 // SAFETY: argument 2 is the target task, referenced by the caller.
-                match unsafe { TaskRef::from_raw(args.word(2) as *mut bindings::task_struct) } {
-                    Some(t) => t.pid(),
+                match unsafe { task_pid(args, 2) } {
+                    Some(pid) => pid,
                     None => return false,
                 }
             }
             // SAFETY: argument 0 of `ptrace_may_access` is the task asked about, referenced
             // by the caller.
-            Call::MayAccess => {
-                match unsafe { TaskRef::from_raw(args.word(0) as *mut bindings::task_struct) } {
-                    Some(t) => t.pid(),
-                    None => return false,
-                }
-            }
+            Call::MayAccess => match unsafe { task_pid(args, 0) } {
+                Some(pid) => pid,
+                None => return false,
+            },
+            // SAFETY: argument 1 of `has_pid_permissions` is the task asked about, referenced
+            // by the caller.
             Call::Visible => {
-                // SAFETY: argument 1 of `has_pid_permissions` is the task asked about,
-                // referenced by the caller.
-                return match unsafe {
-                    TaskRef::from_raw(args.word(1) as *mut bindings::task_struct)
-                } {
-                    Some(t) => !self.policy.sees(t.pid()),
-                    None => false,
-                };
+                return unsafe { task_pid(args, 1) }.is_some_and(|p| !self.policy.sees(p))
             }
             Call::Ptrace => {
                 let regs = args.word(0) as *const bindings::pt_regs;
@@ -114,6 +108,16 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
     }
 }
 
+/// The pid of the task in argument `n` of the traced call.
+///
+/// # Safety
+///
+/// Argument `n` of the traced function is a task (or null) its caller holds a reference to.
+unsafe fn task_pid(args: &CallArgs<'_>, n: u32) -> Option<i32> {
+    // SAFETY: the caller's promise.
+    unsafe { TaskRef::from_raw(args.word(n) as *mut bindings::task_struct) }.map(|t| t.pid())
+}
+
 impl<P: IsolationPolicy> Refuse for Gate<P> {
     fn refusal(&self) -> i64 {
         match self.call {
@@ -125,7 +129,7 @@ impl<P: IsolationPolicy> Refuse for Gate<P> {
 }
 
 /// Adds the isolation hooks to `hooks`.
-pub(crate) fn add<P: IsolationPolicy + Clone + 'static>(
+pub(crate) fn add<P: IsolationPolicy + 'static>(
     hooks: &mut HookSetBuilder<'_>,
     policy: P,
 ) -> Result {
