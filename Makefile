@@ -65,8 +65,10 @@ module-debug:
 ctnctl:
 	$(CARGO) build --release --workspace --bins
 
-# Host-side checks: ABI header agreement and ctnctl unit tests, clippy and rustfmt clean.
+# Host-side checks: ABI header agreement and ctnctl unit tests, clippy and rustfmt clean, and
+# the test scripts' lint (every case checks, every check can fail).
 host-test:
+	tests/lint
 	$(CARGO) test --workspace
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check

@@ -12,8 +12,9 @@ ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
 ctnctl create other --ip 127.0.31.1 --loopback 127.0.31.2 >/dev/null
 ctnctl create full --max-tasks 1 >/dev/null
 sleep 300 & HOST=$!
+rm -f /tmp/escape.serve
 ctnctl exec other -- ctntest net serve 7000 --addr 127.0.0.1 --reply private --count 1 > /tmp/escape.serve &
-i=0; until grep -q listening /tmp/escape.serve 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05; done
+wait_for "other's private service" has_line /tmp/escape.serve listening
 IN="ctnctl exec jail --"
 # refused WHAT ERRNO CMD...: CMD, run inside jail, prints errno=ERRNO.
 refused() { what=$1 errno=$2; shift 2; expect_eq "$what" "errno=$errno" "$($IN "$@")"; }
@@ -30,14 +31,14 @@ t_kill_other() { refused "signal another container through /dev/ctn" EPERM ctnte
 t_host_knob() { refused "change the host's CPU reserve" EPERM ctntest call host --flags 1 --reserve-pct 100; }
 t_ctnctl() {
     out=$($IN ctnctl destroy --force other 2>&1); rc=$?
-    expect_eq "ctnctl inside fails" 1 "$rc" || return 1
+    expect_eq "ctnctl inside fails" 1 "$rc"
     ctnctl show other >/dev/null || fail "other is gone"
 }
 
 # --- identity and network -------------------------------------------------------------------
 t_hostname() {
-    $IN hostname escaped || fail "sethostname inside is allowed (it names the container)" || return 1
-    expect_eq "the host's name is unchanged" ctn-vm "$(hostname)" || return 1
+    $IN hostname escaped || fail "sethostname inside is allowed (it names the container)"
+    expect_eq "the host's name is unchanged" ctn-vm "$(hostname)"
     expect_eq "the container's changed" escaped "$($IN hostname)"
 }
 t_unshare_net() { refused "unshare a network namespace" EPERM ctntest escape unshare-net; }
@@ -61,7 +62,7 @@ t_chroot() { refused "chroot (a way out of a chroot)" EPERM ctntest escape doubl
 t_mount() { refused "mount a file system" EPERM ctntest escape mount; }
 t_pivot() { refused "pivot_root" EPERM ctntest escape pivot-root; }
 t_module() {
-    refused "load a module (finit_module)" EPERM ctntest escape finit-module || return 1
+    refused "load a module (finit_module)" EPERM ctntest escape finit-module
     refused "load a module (init_module)" EPERM ctntest escape init-module
 }
 t_reboot() { refused "reboot the host" EPERM ctntest escape reboot; }
@@ -71,7 +72,7 @@ t_clock() { refused "set the host's clock" EPERM ctntest escape clock-settime; }
 t_setrlimit() { refused "raise RLIMIT_NPROC above its task limit" EPERM ctntest res rlimit nproc --set 1000:1000; }
 t_threads() { expect_match "threads past the task limit" 'threads=0 errno=EAGAIN' "$(ctnctl exec full -- ctntest res tasks --threads 4)"; }
 t_vfork() {
-    expect_eq "vfork past the task limit" errno=EAGAIN "$(ctnctl exec full -- ctntest escape vfork)" || return 1
+    expect_eq "vfork past the task limit" errno=EAGAIN "$(ctnctl exec full -- ctntest escape vfork)"
     expect_eq "clone3 past the task limit" errno=EAGAIN "$(ctnctl exec full -- ctntest escape clone3)"
 }
 
@@ -109,8 +110,8 @@ t_cleanup() {
     kill $HOST; wait $HOST 2>/dev/null
     ctntest net connect 127.0.31.2 7000 >/dev/null # ends the service
     wait
-    for c in jail other full; do ctnctl destroy --force $c >/dev/null || return 1; done
-    rmmod ctn
+    for c in jail other full; do ctnctl destroy --force $c >/dev/null || fail "destroy $c"; done
+    rmmod ctn || fail "rmmod"
 }
 run_case "cleanup" t_cleanup
 ktap_finish

@@ -16,8 +16,8 @@ fuzz() {
 }
 
 t_fixed() {
-    ctn_load || fail "cannot load" || return 1
-    fuzz --seed 1 --calls "$CALLS" --threads 4 || return 1
+    ctn_load || fail "cannot load"
+    fuzz --seed 1 --calls "$CALLS" --threads 4
     expect_match "the module answers" "abi=13" "$(ctntest version)"
 }
 t_random() {
@@ -25,16 +25,15 @@ t_random() {
 }
 t_after() {
     for n in $(ctnctl list | awk 'NR > 1 { print $2 }'); do
-        ctnctl destroy --force -- "$n" >/dev/null || fail "destroy $n" || return 1
+        ctnctl destroy --force -- "$n" >/dev/null || fail "destroy $n"
     done
-    ctnctl host --cpu-reserve 90 >/dev/null || fail "reset the CPU reserve" || return 1
-    ctnctl create after >/dev/null || fail "create after fuzzing" || return 1
-    expect_eq "exec works" "after" "$(ctnctl exec after -- hostname)" || return 1
-    ctnctl destroy after >/dev/null
-    rmmod ctn || fail "rmmod" || return 1
-    dmesg | grep 'live objects at unload' | tail -n 1 |
-        grep -Eq 'unload: 0 containers, 0 hooks, 0 hook sets, 0 probe sets, 0 task refs$' ||
-        fail "live objects left: $(dmesg | grep 'live objects' | tail -n 1)"
+    ctnctl host --cpu-reserve 90 >/dev/null || fail "reset the CPU reserve"
+    ctnctl create after >/dev/null || fail "create after fuzzing"
+    expect_eq "exec works" "after" "$(ctnctl exec after -- hostname)"
+    ctnctl destroy after >/dev/null || fail "destroy after"
+    klog_mark
+    rmmod ctn || fail "rmmod"
+    expect_unload_clean "rmmod after fuzzing"
 }
 
 run_case "$CALLS fuzzed calls, seed 1, 4 threads, with container churn and forks" t_fixed

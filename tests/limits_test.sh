@@ -10,11 +10,11 @@ usage() { ctntest call get-usage --name "$1"; }
 field() { echo "$1" | sed -n "s/.* $2=\([0-9]*\)\/\([0-9]*\)\/\([0-9]*\)\/\([0-9]*\).*/\\$3/p"; }
 
 t_tasks_exact() {
-    ctnctl create lim --max-tasks 5 >/dev/null || fail "create --max-tasks" || return 1
+    ctnctl create lim --max-tasks 5 >/dev/null || fail "create --max-tasks"
     # ctntest itself is the container's first task: 4 more fit.
-    expect_eq "processes" "processes=4 threads=0 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --processes 10)" || return 1
-    expect_eq "threads count too" "processes=0 threads=4 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --threads 10)" || return 1
-    expect_eq "both" "processes=2 threads=2 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --processes 2 --threads 5)" || return 1
+    expect_eq "processes" "processes=4 threads=0 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --processes 10)"
+    expect_eq "threads count too" "processes=0 threads=4 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --threads 10)"
+    expect_eq "both" "processes=2 threads=2 errno=EAGAIN" "$(ctnctl exec lim -- ctntest res tasks --processes 2 --threads 5)"
     expect_eq "nothing left counted" 0 "$(field "$(usage lim)" tasks 1)"
 }
 t_tasks_concurrent() {
@@ -23,85 +23,87 @@ t_tasks_concurrent() {
     wait
     u=$(usage lim)
     peak=$(field "$u" tasks 2)
-    [ "$peak" -le 30 ] || fail "peak $peak above the limit 30 ($(cat /tmp/lim.*))" || return 1
-    [ "$(field "$u" tasks 4)" -gt 0 ] || fail "no refusal counted: $u" || return 1
+    [ "$peak" -le 30 ] || fail "peak $peak above the limit 30 ($(cat /tmp/lim.*))"
+    [ "$(field "$u" tasks 4)" -gt 0 ] || fail "no refusal counted: $u"
     expect_eq "all given back" 0 "$(field "$u" tasks 1)"
 }
 t_lower_below_usage() {
     ctnctl create low >/dev/null
     ctnctl exec low -- sh -c 'sleep 30 & sleep 30 & sleep 30 & wait' &
-    sleep 0.5
-    ctnctl set low --max-tasks 2 >/dev/null || fail "set below usage" || return 1
-    expect_eq "running tasks stay" 4 "$(field "$(usage low)" tasks 1)" || return 1
+    wait_for "low's shell and its three sleeps" tasks_in low 4
+    ctnctl set low --max-tasks 2 >/dev/null || fail "set below usage"
+    expect_eq "running tasks stay" 4 "$(field "$(usage low)" tasks 1)"
     out=$(ctnctl exec low -- true 2>&1); rc=$?
-    expect_eq "joining it is refused: exit 1" 1 $rc || return 1
-    expect_match "and says why" 'task limit' "$out" || return 1
+    expect_eq "joining it is refused: exit 1" 1 $rc
+    expect_match "and says why" 'task limit' "$out"
     ctnctl set low --max-tasks 5 >/dev/null
-    expect_eq "at the limit, a member's fork is refused" "processes=0 threads=0 errno=EAGAIN" "$(ctnctl exec low -- ctntest res tasks --processes 1)" || return 1
+    expect_eq "at the limit, a member's fork is refused" "processes=0 threads=0 errno=EAGAIN" "$(ctnctl exec low -- ctntest res tasks --processes 1)"
     ctnctl destroy --force --grace 0 low >/dev/null; wait
 }
 t_refusals_recorded() {
     ctnctl create tight --max-tasks 1 --history 1000 >/dev/null
     ctnctl exec tight -- ctntest res tasks --processes 1 --retries 499 >/dev/null
     u=$(usage tight)
-    expect_eq "failcnt counts every refusal" 500 "$(field "$u" tasks 4)" || return 1
+    expect_eq "failcnt counts every refusal" 500 "$(field "$u" tasks 4)"
     events=$(ctnctl events tight | grep -c refused)
-    [ "$events" -ge 1 ] || fail "no refusal in the history" || return 1
-    [ "$events" -lt 100 ] || fail "refusal events not rate-limited: $events" || return 1
+    [ "$events" -ge 1 ] || fail "no refusal in the history"
+    [ "$events" -lt 100 ] || fail "refusal events not rate-limited: $events"
     expect_match "stats shows the table" 'tight +tasks +0 +1 +1 +500' "$(ctnctl stats tight)"
 }
 t_memory_each_growth() {
-    ctnctl create mem --max-memory 64M >/dev/null || fail "create --max-memory" || return 1
-    expect_eq "mmap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 100M)" || return 1
-    expect_eq "brk beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow brk 100M)" || return 1
-    expect_eq "mremap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mremap 100M)" || return 1
-    expect_eq "within" ok "$(ctnctl exec mem -- ctntest res grow mmap 16M)" || return 1
+    ctnctl create mem --max-memory 64M >/dev/null || fail "create --max-memory"
+    expect_eq "mmap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 100M)"
+    expect_eq "brk beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow brk 100M)"
+    expect_eq "mremap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mremap 100M)"
+    expect_eq "within" ok "$(ctnctl exec mem -- ctntest res grow mmap 16M)"
     expect_eq "the host is not limited" ok "$(ctntest res grow mmap 100M)"
 }
 t_memory_steps() {
     out=$(ctnctl exec mem -- ctntest res grow mmap 100M --step 1M); rc=$?
-    expect_eq "the process is not killed" 0 $rc || return 1
+    expect_eq "the process is not killed" 0 $rc
     mapped=$(echo "$out" | sed -n 's/^mapped=\([0-9]*\) errno=ENOMEM$/\1/p')
-    [ -n "$mapped" ] || fail "no ENOMEM: $out" || return 1
+    [ -n "$mapped" ] || fail "no ENOMEM: $out"
     # What the process had mapped before (its binary, stack) plus the steps is the limit.
-    [ "$mapped" -ge $((56 << 20)) ] && [ "$mapped" -le $((64 << 20)) ] || fail "stopped after $mapped bytes" || return 1
+    [ "$mapped" -ge $((56 << 20)) ] && [ "$mapped" -le $((64 << 20)) ] || fail "stopped after $mapped bytes"
 }
 t_memory_container_wide() {
+    rm -f /tmp/mem.first
     ctnctl exec mem -- ctntest res grow mmap 40M --hold 4 > /tmp/mem.first &
-    sleep 1
-    expect_eq "a second process does not fit beside the first" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 40M)" || return 1
+    wait_for "the first process's mapping" has_line /tmp/mem.first '^(ok|errno=)'
+    expect_eq "a second process does not fit beside the first" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
     u=$(usage mem)
     used=$(field "$u" memory 1)
-    [ "$used" -ge $((40 << 20)) ] && [ "$used" -le $((64 << 20)) ] || fail "usage $used not between 40M and 64M" || return 1
+    [ "$used" -ge $((40 << 20)) ] && [ "$used" -le $((64 << 20)) ] || fail "usage $used not between 40M and 64M"
     wait
-    expect_eq "the first one had it" ok "$(cat /tmp/mem.first)" || return 1
-    expect_eq "after it exits, it fits" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)" || return 1
+    expect_eq "the first one had it" ok "$(cat /tmp/mem.first)"
+    expect_eq "after it exits, it fits" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
     expect_eq "nothing charged with no process" 0 "$(field "$(usage mem)" memory 1)"
 }
 t_memory_given_back() {
     # The first process maps and unmaps 40M, then waits without growing again: the second
     # still fits (the refusal path recounts every member process).
-    ctnctl exec mem -- sh -c 'ctntest res grow mmap 40M --release --hold 3' >/dev/null &
-    sleep 1
-    expect_eq "memory given back by another process counts" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)" || return 1
+    rm -f /tmp/mem.released
+    ctnctl exec mem -- sh -c 'ctntest res grow mmap 40M --release --hold 3' > /tmp/mem.released &
+    wait_for "the first process to map and unmap" has_line /tmp/mem.released '^(ok|errno=)'
+    expect_eq "memory given back by another process counts" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
     wait
 }
 t_memory_reported() {
     out=$(ctnctl stats mem)
-    expect_match "stats" 'mem +memory +[0-9.]+M +[0-9.]+M +64\.0M +[1-9]' "$out" || return 1
+    expect_match "stats" 'mem +memory +[0-9.]+M +[0-9.]+M +64\.0M +[1-9]' "$out"
     expect_match "stats --json" '"limit": 67108864' "$(ctnctl --json stats mem)"
 }
 t_ioctl_refusals() {
     expect_call() { expect_eq "$1" "$2" "$(shift 2; ctntest call "$@")"; }
-    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 128 || return 1
-    expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000 || return 1
-    expect_call "files beyond 32 bits" errno=EINVAL set-limits --name mem --flags 4 --files 0x100000000 || return 1
-    expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved || return 1
-    expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8 || return 1
-    expect_call "unknown container" errno=ENOENT set-limits --name nosuch --flags 1 --tasks 3 || return 1
-    expect_call "without CAP_SYS_ADMIN" errno=EPERM set-limits --name mem --flags 1 --tasks 3 --as-uid 1000 || return 1
-    expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)" || return 1
-    expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1 || return 1
+    expect_call "unknown flag" errno=EINVAL set-limits --name mem --flags 128
+    expect_call "tasks beyond 32 bits" errno=EINVAL set-limits --name mem --flags 1 --tasks 0x100000000
+    expect_call "files beyond 32 bits" errno=EINVAL set-limits --name mem --flags 4 --files 0x100000000
+    expect_call "reserved" errno=EINVAL set-limits --name mem --flags 1 --reserved
+    expect_call "wrong size" errno=EINVAL set-limits --name mem --flags 1 --size 8
+    expect_call "unknown container" errno=ENOENT set-limits --name nosuch --flags 1 --tasks 3
+    expect_call "without CAP_SYS_ADMIN" errno=EPERM set-limits --name mem --flags 1 --tasks 3 --as-uid 1000
+    expect_eq "from inside" errno=EPERM "$(ctnctl exec mem -- ctntest call set-limits --name mem --flags 1 --tasks 1000)"
+    expect_call "usage with flags" errno=EINVAL get-usage --name mem --flags 1
     expect_match "usage" '^ok tasks=0/[0-9]+/0/0 memory=0/[0-9]+/67108864/[1-9]+ files=0/[0-9]+/0/0 disk=[0-9]+/[0-9]+/0/0 cpu_time=[0-9]+/[0-9]+/0/0 cpu_share=[0-9]+/[0-9]+/0/0 net_rate=[0-9]+/[0-9]+/0/0 net_received=[0-9]+$' "$(usage mem)"
 }
 t_admission() {
@@ -109,119 +111,122 @@ t_admission() {
     # shares of it, so that the test holds for any VM size).
     mem=$(( $(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) / 1024 ))
     a=$((mem * 7 / 10)) b=$((mem / 2))
-    ctnctl create big1 --max-memory ${a}M >/dev/null || fail "${a}M of ${mem}M" || return 1
+    ctnctl create big1 --max-memory ${a}M >/dev/null || fail "${a}M of ${mem}M"
     out=$(ctnctl create big2 --max-memory ${b}M 2>&1); rc=$?
-    expect_eq "${b}M more does not fit: exit 1" 1 $rc || return 1
-    expect_match "says what does not fit" "memory does not fit: $b MiB asked, [0-9]+ MiB already reserved by [0-9]+ other container.*MiB of physical memory" "$out" || return 1
-    ! ctnctl list | grep -q big2 || fail "a container was left behind" || return 1
+    expect_eq "${b}M more does not fit: exit 1" 1 $rc
+    expect_match "says what does not fit" "memory does not fit: $b MiB asked, [0-9]+ MiB already reserved by [0-9]+ other container.*MiB of physical memory" "$out"
+    ! ctnctl list | grep -q big2 || fail "a container was left behind"
     out=$(ctnctl create big2 --max-memory ${b}M --dry-run 2>&1); rc=$?
-    expect_eq "--dry-run reports the same: exit 1" 1 $rc || return 1
-    expect_match "--dry-run message" 'memory does not fit' "$out" || return 1
-    expect_match "--dry-run that fits" 'would fit: nothing created' "$(ctnctl create big2 --max-memory $((mem / 5))M --dry-run)" || return 1
-    ! ctnctl list | grep -q big2 || fail "--dry-run created it" || return 1
-    ctnctl set big1 --max-memory $((mem * 2))M >/dev/null 2>&1; expect_eq "raising beyond the host: exit 1" 1 $? || return 1
-    ctnctl set big1 --max-memory $((mem * 8 / 10))M >/dev/null || fail "raising within the host (its own reservation is not counted twice)" || return 1
-    expect_eq "ioctl: ENOSPC" errno=ENOSPC "$(ctntest call set-limits --flags 0x80000002 --memory 0x10000000000)" || return 1
-    expect_eq "ioctl: a dry run needs no container" ok "$(ctntest call set-limits --flags 0x80000002 --memory 0x1000000)" || return 1
+    expect_eq "--dry-run reports the same: exit 1" 1 $rc
+    expect_match "--dry-run message" 'memory does not fit' "$out"
+    expect_match "--dry-run that fits" 'would fit: nothing created' "$(ctnctl create big2 --max-memory $((mem / 5))M --dry-run)"
+    ! ctnctl list | grep -q big2 || fail "--dry-run created it"
+    ctnctl set big1 --max-memory $((mem * 2))M >/dev/null 2>&1; expect_eq "raising beyond the host: exit 1" 1 $?
+    ctnctl set big1 --max-memory $((mem * 8 / 10))M >/dev/null || fail "raising within the host (its own reservation is not counted twice)"
+    expect_eq "ioctl: ENOSPC" errno=ENOSPC "$(ctntest call set-limits --flags 0x80000002 --memory 0x10000000000)"
+    expect_eq "ioctl: a dry run needs no container" ok "$(ctntest call set-limits --flags 0x80000002 --memory 0x1000000)"
     ctnctl destroy big1 >/dev/null
 }
 t_cli_refusals() {
     for bad in "--max-tasks 0" "--max-tasks lots" "--max-memory 0" "--max-memory 12Q" "--max-files -1" "--max-disk 0" "--max-cpu-time 0s" "--max-cpu-time soon"; do
-        ctnctl set mem $bad >/dev/null 2>&1; expect_eq "set $bad: exit 2" 2 $? || return 1
+        ctnctl set mem $bad >/dev/null 2>&1; expect_eq "set $bad: exit 2" 2 $?
     done
-    ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none" || return 1
+    ctnctl set mem --max-memory none >/dev/null || fail "--max-memory none"
     expect_eq "no limit any more" ok "$(ctnctl exec mem -- ctntest res grow mmap 100M)"
 }
 t_files() {
-    ctnctl create fl --max-files 20 >/dev/null || fail "create --max-files" || return 1
+    ctnctl create fl --max-files 20 >/dev/null || fail "create --max-files"
+    rm -f /tmp/fl.first
     ctnctl exec fl -- ctntest res open 50 --hold 3 > /tmp/fl.first &
-    sleep 1.5
-    expect_match "one process stops at the limit with EMFILE" '^opened=1[0-9] errno=EMFILE$' "$(cat /tmp/fl.first)" || return 1
+    wait_for "the first process's descriptors" has_line /tmp/fl.first '^opened='
+    expect_match "one process stops at the limit with EMFILE" '^opened=1[0-9] errno=EMFILE$' "$(cat /tmp/fl.first)"
     u=$(usage fl)
-    expect_eq "usage is the limit" 20 "$(field "$u" files 1)" || return 1
+    expect_eq "usage is the limit" 20 "$(field "$u" files 1)"
     out=$(ctnctl exec fl -- true 2>&1); rc=$?
-    expect_eq "a process cannot join with its descriptors: exit 1" 1 $rc || return 1
-    expect_match "and says why" 'open-files limit' "$out" || return 1
+    expect_eq "a process cannot join with its descriptors: exit 1" 1 $rc
+    expect_match "and says why" 'open-files limit' "$out"
     wait
-    expect_match "after the first exits, it can" '^opened=5 errno=none$' "$(ctnctl exec fl -- ctntest res open 5)" || return 1
-    expect_eq "ulimit -n shows the limit" 20 "$(ctnctl exec fl -- sh -c 'ulimit -n')" || return 1
-    expect_match "stats" 'fl +files +[0-9]+ +20 +20 +[1-9]' "$(ctnctl stats fl)" || return 1
+    expect_match "after the first exits, it can" '^opened=5 errno=none$' "$(ctnctl exec fl -- ctntest res open 5)"
+    expect_eq "ulimit -n shows the limit" 20 "$(ctnctl exec fl -- sh -c 'ulimit -n')"
+    expect_match "stats" 'fl +files +[0-9]+ +20 +20 +[1-9]' "$(ctnctl stats fl)"
     ctnctl set fl --max-files none >/dev/null
-    expect_eq "no limit" "opened=50 errno=none" "$(ctnctl exec fl -- ctntest res open 50)" || return 1
+    expect_eq "no limit" "opened=50 errno=none" "$(ctnctl exec fl -- ctntest res open 50)"
     ctnctl destroy fl >/dev/null
 }
 t_disk() {
-    ctnctl create dq --max-disk 1M >/dev/null || fail "create --max-disk" || return 1
-    expect_eq "within the quota" "written=524288 errno=none" "$(ctnctl exec dq -- ctntest res write /tmp/dq.1 512K)" || return 1
-    expect_eq "beyond it: EDQUOT at the write that crosses it" "written=524288 errno=EDQUOT" "$(ctnctl exec dq -- ctntest res write /tmp/dq.2 1M)" || return 1
-    expect_eq "devices are not counted" "written=1048576 errno=none" "$(ctnctl exec dq -- ctntest res write /dev/null 1M)" || return 1
-    ctnctl exec dq -- sh -c 'ctntest res write /dev/stdout 256K | cat >/dev/null' || fail "a write to a pipe" || return 1
+    ctnctl create dq --max-disk 1M >/dev/null || fail "create --max-disk"
+    expect_eq "within the quota" "written=524288 errno=none" "$(ctnctl exec dq -- ctntest res write /tmp/dq.1 512K)"
+    expect_eq "beyond it: EDQUOT at the write that crosses it" "written=524288 errno=EDQUOT" "$(ctnctl exec dq -- ctntest res write /tmp/dq.2 1M)"
+    expect_eq "devices are not counted" "written=1048576 errno=none" "$(ctnctl exec dq -- ctntest res write /dev/null 1M)"
+    ctnctl exec dq -- sh -c 'ctntest res write /dev/stdout 256K | cat >/dev/null' || fail "a write to a pipe"
     u=$(usage dq)
-    expect_eq "usage is what was written to files (not to the device or the pipe)" 1048576 "$(field "$u" disk 1)" || return 1
-    expect_eq "a count beyond any quota is refused, not wrapped" errno=EDQUOT "$(ctnctl exec dq -- ctntest res write-count /tmp/dq.3 18446744073709551615)" || return 1
-    expect_eq "and counts nothing" 1048576 "$(field "$(usage dq)" disk 1)" || return 1
-    [ "$(field "$u" disk 4)" -ge 1 ] || fail "no refusal counted: $u" || return 1
-    expect_match "stats" 'dq +disk +1\.0M +1\.0M +1\.0M +[1-9]' "$(ctnctl stats dq)" || return 1
-    expect_eq "the host is not limited" "written=2097152 errno=none" "$(ctntest res write /tmp/dq.host 2M)" || return 1
+    expect_eq "usage is what was written to files (not to the device or the pipe)" 1048576 "$(field "$u" disk 1)"
+    expect_eq "a count beyond any quota is refused, not wrapped" errno=EDQUOT "$(ctnctl exec dq -- ctntest res write-count /tmp/dq.3 18446744073709551615)"
+    expect_eq "and counts nothing" 1048576 "$(field "$(usage dq)" disk 1)"
+    [ "$(field "$u" disk 4)" -ge 1 ] || fail "no refusal counted: $u"
+    expect_match "stats" 'dq +disk +1\.0M +1\.0M +1\.0M +[1-9]' "$(ctnctl stats dq)"
+    expect_eq "the host is not limited" "written=2097152 errno=none" "$(ctntest res write /tmp/dq.host 2M)"
     rm -f /tmp/dq.*
     ctnctl destroy dq >/dev/null
 }
 t_cpu_time() {
-    ctnctl create cpu --max-cpu-time 2s >/dev/null || fail "create --max-cpu-time" || return 1
+    ctnctl create cpu --max-cpu-time 2s >/dev/null || fail "create --max-cpu-time"
     out=$(ctnctl exec cpu -- sh -c 'trap "echo got-sigxcpu" XCPU; while :; do :; done'); rc=$?
-    expect_match "SIGXCPU first" got-sigxcpu "$out" || return 1
-    expect_eq "then SIGKILL" 137 $rc || return 1
+    expect_match "SIGXCPU first" got-sigxcpu "$out"
+    expect_eq "then SIGKILL" 137 $rc
     u=$(ctntest call get-usage --name cpu)
     used=$(echo "$u" | sed -n 's/.* cpu_time=\([0-9]*\)\/.*/\1/p')
-    [ "${used:-0}" -ge 2000000000 ] || fail "cpu time $used below the limit: $u" || return 1
-    expect_match "signals counted" 'cpu_time=[0-9]+/[0-9]+/2000000000/2 ' "$u" || return 1
-    expect_match "recorded" 'signalled' "$(ctnctl events cpu)" || return 1
-    expect_match "stats" 'cpu +cpu-time +[0-9.]+s +[0-9.]+s +2\.00s +2' "$(ctnctl stats cpu)" || return 1
+    [ "${used:-0}" -ge 2000000000 ] || fail "cpu time $used below the limit: $u"
+    expect_match "signals counted" 'cpu_time=[0-9]+/[0-9]+/2000000000/2 ' "$u"
+    expect_match "recorded" 'signalled' "$(ctnctl events cpu)"
+    expect_match "stats" 'cpu +cpu-time +[0-9.]+s +[0-9.]+s +2\.00s +2' "$(ctnctl stats cpu)"
     ctnctl destroy cpu >/dev/null
 }
 t_accounting() {
     ctnctl create acct >/dev/null
-    ctntest net serve 9100 --addr 127.0.0.1 --udp --count 1 --reply pong > /dev/null &
-    sleep 0.5
+    rm -f /tmp/acct.serve
+    ctntest net serve 9100 --addr 127.0.0.1 --udp --count 1 --reply pong > /tmp/acct.serve &
+    wait_for "the UDP service" has_line /tmp/acct.serve listening
     ctnctl exec acct -- sh -c 'ctntest res open 10 >/dev/null; ctntest net connect --udp 127.0.0.1 9100 >/dev/null'
     wait
     out=$(ctnctl --json stats acct)
-    expect_match "bytes sent counted" '"net_sent": [4-9]' "$out" || return 1
+    expect_match "bytes sent counted" '"net_sent": [4-9]' "$out"
     opened=$(echo "$out" | sed -n 's/.*"files_opened": \([0-9]*\).*/\1/p')
-    [ "${opened:-0}" -ge 11 ] || fail "files opened: $opened" || return 1
-    expect_match "table rows" 'acct +files-opened +[0-9]+' "$(ctnctl stats acct)" || return 1
+    [ "${opened:-0}" -ge 11 ] || fail "files opened: $opened"
+    expect_match "table rows" 'acct +files-opened +[0-9]+' "$(ctnctl stats acct)"
     ctnctl destroy acct >/dev/null
 }
 t_view_memory() {
-    ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || return 1
-    expect_match "free(1) shows the allocation" '^Mem: +65536 +[0-9]+ +[0-9]+ +0 +0 ' "$(ctnctl exec view -- free)" || return 1
-    expect_match "/proc/meminfo too" '^MemTotal: +65536 kB$' "$(ctnctl exec view -- head -n 1 /proc/meminfo)" || return 1
-    ctnctl exec view -- ctntest res grow mmap 20M --hold 3 >/dev/null &
-    sleep 1
+    ctnctl create view --max-memory 64M --max-tasks 10 >/dev/null || fail "create view"
+    expect_match "free(1) shows the allocation" '^Mem: +65536 +[0-9]+ +[0-9]+ +0 +0 ' "$(ctnctl exec view -- free)"
+    expect_match "/proc/meminfo too" '^MemTotal: +65536 kB$' "$(ctnctl exec view -- head -n 1 /proc/meminfo)"
+    rm -f /tmp/view.grow
+    ctnctl exec view -- ctntest res grow mmap 20M --hold 3 > /tmp/view.grow &
+    wait_for "the 20M mapping" has_line /tmp/view.grow '^ok'
     used=$(ctnctl exec view -- free | awk '/^Mem:/ { print $3 }')
-    [ "$used" -ge 20480 ] && [ "$used" -le 40000 ] || fail "used $used KiB with a 20M mapping held" || return 1
+    [ "$used" -ge 20480 ] && [ "$used" -le 40000 ] || fail "used $used KiB with a 20M mapping held"
     wait
     host=$(head -n 1 /proc/meminfo)
     ! echo "$host" | grep -q ' 65536 kB' || fail "the host sees the container's meminfo: $host"
 }
 t_view_rlimits() {
-    expect_eq "RLIMIT_AS shows the memory limit" "cur=67108864 max=67108864" "$(ctnctl exec view -- ctntest res rlimit as)" || return 1
-    expect_eq "RLIMIT_NPROC the task limit" "cur=10 max=10" "$(ctnctl exec view -- ctntest res rlimit nproc)" || return 1
-    expect_eq "ulimit -v (busybox, getrlimit)" 65536 "$(ctnctl exec view -- sh -c 'ulimit -v')" || return 1
-    expect_eq "the host's are its own" "cur=inf max=inf" "$(ctntest res rlimit as)" || return 1
-    expect_eq "raising above the allocation: EPERM" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000000000:1000000000)" || return 1
-    expect_eq "keeping max at infinity is raising it" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000:inf)" || return 1
-    expect_eq "lowering is fine" "cur=30000000 max=67108864" "$(ctnctl exec view -- sh -c 'ctntest res rlimit as --pid $$ --set 30000000:67108864 >/dev/null; ctntest res rlimit as')" || return 1
-    ctnctl exec view -- sh -c 'sleep 3' &
-    sleep 1
+    expect_eq "RLIMIT_AS shows the memory limit" "cur=67108864 max=67108864" "$(ctnctl exec view -- ctntest res rlimit as)"
+    expect_eq "RLIMIT_NPROC the task limit" "cur=10 max=10" "$(ctnctl exec view -- ctntest res rlimit nproc)"
+    expect_eq "ulimit -v (busybox, getrlimit)" 65536 "$(ctnctl exec view -- sh -c 'ulimit -v')"
+    expect_eq "the host's are its own" "cur=inf max=inf" "$(ctntest res rlimit as)"
+    expect_eq "raising above the allocation: EPERM" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000000000:1000000000)"
+    expect_eq "keeping max at infinity is raising it" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000:inf)"
+    expect_eq "lowering is fine" "cur=30000000 max=67108864" "$(ctnctl exec view -- sh -c 'ctntest res rlimit as --pid $$ --set 30000000:67108864 >/dev/null; ctntest res rlimit as')"
+    ctnctl exec view -- sleep 3 &
+    wait_for "a process in view" tasks_in view 1
     pid=$(ctnctl --json ps view | sed -n 's/.*"pid": \([0-9]*\).*/\1/p' | head -n 1)
-    expect_eq "prlimit from the host sees the real value" "cur=inf max=inf" "$(ctntest res rlimit as --pid "$pid")" || return 1
+    expect_eq "prlimit from the host sees the real value" "cur=inf max=inf" "$(ctntest res rlimit as --pid "$pid")"
     wait
     ctnctl destroy view >/dev/null
 }
 t_cleanup() {
-    for c in lim tight mem; do ctnctl destroy --force --grace 0 $c >/dev/null || return 1; done
-    ctn_unload
+    for c in lim tight mem; do ctnctl destroy --force --grace 0 $c >/dev/null || fail "destroy $c"; done
+    ctn_unload || fail "rmmod"
 }
 
 run_case "task limit: exactly N tasks, EAGAIN beyond (fork and threads)" t_tasks_exact

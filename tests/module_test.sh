@@ -24,7 +24,9 @@ t_unprivileged_open() {
 
 t_unload() {
     ctn_load || fail "cannot load"
+    klog_mark
     rmmod ctn || fail "rmmod failed"
+    expect_unload_clean "rmmod"
     ! ctn_loaded || fail "ctn still in /proc/modules"
     [ ! -e /dev/ctn ] || fail "/dev/ctn still exists after rmmod"
     ! grep -q ' ctn$' /proc/misc || fail "ctn still in /proc/misc"
@@ -35,11 +37,12 @@ t_reload_20() {
     i=0
     while [ $i -lt 20 ]; do
         insmod "$CTN_KO" || fail "insmod $i failed"
-        expect_eq "version after load $i" "abi=13 module=0.13.0 reserved_clear=true" "$(ctntest version)" || return 1
+        expect_eq "version after load $i" "abi=13 module=0.13.0 reserved_clear=true" "$(ctntest version)"
         rmmod ctn || fail "rmmod $i failed"
         i=$((i + 1))
     done
     [ ! -e /dev/ctn ] || fail "/dev/ctn left behind"
+    expect_match "/proc/misc after the cycles" '^$' "$(grep ' ctn$' /proc/misc)"
 }
 
 t_hooks_only_with_containers() {
@@ -48,11 +51,11 @@ t_hooks_only_with_containers() {
     [ -e $t/enabled_functions ] || mount -t tracefs nodev $t 2>/dev/null
     [ -e $t/enabled_functions ] || skip "no tracefs enabled_functions"
     hooked() { grep -q '^kernel_clone ' $t/enabled_functions; }
-    ! hooked || fail "kernel_clone is patched with no container defined" || return 1
+    ! hooked || fail "kernel_clone is patched with no container defined"
     ctnctl create h1 >/dev/null && ctnctl create h2 >/dev/null
-    hooked || fail "kernel_clone is not patched while containers exist" || return 1
+    hooked || fail "kernel_clone is not patched while containers exist"
     ctnctl destroy h1 >/dev/null
-    hooked || fail "the hook went away while a container still exists" || return 1
+    hooked || fail "the hook went away while a container still exists"
     ctnctl destroy h2 >/dev/null
     ! hooked || fail "kernel_clone is still patched after the last container went away"
 }

@@ -30,9 +30,9 @@ get() { http "$1" "$2" | sed '1,/^$/d'; }
 status() { http "$1" "$2" | head -n 1; }
 
 t_skeleton() {
-    ctnctl rootfs skeleton $SKEL --program /usr/bin/ctntest >/dev/null || fail "rootfs skeleton" || return 1
-    for f in bin/busybox usr/bin/ctntest etc/ctn/start; do [ -x "$SKEL/$f" ] || fail "no $f" || return 1; done
-    [ -L $SKEL/bin/sh ] && [ -c $SKEL/dev/null ] && [ -d $SKEL/etc/ctn/start.d ] || fail "skeleton incomplete" || return 1
+    ctnctl rootfs skeleton $SKEL --program /usr/bin/ctntest >/dev/null || fail "rootfs skeleton"
+    for f in bin/busybox usr/bin/ctntest etc/ctn/start; do [ -x "$SKEL/$f" ] || fail "no $f"; done
+    [ -L $SKEL/bin/sh ] && [ -c $SKEL/dev/null ] && [ -d $SKEL/etc/ctn/start.d ] || fail "skeleton incomplete"
     step() { printf '#!/bin/sh\necho %s >> /var/log/start.log\n%s\n' "$1" "$2" > "$SKEL/etc/ctn/start.d/$1"; chmod +x "$SKEL/etc/ctn/start.d/$1"; }
     # Written out of order: the controller runs them by name.
     step 30-done ''
@@ -41,36 +41,36 @@ t_skeleton() {
 }
 t_apply() {
     spec web1 127.0.10.1 && spec web2 127.0.20.1
-    expect_match "apply creates" '^created container web1 from /tmp/web1.toml' "$(ctnctl apply /tmp/web1.toml)" || return 1
-    ctnctl apply /tmp/web2.toml >/dev/null || return 1
-    expect_match "apply again updates" '^updated container web1' "$(ctnctl apply /tmp/web1.toml)" || return 1
+    expect_match "apply creates" '^created container web1 from /tmp/web1.toml' "$(ctnctl apply /tmp/web1.toml)"
+    ctnctl apply /tmp/web2.toml >/dev/null || fail "apply web2"
+    expect_match "apply again updates" '^updated container web1' "$(ctnctl apply /tmp/web1.toml)"
     out=$(ctnctl show --spec web1)
-    expect_match "show --spec: the skeleton" "skeleton = \"$SKEL\"" "$out" || return 1
-    expect_match "show --spec: the identity it has" 'hostname = "web1.example"' "$out" || return 1
-    expect_match "kept in the spec directory" 'ip = "127.0.10.1"' "$(cat /etc/ctn/containers/web1.toml)" || return 1
+    expect_match "show --spec: the skeleton" "skeleton = \"$SKEL\"" "$out"
+    expect_match "show --spec: the identity it has" 'hostname = "web1.example"' "$out"
+    expect_match "kept in the spec directory" 'ip = "127.0.10.1"' "$(cat /etc/ctn/containers/web1.toml)"
     expect_eq "stopped before start" "web1: stopped" "$(ctnctl status web1)"
 }
 t_two_servers() {
-    ctnctl start web1 >/dev/null || fail "start web1" || return 1
-    ctnctl start web2 >/dev/null || fail "start web2" || return 1
-    sleep 1
-    expect_eq "web1 serves its own page on port 80" "hello from web1.example" "$(get 127.0.10.1 /)" || return 1
-    expect_eq "web2 too, on the same port" "hello from web2.example" "$(get 127.0.20.1 /)" || return 1
-    expect_match "status" '^web1: running, [1-9][0-9]* processes' "$(ctnctl status web1)" || return 1
-    expect_match "start again is refused" 'is running' "$(ctnctl start web1 2>&1)" || return 1
+    ctnctl start web1 >/dev/null || fail "start web1"
+    ctnctl start web2 >/dev/null || fail "start web2"
+    wait_for "both web servers to listen" listening 80 2
+    expect_eq "web1 serves its own page on port 80" "hello from web1.example" "$(get 127.0.10.1 /)"
+    expect_eq "web2 too, on the same port" "hello from web2.example" "$(get 127.0.20.1 /)"
+    expect_match "status" '^web1: running, [1-9][0-9]* processes' "$(ctnctl status web1)"
+    expect_match "start again is refused" 'is running' "$(ctnctl start web1 2>&1)"
     expect_match "the start is in the history" 'started +[0-9]+ .*first process' "$(ctnctl events web1)"
 }
 t_start_order() {
-    expect_eq "start.d ran in order" "10-www 20-httpd 30-done" "$(ctnctl exec web1 -- cat /var/log/start.log | tr '\n' ' ' | sed 's/ $//')" || return 1
+    expect_eq "start.d ran in order" "10-www 20-httpd 30-done" "$(ctnctl exec web1 -- cat /var/log/start.log | tr '\n' ' ' | sed 's/ $//')"
     expect_match "the controller logged each" 'start.d/10-www.*start.d/20-httpd.*start.d/30-done' "$(tr '\n' ' ' < /var/lib/ctn/web1/console.log)"
 }
 t_private_writes() {
-    ctnctl exec web1 -- sh -c 'echo secret > /www/secret.txt' || fail "write inside web1" || return 1
-    expect_eq "web1 reads its write" secret "$(ctnctl exec web1 -- cat /www/secret.txt)" || return 1
-    ! ctnctl exec web2 -- cat /www/secret.txt 2>/dev/null || fail "web2 sees web1's file" || return 1
-    [ ! -e $SKEL/www/secret.txt ] || fail "the write reached the shared skeleton" || return 1
-    [ ! -e /www/secret.txt ] || fail "the write reached the host's root" || return 1
-    expect_match "not served by web2" '^HTTP/1\.[01] 404' "$(status 127.0.20.1 /secret.txt)" || return 1
+    ctnctl exec web1 -- sh -c 'echo secret > /www/secret.txt' || fail "write inside web1"
+    expect_eq "web1 reads its write" secret "$(ctnctl exec web1 -- cat /www/secret.txt)"
+    ! ctnctl exec web2 -- cat /www/secret.txt 2>/dev/null || fail "web2 sees web1's file"
+    [ ! -e $SKEL/www/secret.txt ] || fail "the write reached the shared skeleton"
+    [ ! -e /www/secret.txt ] || fail "the write reached the host's root"
+    expect_match "not served by web2" '^HTTP/1\.[01] 404' "$(status 127.0.20.1 /secret.txt)"
     expect_eq "the hostname files are each container's" "web2.example" "$(ctnctl exec web2 -- cat /etc/hostname)"
 }
 t_confinement() {
@@ -78,25 +78,26 @@ t_confinement() {
     for call in chroot double-chroot pivot-root mount umount fsopen open-tree setns unshare-net \
                 clone-newns init-module finit-module delete-module kexec-load reboot \
                 settimeofday clock-settime adjtimex swapon; do
-        expect_eq "$call inside" errno=EPERM "$(ctnctl exec web1 -- ctntest escape $call)" || return 1
+        expect_eq "$call inside" errno=EPERM "$(ctnctl exec web1 -- ctntest escape $call)"
         n=$((n + 1))
     done
     echo "$n calls refused"
-    expect_eq "unshare without a namespace is allowed" ok "$(ctnctl exec web1 -- ctntest escape unshare-files)" || return 1
-    ! ctnctl exec web1 -- cat /tests/lib.sh >/dev/null 2>&1 || fail "a host file is readable inside" || return 1
-    ! ctnctl exec web1 -- mount -t tmpfs tmpfs /tmp 2>/dev/null || fail "busybox mount inside" || return 1
-    expect_eq "a container without a root is confined too" errno=EPERM "$(ctnctl create plain >/dev/null; ctnctl exec plain -- ctntest escape mount)" || return 1
-    expect_eq "the host is not" ok "$(ctntest escape chroot)" || return 1
-    expect_match "refusals are in the history" 'refused .*errno 1' "$(ctnctl events web1)" || return 1
+    expect_eq "unshare without a namespace is allowed" ok "$(ctnctl exec web1 -- ctntest escape unshare-files)"
+    ! ctnctl exec web1 -- cat /tests/lib.sh >/dev/null 2>&1 || fail "a host file is readable inside"
+    ! ctnctl exec web1 -- mount -t tmpfs tmpfs /tmp 2>/dev/null || fail "busybox mount inside"
+    expect_eq "a container without a root is confined too" errno=EPERM "$(ctnctl create plain >/dev/null; ctnctl exec plain -- ctntest escape mount)"
+    expect_eq "the host is not" ok "$(ctntest escape chroot)"
+    expect_match "refusals are in the history" 'refused .*errno 1' "$(ctnctl events web1)"
     ctnctl destroy plain >/dev/null
 }
 t_stop() {
     out=$(ctnctl stop web1); rc=$?
-    expect_eq "stop: exit 0" 0 $rc || return 1
-    expect_match "stop says SIGTERM was enough" 'stopped web1: SIGTERM to [0-9]+ processes, which ended' "$out" || return 1
-    expect_eq "status" "web1: stopped" "$(ctnctl status web1)" || return 1
-    ! grep -q " /var/lib/ctn/web1/root " /proc/mounts || fail "overlay still mounted" || return 1
-    ctnctl start web1 >/dev/null && sleep 1
+    expect_eq "stop: exit 0" 0 $rc
+    expect_match "stop says SIGTERM was enough" 'stopped web1: SIGTERM to [0-9]+ processes, which ended' "$out"
+    expect_eq "status" "web1: stopped" "$(ctnctl status web1)"
+    ! grep -q " /var/lib/ctn/web1/root " /proc/mounts || fail "overlay still mounted"
+    ctnctl start web1 >/dev/null || fail "start web1 again"
+    wait_for "web1's server to listen again" listening 80 2
     expect_eq "started again, the private write is still there" secret "$(get 127.0.10.1 /secret.txt)"
 }
 t_stop_kill() {
@@ -104,36 +105,39 @@ t_stop_kill() {
 [start]
 command = ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done"]
 EOF
-    ctnctl apply /tmp/stubborn.toml >/dev/null && ctnctl start stubborn >/dev/null || fail "start stubborn" || return 1
-    sleep 0.5
+    ctnctl apply /tmp/stubborn.toml >/dev/null && ctnctl start stubborn >/dev/null || fail "start stubborn"
+    # Its shell and a sleep: the loop has begun, so the trap is set.
+    wait_for "stubborn's loop" tasks_at_least stubborn 2
     out=$(ctnctl stop stubborn)
-    expect_match "stop reports the SIGKILL" 'ignored it and were killed \(SIGKILL\) after the 1\.0 s grace period' "$out" || return 1
-    expect_eq "stopped" "stubborn: stopped" "$(ctnctl status stubborn)" || return 1
+    expect_match "stop reports the SIGKILL" 'ignored it and were killed \(SIGKILL\) after the 1\.0 s grace period' "$out"
+    expect_eq "stopped" "stubborn: stopped" "$(ctnctl status stubborn)"
     ev=$(ctnctl events stubborn)
-    expect_match "the history: killed by signal 9" 'exit .*(SIGKILL|signal 9)' "$ev" || return 1
-    expect_match "the history: how it stopped" 'stopped .*killed after the grace period' "$ev" || return 1
-    expect_match "--json" '"killed": [1-9]' "$(ctnctl start stubborn >/dev/null; sleep 0.5; ctnctl --json stop stubborn --grace 0.5)"
+    expect_match "the history: killed by signal 9" 'exit .*(SIGKILL|signal 9)' "$ev"
+    expect_match "the history: how it stopped" 'stopped .*killed after the grace period' "$ev"
+    ctnctl start stubborn >/dev/null || fail "start stubborn again"
+    wait_for "stubborn's loop again" tasks_at_least stubborn 2
+    expect_match "--json" '"killed": [1-9]' "$(ctnctl --json stop stubborn --grace 0.5)"
 }
 t_bad_specs() {
     bad() { printf '%s\n' "$2" > /tmp/bad.toml; out=$(ctnctl apply /tmp/bad.toml 2>&1); rc=$?
-            expect_eq "$1: exit 2" 2 $rc || return 1; expect_match "$1: message" "$3" "$out"; }
+            expect_eq "$1: exit 2" 2 $rc; expect_match "$1: message" "$3" "$out"; }
     bad "unknown key" 'name = "b1"
-hostnme = "x"' 'unknown field `hostnme`' || return 1
+hostnme = "x"' 'unknown field `hostnme`'
     bad "bad IP" 'name = "b1"
-ip = "300.1.1.1"' "ip '300.1.1.1' is not an IPv4 address" || return 1
+ip = "300.1.1.1"' "ip '300.1.1.1' is not an IPv4 address"
     bad "missing root" 'name = "b1"
 [root]
-path = "/srv/nothing"' "root.path '/srv/nothing': no such directory" || return 1
+path = "/srv/nothing"' "root.path '/srv/nothing': no such directory"
     bad "bad limit" 'name = "b1"
 [limits]
-max_memory = "lots"' "limits.max_memory 'lots'" || return 1
+max_memory = "lots"' "limits.max_memory 'lots'"
     bad "relative start command" 'name = "b1"
 [start]
-command = ["start"]' "start.command: 'start' must be an absolute path" || return 1
+command = ["start"]' "start.command: 'start' must be an absolute path"
     spec clash 127.0.20.1
     out=$(ctnctl apply /tmp/clash.toml 2>&1); rc=$?
-    expect_eq "an address another container has: exit 1" 1 $rc || return 1
-    expect_match "says so" 'another container already has that IP' "$out" || return 1
+    expect_eq "an address another container has: exit 1" 1 $rc
+    expect_match "says so" 'another container already has that IP' "$out"
     ! ctnctl list | grep -Eq ' (b1|clash) ' || fail "a container was left behind"
 }
 t_capture() {
@@ -141,44 +145,46 @@ t_capture() {
     mkdir -p /srv/app && echo hello > /srv/app/greeting.txt
     printf '#!/bin/sh\nread greeting < /srv/app/greeting.txt\necho "app says: $greeting"\n' > /srv/app/run.sh
     chmod +x /srv/app/run.sh
-    ctnctl create app --record-files >/dev/null || return 1
-    expect_eq "it runs on the host's files" "app says: hello" "$(ctnctl exec app -- /srv/app/run.sh)" || return 1
+    ctnctl create app --record-files >/dev/null || fail "create app --record-files"
+    expect_eq "it runs on the host's files" "app says: hello" "$(ctnctl exec app -- /srv/app/run.sh)"
     files=$(ctnctl files app)
     for f in /srv/app/run.sh /srv/app/greeting.txt /bin/sh; do
-        expect_match "recorded $f" "^$f\$" "$files" || return 1
+        expect_match "recorded $f" "^$f\$" "$files"
     done
-    expect_match "capture" '^captured [0-9]+ files app opened into /srv/captured' "$(ctnctl capture app /srv/captured)" || return 1
-    [ -L /srv/captured/bin/sh ] && [ -x /srv/captured/bin/busybox ] || fail "the interpreter's symlink and target: $(ls -l /srv/captured/bin)" || return 1
-    [ ! -e /srv/captured/tests ] && [ ! -e /srv/captured/usr/bin/ctnctl ] || fail "more than it used was copied" || return 1
+    expect_match "capture" '^captured [0-9]+ files app opened into /srv/captured' "$(ctnctl capture app /srv/captured)"
+    [ -L /srv/captured/bin/sh ] && [ -x /srv/captured/bin/busybox ] || fail "the interpreter's symlink and target: $(ls -l /srv/captured/bin)"
+    [ ! -e /srv/captured/tests ] && [ ! -e /srv/captured/usr/bin/ctnctl ] || fail "more than it used was copied"
     printf 'name = "app2"\n[root]\npath = "/srv/captured"\n[start]\ncommand = ["/srv/app/run.sh"]\n' > /tmp/app2.toml
-    ctnctl apply /tmp/app2.toml >/dev/null && ctnctl start app2 >/dev/null || fail "start the captured container" || return 1
-    sleep 0.5
-    expect_match "it runs from its own root and finds every file" 'app says: hello' "$(cat /var/lib/ctn/app2/console.log)" || return 1
+    ctnctl apply /tmp/app2.toml >/dev/null && ctnctl start app2 >/dev/null || fail "start the captured container"
+    wait_for "it runs from its own root and finds every file" has_line /var/lib/ctn/app2/console.log 'app says: hello'
     out=$(ctnctl files web1 2>&1)
-    expect_match "a container that does not record: says so" 'does not record the files it opens' "$out" || return 1
-    expect_match "and how" 'ctnctl create --record-files' "$out" || return 1
+    expect_match "a container that does not record: says so" 'does not record the files it opens' "$out"
+    expect_match "and how" 'ctnctl create --record-files' "$out"
     ctnctl destroy app >/dev/null && ctnctl destroy app2 >/dev/null
 }
 t_export_import() {
-    ctnctl export web2 -o /tmp/web2.tar >/dev/null || fail "export" || return 1
-    for c in web1 web2 stubborn; do ctnctl stop $c >/dev/null; ctnctl destroy $c >/dev/null || return 1; done
+    ctnctl export web2 -o /tmp/web2.tar >/dev/null || fail "export"
+    for c in web1 web2 stubborn; do ctnctl stop $c >/dev/null; ctnctl destroy $c >/dev/null || fail "destroy $c"; done
     # A new host: no module state, no specs, no state, not even the skeleton.
-    rmmod ctn && rm -rf /etc/ctn/containers/* /var/lib/ctn/* $SKEL && insmod "$CTN_KO" || return 1
-    out=$(ctnctl import /tmp/web2.tar --name web3 --ip 127.0.30.1 --hostname web3.example) || fail "import: $out" || return 1
-    expect_match "import says where the root went" 'imported web3 with its root in /var/lib/ctn/web3/root' "$out" || return 1
-    ctnctl start web3 >/dev/null && sleep 1
-    expect_eq "it starts and serves under its new identity" "hello from web3.example" "$(get 127.0.30.1 /)" || return 1
-    expect_match "its spec has a root of its own" 'path = "/var/lib/ctn/web3/root"' "$(ctnctl show --spec web3)" || return 1
-    expect_match "the same name again is refused" "a container named 'web3' already exists" "$(ctnctl import /tmp/web2.tar --name web3 2>&1)" || return 1
-    expect_match "its address too" 'another container already has that IP' "$(ctnctl import /tmp/web2.tar --name web4 --ip 127.0.30.1 2>&1)" || return 1
-    [ ! -e /var/lib/ctn/web4 ] || [ -z "$(ls /var/lib/ctn/web4)" ] || fail "a refused import left its root" || return 1
+    rmmod ctn && rm -rf /etc/ctn/containers/* /var/lib/ctn/* $SKEL && insmod "$CTN_KO" || fail "a fresh host"
+    out=$(ctnctl import /tmp/web2.tar --name web3 --ip 127.0.30.1 --hostname web3.example) || fail "import: $out"
+    expect_match "import says where the root went" 'imported web3 with its root in /var/lib/ctn/web3/root' "$out"
+    ctnctl start web3 >/dev/null || fail "start web3"
+    wait_for "web3's server to listen" listening 80 1
+    expect_eq "it starts and serves under its new identity" "hello from web3.example" "$(get 127.0.30.1 /)"
+    expect_match "its spec has a root of its own" 'path = "/var/lib/ctn/web3/root"' "$(ctnctl show --spec web3)"
+    expect_match "the same name again is refused" "a container named 'web3' already exists" "$(ctnctl import /tmp/web2.tar --name web3 2>&1)"
+    expect_match "its address too" 'another container already has that IP' "$(ctnctl import /tmp/web2.tar --name web4 --ip 127.0.30.1 2>&1)"
+    [ ! -e /var/lib/ctn/web4 ] || [ -z "$(ls /var/lib/ctn/web4)" ] || fail "a refused import left its root"
     ctnctl stop web3 >/dev/null
 }
 t_cleanup() {
-    for c in $(ctnctl --json list | sed -n 's/.*"name": "\([^"]*\)".*/\1/p'); do ctnctl destroy --force --grace 0 "$c" >/dev/null; done
-    ctn_unload
-    grep -q ' /var/lib/ctn/.*overlay' /proc/mounts && umount /var/lib/ctn/*/root
-    umount /var/lib/ctn && umount /srv
+    for c in $(ctnctl --json list | sed -n 's/.*"name": "\([^"]*\)".*/\1/p'); do
+        ctnctl destroy --force --grace 0 "$c" >/dev/null || fail "destroy $c"
+    done
+    ctn_unload || fail "rmmod"
+    ! grep -q ' /var/lib/ctn/.*overlay' /proc/mounts || fail "an overlay outlived its container: $(grep overlay /proc/mounts)"
+    umount /var/lib/ctn && umount /srv || fail "umount the test's file systems"
 }
 
 run_case "rootfs skeleton: busybox, a program, devices, the execution file" t_skeleton
