@@ -51,7 +51,8 @@ const CLONING: u16 = 0x8000;
 /// Most containers that can exist at once (slot 0 means "none").
 pub(crate) const MAX_CONTAINERS: usize = SLOT_MASK as usize;
 
-/// A valid container name: 1-63 bytes of `[A-Za-z0-9_.-]`, stored NUL-filled.
+/// A valid container name: 1-63 bytes of `[A-Za-z0-9_.-]`, not `.` or `..` (a name becomes a
+/// directory and a file name on the host), stored NUL-filled.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Name([u8; uapi::CTN_NAME_LEN]);
 
@@ -60,7 +61,13 @@ impl Name {
     pub(crate) fn parse(raw: &[u8; uapi::CTN_NAME_LEN]) -> Result<Self> {
         let len = raw.iter().position(|&b| b == 0).ok_or(EINVAL)?;
         let ok_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
-        if len == 0 || !raw[..len].iter().all(ok_char) || raw[len..].iter().any(|&b| b != 0) {
+        let name = &raw[..len];
+        if len == 0
+            || !name.iter().all(ok_char)
+            || name == b"."
+            || name == b".."
+            || raw[len..].iter().any(|&b| b != 0)
+        {
             return Err(EINVAL);
         }
         Ok(Self(*raw))

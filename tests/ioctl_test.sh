@@ -57,6 +57,8 @@ t_names() {
     expect_call "64 bytes, no NUL" errno=EINVAL create --name "$(printf '%064d' 0)"
     expect_call "space" errno=EINVAL create --name "a b"
     expect_call "empty" errno=EINVAL create --name ""
+    expect_call "dot" errno=EINVAL create --name .
+    expect_call "dot dot" errno=EINVAL create --name ..
     expect_call "junk after NUL" errno=EINVAL create --name ok --junk-after-nul
     expect_call "duplicate" errno=EEXIST create --name t1
     expect_call "unknown name" errno=ENOENT info --name nosuch

@@ -23,7 +23,7 @@ t_destroy() {
 }
 t_bad_names() {
     long=$(printf '%064d' 0)
-    for n in "$long" "a b" "a/b" "x:y" ""; do
+    for n in "$long" "a b" "a/b" "x:y" "" . ..; do
         out=$(ctnctl create "$n" 2>&1); rc=$?
         expect_eq "exit status for name '$n'" 2 $rc
         expect_match "message for '$n'" 'invalid container name' "$out"

@@ -2,12 +2,14 @@
 
 use crate::error::Error;
 
-/// Checks `name` against the module's rule: 1-63 bytes of `[A-Za-z0-9_.-]`.
+/// Checks `name` against the module's rule: 1-63 bytes of `[A-Za-z0-9_.-]`, not `.` or `..`
+/// (a name is a directory of the state and a file of the spec directory).
 pub fn check(name: &str) -> Result<&str, Error> {
     let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    if name.is_empty() || name.len() > 63 || !name.chars().all(ok) {
+    if name.is_empty() || name.len() > 63 || !name.chars().all(ok) || name == "." || name == ".." {
         return Err(Error::Usage(format!(
-            "invalid container name '{name}': use 1-63 characters from A-Z a-z 0-9 _ . -"
+            "invalid container name '{name}': use 1-63 characters from A-Z a-z 0-9 _ . -, \
+             other than . and .."
         )));
     }
     Ok(name)
@@ -29,7 +31,14 @@ mod tests {
 
     #[test]
     fn accepts_valid_names() {
-        for n in ["a", "web1", "db_2.prod-x", &"x".repeat(63)] {
+        for n in [
+            "a",
+            "web1",
+            "db_2.prod-x",
+            "...",
+            ".hidden",
+            &"x".repeat(63),
+        ] {
             assert!(check(n).is_ok(), "{n}");
         }
     }
@@ -45,7 +54,7 @@ mod tests {
 
     #[test]
     fn refuses_invalid_names() {
-        for n in ["", "a b", "a/b", "é", "name:1", &"x".repeat(64)] {
+        for n in ["", ".", "..", "a b", "a/b", "é", "name:1", &"x".repeat(64)] {
             assert!(check(n).is_err(), "{n:?}");
         }
     }
