@@ -137,11 +137,5 @@ ctn_unload() { ! ctn_loaded || rmmod ctn; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
 # expect_match WHAT PATTERN TEXT (grep -E)
 expect_match() { printf '%s\n' "$3" | grep -Eq -- "$2" || fail "$1: '$3' does not match /$2/"; }
-# expect_status WHAT EXPECTED CMD...: CMD exits with status EXPECTED.
-expect_status() {
-    _what=$1 _want=$2; shift 2
-    "$@"; _rc=$?
-    [ "$_rc" = "$_want" ] || fail "$_what: exit status $_rc, expected $_want"
-}
 # as_user CMD...: run a command as the unprivileged user (uid/gid 1000, no capabilities)
 as_user() { ctntest as-user 1000 "$@"; }
