@@ -4,7 +4,7 @@
 # (start.d in order), start/stop/status and what stop had to do, confinement (every escape
 # call EPERM, the double-chroot escape fails, host files out of reach), export and import.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 12
+ktap_plan 13
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 mkdir -p /srv /var/lib/ctn /etc/ctn/containers
 mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /var/lib/ctn || { echo "# cannot mount tmpfs"; exit 1; }
@@ -178,6 +178,32 @@ t_export_import() {
     [ ! -e /var/lib/ctn/web4 ] || [ -z "$(ls /var/lib/ctn/web4)" ] || fail "a refused import left its root"
     ctnctl stop web3 >/dev/null
 }
+# Root inside a container owns its root: links it leaves there must not lead ctnctl (host
+# root) out of it.
+t_host_files() {
+    echo host-secret > /tmp/victim; echo host-hosts > /tmp/victim-hosts
+    ctnctl exec web1 -- sh -c 'rm -f /etc/hostname /etc/hosts && ln -s /tmp/victim /etc/hostname && ln -s /tmp/victim-hosts /etc/hosts && ln -s /tmp/victim /leak' || fail "make the links inside"
+    ctnctl stop web1 >/dev/null; ctnctl start web1 >/dev/null || fail "restart web1"
+    expect_eq "start wrote nothing through /etc/hostname's link" host-secret "$(cat /tmp/victim)"
+    expect_eq "nor through /etc/hosts's" host-hosts "$(cat /tmp/victim-hosts)"
+    expect_eq "the container's /etc/hostname is a file of its own again" "web1.example no-link" \
+        "$(ctnctl exec web1 -- sh -c 'cat /etc/hostname; [ -L /etc/hostname ] && echo link || echo no-link' | tr '\n' ' ' | sed 's/ $//')"
+    ctnctl export web1 -o /tmp/links.tar >/dev/null || fail "export"
+    expect_match "export keeps a link as a link" 'root/leak -> /tmp/victim' "$(tar -tvf /tmp/links.tar | grep leak)"
+    tar -xOf /tmp/links.tar root/leak 2>/dev/null | grep -q host-secret && fail "the host file's content is in the archive"
+    ctnctl exec web1 -- rm -f /leak
+    # /etc itself a link out of the root (a root of its own, as an import makes), to a
+    # directory that exists both on the host and in the root: resolved inside the root.
+    cp -a $SKEL /srv/own && mv /srv/own/etc /srv/own/etc.real && ln -s ../../../../../tmp/hostetc /srv/own/etc || fail "make the root"
+    mkdir -p /tmp/hostetc /srv/own/tmp/hostetc
+    printf 'name = "own"\n[root]\npath = "/srv/own"\n' > /tmp/own.toml
+    ctnctl apply /tmp/own.toml >/dev/null && ctnctl exec own -- true || fail "exec in own"
+    [ ! -e /tmp/hostetc/hostname ] || fail "ctnctl followed /etc out of the root: $(ls -l /tmp/hostetc)"
+    expect_eq "the name went inside the root" own "$(cat /srv/own/tmp/hostetc/hostname)"
+    ctnctl destroy own >/dev/null || fail "destroy own"
+    rm -rf /srv/own /tmp/own.toml /etc/ctn/containers/own.toml /tmp/hostetc
+    rm -f /tmp/victim /tmp/victim-hosts /tmp/links.tar
+}
 t_cleanup() {
     for c in $(ctnctl --json list | sed -n 's/.*"name": "\([^"]*\)".*/\1/p'); do
         ctnctl destroy --force --grace 0 "$c" >/dev/null || fail "destroy $c"
@@ -195,6 +221,7 @@ run_case "writes are private: not in the other container, the skeleton or the ho
 run_case "confinement: every escape call is EPERM, the double chroot fails, host files unreachable" t_confinement
 run_case "stop ends with SIGTERM, unmounts; start again keeps the private layer" t_stop
 run_case "stop of a process that ignores SIGTERM: SIGKILL after the grace period, reported" t_stop_kill
+run_case "links a container leaves in its root lead ctnctl nowhere outside it" t_host_files
 run_case "bad specs: the message names the key" t_bad_specs
 run_case "capture: the files a service opened become the root it starts from" t_capture
 run_case "export, then import under a new name and IP on a fresh host: it starts and serves" t_export_import

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::inroot::{Entry, InRoot};
 use crate::spec::{Root, Spec};
 
 const SPEC: &str = "spec.toml";
@@ -28,11 +29,62 @@ pub fn export(spec: &Spec, root: Option<&Path>, out: &Path) -> Result<(), Error>
     tar.append_data(&mut header, SPEC, text.as_bytes())
         .map_err(io_err(out))?;
     if let Some(root) = root {
-        tar.append_dir_all(ROOT, root).map_err(io_err(root))?;
+        append_root(&mut tar, root)?;
     }
     tar.into_inner()
         .and_then(|f| f.sync_all())
         .map_err(io_err(out))
+}
+
+/// Appends the tree at `root` under `root/`, as the walk inside it found it (the container
+/// may be running: what is archived is what was opened, never a path followed out of it).
+fn append_root(tar: &mut tar::Builder<fs::File>, root: &Path) -> Result<(), Error> {
+    use std::io::Read;
+    use tar::EntryType;
+    let inside = InRoot::open(root)?;
+    inside.walk(&mut |rel, st, entry| {
+        let path = Path::new(ROOT).join(rel);
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(st.st_mode & 0o7777);
+        header.set_uid(st.st_uid.into());
+        header.set_gid(st.st_gid.into());
+        header.set_mtime(st.st_mtime.max(0) as u64);
+        header.set_size(0);
+        let done = match entry {
+            Entry::Dir => {
+                header.set_entry_type(EntryType::Directory);
+                tar.append_data(&mut header, &path, std::io::empty())
+            }
+            Entry::File(file) => {
+                // Exactly the size fstat said: a file that grows or shrinks meanwhile is cut
+                // or padded, the archive stays whole.
+                let size = st.st_size.max(0) as u64;
+                header.set_entry_type(EntryType::Regular);
+                header.set_size(size);
+                let data = file.take(size).chain(std::io::repeat(0)).take(size);
+                tar.append_data(&mut header, &path, data)
+            }
+            Entry::Symlink(target) => {
+                header.set_entry_type(EntryType::Symlink);
+                tar.append_link(&mut header, &path, &target)
+            }
+            Entry::Special(kind, rdev) => {
+                header.set_entry_type(match kind {
+                    nix::sys::stat::SFlag::S_IFCHR => EntryType::Char,
+                    nix::sys::stat::SFlag::S_IFBLK => EntryType::Block,
+                    _ => EntryType::Fifo,
+                });
+                let major = nix::sys::stat::major(rdev) as u32;
+                let minor = nix::sys::stat::minor(rdev) as u32;
+                header
+                    .set_device_major(major)
+                    .and_then(|()| header.set_device_minor(minor))
+                    .and_then(|()| tar.append_data(&mut header, &path, std::io::empty()))
+            }
+            Entry::Other => Ok(()), // sockets: nothing to keep
+        };
+        done.map_err(io_err(&path))
+    })
 }
 
 /// What an archive holds, unpacked into `scratch`: its spec, and its root (moved by the

@@ -7,6 +7,7 @@
 use std::ffi::CString;
 use std::fs;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -152,9 +153,12 @@ pub fn spawn(
     log: &Path,
 ) -> Result<Pid, Error> {
     let argv = cstrings(cmd)?;
+    // The log lives in the state directory, outside every root; a link there is refused all
+    // the same (O_NOFOLLOW), never appended through.
     let logfile = fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .open(log)
         .map_err(io_err(log))?;
     let null = fs::File::open("/dev/null").map_err(io_err(Path::new("/dev/null")))?;

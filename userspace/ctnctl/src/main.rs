@@ -7,6 +7,7 @@ mod archive;
 mod device;
 mod error;
 mod identity;
+mod inroot;
 mod lifecycle;
 mod limits;
 mod names;

@@ -9,6 +9,7 @@ use std::os::unix::fs::{symlink, DirBuilderExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
+use crate::inroot::InRoot;
 
 /// Where ld.so looks when a library has no path and the program no RUNPATH (x86-64 Debian).
 const LIBRARY_DIRS: &[&str] = &[
@@ -255,10 +256,10 @@ pub fn skeleton(dir: &Path, o: &SkeletonOptions<'_>) -> Result<Vec<PathBuf>, Err
     Ok(installed)
 }
 
-/// Writes `/etc/hostname` and `/etc/hosts` of `root` for a container's identity.
+/// Writes `/etc/hostname` and `/etc/hosts` of `root` for a container's identity, resolved
+/// inside the root and renamed over what was there (see `inroot`: the container's root user
+/// may have made either a link to a host file).
 pub fn write_identity(root: &Path, hostname: &str, ip: Option<&str>) -> Result<(), Error> {
-    let etc = root.join("etc");
-    fs::create_dir_all(&etc).map_err(io_err(&etc))?;
     let short = hostname.split('.').next().unwrap_or(hostname);
     let mut hosts = String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n");
     let own = ip.unwrap_or("127.0.1.1");
@@ -267,10 +268,13 @@ pub fn write_identity(root: &Path, hostname: &str, ip: Option<&str>) -> Result<(
     } else {
         hosts.push_str(&format!("{own}\t{hostname} {short}\n"));
     }
-    let p = etc.join("hostname");
-    fs::write(&p, format!("{hostname}\n")).map_err(io_err(&p))?;
-    let p = etc.join("hosts");
-    fs::write(&p, hosts).map_err(io_err(&p))
+    let root = InRoot::open(root)?;
+    root.replace(
+        Path::new("etc/hostname"),
+        format!("{hostname}\n").as_bytes(),
+        0o644,
+    )?;
+    root.replace(Path::new("etc/hosts"), hosts.as_bytes(), 0o644)
 }
 
 /// Copies the files a container was seen opening (`paths`, absolute host paths) into `root`,
