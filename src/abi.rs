@@ -73,6 +73,7 @@ requests! {
     },
     CtnRecord { size, flags, target, kind, pid, arg, reserved0, reserved },
     CtnFiles { size, flags, target, recorded, dropped, out, reserved },
+    CtnCaps { size, flags, target, caps, reserved },
     CtnHost {
         size, flags, cpu_reserve_pct, cpus, cpu_reserved, memory_total, memory_reserved,
         containers, reserved0, reserved

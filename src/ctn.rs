@@ -19,6 +19,7 @@ mod limits;
 mod live;
 mod network;
 mod opened;
+mod privilege;
 mod process;
 mod registry;
 mod sys;
@@ -53,6 +54,8 @@ impl kernel::Module for Ctn {
         let handler = device::Control::new(module, registry.clone())?;
         // Registered last: /dev/ctn can be opened as soon as it exists.
         let control = MiscDevice::register(c_str!("ctn"), 0o600, module, handler)?;
+        // Before any container exists (they are made through the device): members may open it.
+        registry.set_own_device(control.rdev());
         pr_info!("loaded (ABI {})\n", uapi::CTN_ABI_VERSION);
         Ok(Self {
             _control: control,

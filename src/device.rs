@@ -19,6 +19,7 @@ use crate::abi::{capacity, fixed_str, read_request, write_entries};
 use crate::hooks::Hooks;
 use crate::identity;
 use crate::network::{self, Addresses};
+use crate::privilege;
 use crate::registry::{Name, Registry, Target};
 use crate::sys::cred;
 use crate::sys::ftrace::Sites;
@@ -27,7 +28,7 @@ use crate::sys::task;
 use crate::uapi;
 
 /// The module's version, reported by `CTN_IOC_VERSION` (the ABI version is separate).
-const MODULE_VERSION: &str = "0.13.0";
+const MODULE_VERSION: &str = "0.14.0";
 
 /// The handler behind `/dev/ctn`.
 ///
@@ -91,6 +92,7 @@ impl IoctlHandler for Control {
             uapi::CTN_IOC_HOST => self.host(arg),
             uapi::CTN_IOC_RECORD => self.record(arg),
             uapi::CTN_IOC_FILES => self.files(arg),
+            uapi::CTN_IOC_CAPS => self.caps(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -351,6 +353,25 @@ impl Control {
         }
         self.require_admin()?;
         self.registry.record(target, req.kind, req.pid, req.arg)?;
+        Ok(0)
+    }
+
+    /// `CTN_IOC_CAPS`: sets (admin only) or reports a container's capability set.
+    fn caps(&self, arg: UserPtr) -> Result<u32> {
+        let (mut req, mut out) = read_request::<uapi::CtnCaps>(arg)?;
+        check_flags(req.flags, uapi::CTN_CAPS_SET)?;
+        let target = Target::parse(&req.target)?;
+        if req.flags & uapi::CTN_CAPS_SET != 0 {
+            let caps = privilege::parse(req.caps)?;
+            self.require_admin()?;
+            self.registry.set_caps(target, caps)?;
+            return Ok(0);
+        }
+        if req.caps != 0 {
+            return Err(EINVAL);
+        }
+        req.caps = self.registry.caps(target)?;
+        out.write(&req)?;
         Ok(0)
     }
 

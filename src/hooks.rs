@@ -14,7 +14,9 @@ use crate::registry::Registry;
 use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::work::{Periodic, PeriodicWork};
-use crate::sys::{clone, confine, files, isolate, mm, net, open, resource_view, uts, write};
+use crate::sys::{
+    capable, clone, confine, files, hostconf, isolate, mm, net, open, resource_view, uts, write,
+};
 
 pub(crate) struct Hooks {
     /// The open recorder, only while some container records the files it opens (it sits on
@@ -57,6 +59,8 @@ impl Hooks {
         resource_view::add(&mut functions, process())?;
         confine::add(&mut functions, process())?;
         isolate::add(&mut functions, process())?;
+        capable::add(&mut functions, process())?;
+        hostconf::add(&mut functions, process())?;
         let functions = functions.install()?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         Ok(Self {

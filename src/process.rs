@@ -11,10 +11,12 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::registry::Registry;
+use crate::sys::capable::CapabilityPolicy;
 use crate::sys::clone::ClonePolicy;
 use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
+use crate::sys::hostconf::HostConfigPolicy;
 use crate::sys::isolate::IsolationPolicy;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::open::OpenPolicy;
@@ -115,6 +117,10 @@ impl ViewPolicy for ProcessHooks {
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64> {
         self.0.rlimit_cap(pid, resource)
     }
+
+    fn reaches(&self, pid: i32) -> bool {
+        self.0.current_may_reach(pid)
+    }
 }
 
 impl IsolationPolicy for ProcessHooks {
@@ -124,6 +130,22 @@ impl IsolationPolicy for ProcessHooks {
 
     fn sees(&self, pid: i32) -> bool {
         self.0.current_sees(pid)
+    }
+}
+
+impl CapabilityPolicy for ProcessHooks {
+    fn grants(&self, cap: u32, audit: bool) -> bool {
+        self.0.current_grants(cap, audit)
+    }
+}
+
+impl HostConfigPolicy for ProcessHooks {
+    fn refused(&self) {
+        self.0.host_config_refused();
+    }
+
+    fn may_open_device(&self, rdev: u32) -> bool {
+        self.0.current_may_open_device(rdev)
     }
 }
 

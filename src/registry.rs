@@ -14,7 +14,7 @@
 //! has no entries and can be destroyed: no hook can reach it through a task any more.
 
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use kernel::new_mutex;
 use kernel::new_spinlock;
@@ -28,6 +28,7 @@ use crate::limits::{Charges, Counter, Limits};
 use crate::live::{self, Live};
 use crate::network::Addresses;
 use crate::opened::OpenedFiles;
+use crate::privilege;
 use crate::sys::clock;
 use crate::sys::mm;
 use crate::sys::net::eaddrinuse;
@@ -141,6 +142,8 @@ pub(crate) struct Container {
     net: AtomicU64,
     /// Its MAC address (`network::parse_mac`; 0: none). Written like `net`.
     mac: AtomicU64,
+    /// Its capability set (`privilege`): one word, read by the capability hook.
+    caps: AtomicU64,
     /// The files its processes opened, if it records them (created with
     /// `CTN_CREATE_RECORD_FILES`).
     opened: Option<KBox<OpenedFiles>>,
@@ -261,6 +264,8 @@ pub(crate) struct Registry {
     recording: AtomicUsize,
     /// `Control::loopbacks`, for the network hooks to read without a lock.
     loopbacks: RcuBox<KVec<u32>>,
+    /// /dev/ctn's device number, which members may open (its ioctls decide what they may do).
+    own_device: AtomicU32,
     #[pin]
     control: Mutex<Control>,
 }
@@ -290,6 +295,7 @@ impl Registry {
                 slots,
                 recording: AtomicUsize::new(0),
                 loopbacks: RcuBox::empty(),
+                own_device: AtomicU32::new(0),
                 control <- new_mutex!(control, "ctn_registry"),
             }),
             GFP_KERNEL,
@@ -628,6 +634,44 @@ impl Registry {
         self.on_current(|c| c.refused(EPERM));
     }
 
+    /// Records /dev/ctn's device number (see `own_device`).
+    pub(crate) fn set_own_device(&self, rdev: u32) {
+        self.own_device.store(rdev, Ordering::Relaxed);
+    }
+
+    /// Whether the current task may open the device node `rdev`: a host task any, a member
+    /// those `privilege::device_allowed` lists and /dev/ctn. A refusal is recorded.
+    pub(crate) fn current_may_open_device(&self, rdev: u32) -> bool {
+        self.on_current(|c| {
+            let allowed = rdev == self.own_device.load(Ordering::Relaxed)
+                || privilege::device_allowed(rdev >> 20, rdev & 0xfffff);
+            if !allowed {
+                c.refused(EPERM);
+            }
+            allowed
+        })
+        .unwrap_or(true)
+    }
+
+    /// The current task is a member whose change of the host's configuration was refused.
+    pub(crate) fn host_config_refused(&self) {
+        self.on_current(|c| c.refused(EACCES));
+    }
+
+    /// Whether the current task's container grants capability `cap` (a host task: yes, the
+    /// kernel decides alone). A refusal is recorded in its history (rate-limited) if
+    /// `audit`: probes (`ns_capable_noaudit`) are not refusals. One load more, from hooks.
+    pub(crate) fn current_grants(&self, cap: u32, audit: bool) -> bool {
+        self.on_current(|c| {
+            let granted = privilege::grants(c.caps.load(Ordering::Relaxed), cap);
+            if !granted && audit {
+                c.refused(EPERM);
+            }
+            granted
+        })
+        .unwrap_or(true)
+    }
+
     /// Whether the current task may reach task `pid` (signal, trace, read its /proc): a
     /// host task any, a member only those of its own container. A refusal is recorded in
     /// its history (rate-limited, as `EPERM`). Two loads, from hooks.
@@ -847,6 +891,7 @@ impl Registry {
                 names_writer,
                 net: AtomicU64::new(0),
                 mac: AtomicU64::new(0),
+                caps: AtomicU64::new(uapi::CTN_CAPS_DEFAULT),
                 opened,
                 _live: Live::new(&live::CONTAINERS),
             },
@@ -1332,6 +1377,18 @@ impl Registry {
     }
 
     /// The names `target` shows its processes.
+    /// Sets the capability set of `target` (`privilege::parse` checked it).
+    pub(crate) fn set_caps(&self, target: Target, caps: u64) -> Result {
+        self.with_container(target, |c, _| {
+            c.caps.store(caps, Ordering::Relaxed);
+            Ok(())
+        })
+    }
+
+    pub(crate) fn caps(&self, target: Target) -> Result<u64> {
+        self.with_container(target, |c, _| Ok(c.caps.load(Ordering::Relaxed)))
+    }
+
     pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
         self.with_container(target, |c, guard| c.names.get(guard).copied().ok_or(ENOENT))
     }

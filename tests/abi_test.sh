@@ -5,7 +5,7 @@ ktap_plan 8
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 t_version() {
-    expect_eq "CTN_IOC_VERSION" "abi=13 module=0.13.0 reserved_clear=true" "$(ctntest version)"
+    expect_eq "CTN_IOC_VERSION" "abi=14 module=0.14.0 reserved_clear=true" "$(ctntest version)"
 }
 t_unknown_ioctl() {
     # Neighbours of the real number, another type byte, and 0.

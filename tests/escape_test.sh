@@ -5,13 +5,17 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 31
+ktap_plan 84
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
 ctnctl create other --ip 127.0.31.1 --loopback 127.0.31.2 >/dev/null
 ctnctl create full --max-tasks 1 >/dev/null
 sleep 300 & HOST=$!
+# A host process group of its own (the VM's processes are all in group 0).
+setsid sleep 300 & GROUP=$!
+wait_for "the host group's leader" has_line /proc/$GROUP/stat "^$GROUP \\(sleep\\) [A-Z] [0-9]+ $GROUP "
+HOST_PGRP=$GROUP
 rm -f /tmp/escape.serve
 ctnctl exec other -- ctntest net serve 7000 --addr 127.0.0.1 --reply private --count 1 > /tmp/escape.serve &
 wait_for "other's private service" has_line /tmp/escape.serve listening
@@ -76,6 +80,169 @@ t_vfork() {
     expect_eq "clone3 past the task limit" errno=EAGAIN "$(ctnctl exec full -- ctntest escape clone3)"
 }
 
+# --- capabilities: what root inside lacks (the container's capability set) ----------------
+t_mknod_chr() { refused "mknod a character device (/dev/kmsg's number)" EPERM ctntest host mknod /tmp/esc-kmsg 1 11; }
+t_mknod_blk() { refused "mknod a block device" EPERM ctntest host mknod --block /tmp/esc-blk 7 0; }
+t_raw() { refused "open a raw IPv4 socket" EPERM ctntest host socket raw; }
+t_raw6() { refused "open a raw IPv6 socket" EPERM ctntest host socket raw6; }
+t_so_priority() { refused "SO_PRIORITY 7 (CAP_NET_ADMIN)" EPERM ctntest host socket priority; }
+t_so_mark() { refused "SO_MARK (CAP_NET_ADMIN)" EPERM ctntest host socket mark; }
+t_ifalias() {
+    refused "ifconfig lo:9 (SIOCSIFADDR)" EPERM ctntest host netdev alias
+    ifconfig -a | grep -q 192.0.2.9 && fail "the host has the alias address"
+    :
+}
+t_ifmtu() {
+    before=$(cat /sys/class/net/lo/mtu)
+    refused "ifconfig lo mtu 1280 (SIOCSIFMTU)" EPERM ctntest host netdev mtu
+    expect_eq "the host's loopback MTU" "$before" "$(cat /sys/class/net/lo/mtu)"
+}
+t_ifflags() { refused "SIOCSIFFLAGS on lo" EPERM ctntest host netdev flags; }
+t_route() { refused "add a route (SIOCADDRT)" EPERM ctntest host netdev route; }
+t_rtnl_addr() {
+    refused "add an address over rtnetlink (RTM_NEWADDR)" EPERM ctntest host rtnetlink addr
+    ifconfig -a | grep -q 192.0.2.10 && fail "the host has the address"
+    :
+}
+t_rtnl_link() {
+    refused "create a link over rtnetlink (RTM_NEWLINK)" EPERM ctntest host rtnetlink link
+    [ ! -e /sys/class/net/ctn-esc0 ] || fail "the host has a new link"
+}
+t_klog_clear() {
+    klog_mark
+    refused "clear the kernel log (klogctl 5)" EPERM ctntest host klogctl 5
+    [ -n "$(klog_since)" ] || fail "the host's log was cleared"
+}
+t_klog_level() { refused "set the console log level (klogctl 8)" EPERM ctntest host klogctl 8; }
+t_proc_kmsg() { refused "read /proc/kmsg" EPERM ctntest host read /proc/kmsg; }
+t_perf_all() { refused "perf_event_open on every process (system-wide)" EACCES ctntest host perf --cpu 0 -1; }
+t_perf_host() { refused "perf_event_open on a host process" EACCES ctntest host perf $HOST; }
+t_bpf() { refused "bpf(BPF_MAP_CREATE)" EPERM ctntest host bpf; }
+# refused_if_built WHAT ERRNO CMD...: as refused, skipped where the kernel lacks the call.
+refused_if_built() {
+    what=$1 errno=$2; shift 2
+    out=$($IN "$@")
+    [ "$out" != errno=ENOSYS ] || skip "not in this kernel (ENOSYS for everyone)"
+    expect_eq "$what" "errno=$errno" "$out"
+}
+t_iopl() { refused_if_built "iopl(3)" EPERM ctntest host iopl; }
+t_ioperm() { refused_if_built "ioperm" EPERM ctntest host iopl --ioperm; }
+t_shocker() {
+    out=$($IN ctntest host open-by-handle)
+    [ "$out" != errno=ENOSYS ] && [ "$out" != errno=EOPNOTSUPP ] || skip "no open_by_handle_at in this kernel"
+    expect_eq "open_by_handle_at (CAP_DAC_READ_SEARCH)" errno=EPERM "$out"
+}
+t_caps_own() {
+    $IN sh -c 'echo x > /tmp/esc-own && chown 1000:1000 /tmp/esc-own' || fail "chown inside (CAP_CHOWN) is refused"
+    expect_match "bind a port below 1024 inside (CAP_NET_BIND_SERVICE)" '^ok' "$($IN ctntest net bind 127.0.30.1 80)"
+    rm -f /tmp/esc-own
+}
+
+# --- the host's configuration: /proc/sys, /sys, device nodes -------------------------------
+# sysctl_refused WHAT FILE: a write to FILE inside is EACCES and the host's value stays.
+sysctl_refused() {
+    before=$(cat "$2")
+    refused "$1" EACCES ctntest host write "$2" "|/tmp/escaped %p"
+    expect_eq "$2 on the host" "$before" "$(cat "$2")"
+}
+t_core_pattern() { sysctl_refused "write /proc/sys/kernel/core_pattern" /proc/sys/kernel/core_pattern; }
+t_proc_hostname() {
+    sysctl_refused "write /proc/sys/kernel/hostname" /proc/sys/kernel/hostname
+    expect_eq "the host's name" ctn-vm "$(hostname)"
+}
+t_modprobe_path() { sysctl_refused "write /proc/sys/kernel/modprobe" /proc/sys/kernel/modprobe; }
+t_sysctl_net() { sysctl_refused "write /proc/sys/net/ipv4/ip_forward" /proc/sys/net/ipv4/ip_forward; }
+t_sysctl_read() { expect_match "reading /proc/sys stays allowed" '^ok' "$($IN ctntest host read /proc/sys/kernel/ostype)"; }
+t_sysfs_mtu() {
+    before=$(cat /sys/class/net/lo/mtu)
+    refused "write /sys/class/net/lo/mtu" EACCES ctntest host write /sys/class/net/lo/mtu 1280
+    expect_eq "the host's loopback MTU" "$before" "$(cat /sys/class/net/lo/mtu)"
+}
+t_sysfs_uevent() { refused "write /sys/kernel/uevent_helper or a device's uevent" EACCES ctntest host write /sys/class/net/lo/uevent add; }
+t_dev_kmsg() {
+    klog_mark
+    refused "write /dev/kmsg (inject a host log line)" EPERM ctntest host write /dev/kmsg "ctn-escape-injected"
+    klog_since escape-kmsg | grep -q ctn-escape-injected && fail "the line reached the host's log"
+    :
+}
+t_dev_console() { refused "open the host's serial console /dev/ttyS0" EPERM ctntest host read /dev/ttyS0; }
+t_dev_made() {
+    mknod /tmp/esc-hostmade c 1 11 || fail "host mknod"
+    refused "open a device node the host left in reach (/dev/kmsg's number)" EPERM ctntest host write /tmp/esc-hostmade x
+    rm -f /tmp/esc-hostmade
+}
+t_dev_allowed() {
+    expect_match "/dev/null opens" '^ok' "$($IN ctntest host write /dev/null x)"
+    expect_match "/dev/urandom opens" '^ok' "$($IN ctntest host read /dev/urandom)"
+}
+t_modautoload() {
+    printf '#!/bin/sh\necho "$@" >> /tmp/esc-modprobe.log\n' > /tmp/esc-modprobe; chmod 755 /tmp/esc-modprobe
+    old=$(cat /proc/sys/kernel/modprobe); echo /tmp/esc-modprobe > /proc/sys/kernel/modprobe
+    rm -f /tmp/esc-modprobe.log
+    $IN ctntest host socket autoload >/dev/null
+    inside=$(cat /tmp/esc-modprobe.log 2>/dev/null)
+    ctntest host socket autoload >/dev/null
+    echo "$old" > /proc/sys/kernel/modprobe
+    [ -z "$inside" ] || fail "a member made the host run modprobe: $inside"
+    grep -q net-pf-45 /tmp/esc-modprobe.log || fail "the host's own request did not run modprobe (the check proves nothing)"
+}
+
+# --- other processes: scheduling, limits, memory, SIGIO -------------------------------------
+nice_of() { cut -d' ' -f19 /proc/$1/stat; }
+t_prlimit_set() {
+    before=$(grep 'Max open files' /proc/$HOST/limits)
+    refused "prlimit(host, RLIMIT_NOFILE, 0)" ESRCH ctntest host prlimit $HOST --set 0
+    expect_eq "the host process's limit" "$before" "$(grep 'Max open files' /proc/$HOST/limits)"
+}
+t_prlimit_get() { refused "prlimit (read) of a host process" ESRCH ctntest host prlimit $HOST; }
+t_setprio_pid() {
+    refused "setpriority(PRIO_PROCESS, host, 19)" EPERM ctntest host setpriority process $HOST 19
+    expect_eq "the host process's nice" 0 "$(nice_of $HOST)"
+}
+t_setprio_pgrp() {
+    refused "setpriority(PRIO_PGRP, a host group, 19)" EPERM ctntest host setpriority pgrp $HOST_PGRP 19
+    expect_eq "the host group's nice" 0 "$(nice_of $GROUP)"
+}
+t_setprio_user() {
+    $IN ctntest host setpriority user 0 19 >/dev/null
+    expect_eq "setpriority(PRIO_USER, root) leaves the host's root processes" 0 "$(nice_of $HOST)"
+    expect_eq "and the host's shell" 0 "$(nice_of $$)"
+}
+t_affinity() {
+    before=$(grep Cpus_allowed_list /proc/$HOST/status)
+    refused "sched_setaffinity(host)" EPERM ctntest host sched setaffinity $HOST
+    expect_eq "the host process's CPUs" "$before" "$(grep Cpus_allowed_list /proc/$HOST/status)"
+}
+t_getaffinity() { refused "sched_getaffinity(host)" EPERM ctntest host sched getaffinity $HOST; }
+t_setscheduler() {
+    refused "sched_setscheduler(host, SCHED_IDLE)" EPERM ctntest host sched setscheduler $HOST
+    expect_eq "the host process's policy" 0 "$(cut -d' ' -f41 /proc/$HOST/stat)"
+}
+t_getscheduler() { refused "sched_getscheduler(host)" EPERM ctntest host sched getscheduler $HOST; }
+t_setattr() { refused "sched_setattr(host, nice 19)" EPERM ctntest host sched setattr $HOST; }
+t_getparam() { refused "sched_getparam(host)" EPERM ctntest host sched getparam $HOST; }
+t_vm_read() { refused_if_built "process_vm_readv of a host process" EPERM ctntest host process-vm $HOST; }
+t_vm_write() { refused_if_built "process_vm_writev of a host process" EPERM ctntest host process-vm $HOST --write; }
+t_pidfd() { refused "pidfd_open of a host process" ESRCH ctntest host pidfd-open $HOST; }
+t_setown() {
+    refused "F_SETOWN to a host process (SIGKILL by SIGIO)" ESRCH ctntest host setown $HOST --signal 9
+    kill -0 $HOST || fail "the host process was killed"
+}
+t_setown_pgrp() {
+    refused "F_SETOWN to a host process group" ESRCH ctntest host setown --signal 9 -$HOST_PGRP
+    kill -0 $GROUP || fail "the host group was killed"
+}
+t_setown_ex() {
+    out=$($IN ctntest host setown $HOST --ex --signal 9)
+    kill -0 $HOST || fail "F_SETOWN_EX: the host process was killed"
+    expect_match "F_SETOWN_EX to a host process leaves no owner" 'owner=0$|^errno=ESRCH$' "$out"
+}
+t_fiosetown() {
+    refused "FIOSETOWN on a socket to a host process" ESRCH ctntest host setown $HOST --ioctl --signal 9
+    kill -0 $HOST || fail "the host process was killed"
+}
+t_setown_own() { expect_match "F_SETOWN to itself works" '^ok owner=' "$($IN ctntest host setown 0)"; }
+
 run_case "leave by attaching itself to another container: EPERM" t_switch
 run_case "pull a host process in: EPERM" t_pull_host
 run_case "destroy its own container: EPERM" t_destroy_own
@@ -106,8 +273,61 @@ run_case "set the clock: EPERM" t_clock
 run_case "setrlimit above the allocation: EPERM" t_setrlimit
 run_case "threads past the task limit: EAGAIN" t_threads
 run_case "vfork and clone3 past the task limit: EAGAIN" t_vfork
+run_case "mknod a character device: EPERM" t_mknod_chr
+run_case "mknod a block device: EPERM" t_mknod_blk
+run_case "raw IPv4 socket: EPERM" t_raw
+run_case "raw IPv6 socket: EPERM" t_raw6
+run_case "SO_PRIORITY above 6: EPERM" t_so_priority
+run_case "SO_MARK: EPERM" t_so_mark
+run_case "ifconfig lo:9 ADDR: EPERM, no alias on the host" t_ifalias
+run_case "ifconfig lo mtu 1280: EPERM, MTU unchanged" t_ifmtu
+run_case "SIOCSIFFLAGS: EPERM" t_ifflags
+run_case "SIOCADDRT: EPERM" t_route
+run_case "rtnetlink RTM_NEWADDR: EPERM, no address on the host" t_rtnl_addr
+run_case "rtnetlink RTM_NEWLINK: EPERM, no link on the host" t_rtnl_link
+run_case "klogctl(5) clear: EPERM, the log is kept" t_klog_clear
+run_case "klogctl(8) console level: EPERM" t_klog_level
+run_case "read /proc/kmsg: EPERM" t_proc_kmsg
+run_case "perf_event_open system-wide: EACCES" t_perf_all
+run_case "perf_event_open on a host process: EACCES" t_perf_host
+run_case "bpf(BPF_MAP_CREATE): EPERM" t_bpf
+run_case "iopl: EPERM" t_iopl
+run_case "ioperm: EPERM" t_ioperm
+run_case "open_by_handle_at (shocker): EPERM" t_shocker
+run_case "root inside keeps chown and ports below 1024" t_caps_own
+run_case "write /proc/sys/kernel/core_pattern: EACCES, unchanged" t_core_pattern
+run_case "write /proc/sys/kernel/hostname: EACCES, the host keeps its name" t_proc_hostname
+run_case "write /proc/sys/kernel/modprobe: EACCES, unchanged" t_modprobe_path
+run_case "write /proc/sys/net/ipv4/ip_forward: EACCES, unchanged" t_sysctl_net
+run_case "read /proc/sys stays allowed" t_sysctl_read
+run_case "write /sys/class/net/lo/mtu: EACCES, unchanged" t_sysfs_mtu
+run_case "write a sysfs uevent file: EACCES" t_sysfs_uevent
+run_case "write /dev/kmsg: EPERM, nothing injected" t_dev_kmsg
+run_case "open /dev/ttyS0: EPERM" t_dev_console
+run_case "open a device node the host left in reach: EPERM" t_dev_made
+run_case "/dev/null and /dev/urandom open" t_dev_allowed
+run_case "module autoloading by a member runs no modprobe" t_modautoload
+run_case "prlimit a host process's RLIMIT_NOFILE: ESRCH, unchanged" t_prlimit_set
+run_case "prlimit (read) a host process: ESRCH" t_prlimit_get
+run_case "setpriority(PRIO_PROCESS) on a host process: EPERM, nice unchanged" t_setprio_pid
+run_case "setpriority(PRIO_PGRP) on a host group: EPERM, nice unchanged" t_setprio_pgrp
+run_case "setpriority(PRIO_USER, root) leaves the host's processes" t_setprio_user
+run_case "sched_setaffinity on a host process: EPERM, CPUs unchanged" t_affinity
+run_case "sched_getaffinity on a host process: EPERM" t_getaffinity
+run_case "sched_setscheduler on a host process: EPERM, policy unchanged" t_setscheduler
+run_case "sched_getscheduler on a host process: EPERM" t_getscheduler
+run_case "sched_setattr on a host process: EPERM" t_setattr
+run_case "sched_getparam on a host process: EPERM" t_getparam
+run_case "process_vm_readv of a host process: EPERM" t_vm_read
+run_case "process_vm_writev of a host process: EPERM" t_vm_write
+run_case "pidfd_open of a host process: ESRCH" t_pidfd
+run_case "F_SETOWN + F_SETSIG SIGKILL to a host process: ESRCH, it lives" t_setown
+run_case "F_SETOWN to a host process group: ESRCH" t_setown_pgrp
+run_case "F_SETOWN_EX to a host process sets no owner, it lives" t_setown_ex
+run_case "FIOSETOWN to a host process: ESRCH, it lives" t_fiosetown
+run_case "F_SETOWN to itself works" t_setown_own
 t_cleanup() {
-    kill $HOST; wait $HOST 2>/dev/null
+    kill $HOST $GROUP; wait $HOST $GROUP 2>/dev/null
     ctntest net connect 127.0.31.2 7000 >/dev/null # ends the service
     wait
     for c in jail other full; do ctnctl destroy --force $c >/dev/null || fail "destroy $c"; done

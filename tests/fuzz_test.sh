@@ -18,7 +18,7 @@ fuzz() {
 t_fixed() {
     ctn_load || fail "cannot load"
     fuzz --seed 1 --calls "$CALLS" --threads 4
-    expect_match "the module answers" "abi=13" "$(ctntest version)"
+    expect_match "the module answers" "abi=14" "$(ctntest version)"
 }
 t_random() {
     fuzz --calls $((CALLS / 10)) --threads 2

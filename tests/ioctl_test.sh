@@ -2,12 +2,12 @@
 # Every container request refuses malformed input with a clear errno: wrong sizes, unknown
 # flags, reserved bits, bad names, bad pointers, bad array geometry, missing privilege.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 10
+ktap_plan 11
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create t1 >/dev/null && ctnctl create t2 >/dev/null && ctnctl create t3 >/dev/null
 ctnctl create rec --record-files >/dev/null && ctnctl exec rec -- cat /tests/lib.sh >/dev/null
 
-OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage host record files"
+OPS="create destroy attach list info ps events kill set-identity get-identity set-limits get-usage host record files caps"
 # The arguments that make a well-formed request of each kind (on t1, or a new name).
 args_for() {
     case $1 in
@@ -33,7 +33,7 @@ t_reserved() {
     for op in $OPS; do
         expect_call "reserved" errno=EINVAL $op $(args_for $op) --reserved
     done
-    for op in destroy info ps events kill set-identity get-identity set-limits get-usage record files; do
+    for op in destroy info ps events kill set-identity get-identity set-limits get-usage record files caps; do
         expect_call "target reserved0" errno=EINVAL $op --name t1 --target-reserved
     done
     expect_call "attach reserved0" errno=EINVAL attach --name t1 --pid 1 --flags 1
@@ -45,6 +45,7 @@ t_flags() {
     expect_call "unknown create flag" errno=EINVAL create --name fresh --flags 2
     expect_call "unknown kill flag" errno=EINVAL kill --name t1 --flags 2
     expect_call "unknown host flag" errno=EINVAL host --flags 2
+    expect_call "unknown caps flag" errno=EINVAL caps --name t1 --flags 2
 }
 t_pointers() {
     for op in $OPS; do
@@ -111,9 +112,21 @@ t_unprivileged_fd() {
     for op in create destroy attach kill set-identity set-limits record; do
         expect_call "$op without CAP_SYS_ADMIN" errno=EPERM $op $(args_for $op) --as-uid 1000
     done
+    expect_call "setting capabilities without CAP_SYS_ADMIN" errno=EPERM caps --name t1 --flags 1 --caps 0 --as-uid 1000
     expect_call "setting the CPU reserve without CAP_SYS_ADMIN" errno=EPERM host --flags 1 --reserve-pct 50 --as-uid 1000
     expect_match "reading the host without it" '^ok cpus=[0-9]+ reserve=90 ' "$(ctntest call host --as-uid 1000)"
     expect_call "info without CAP_SYS_ADMIN" "ok id=$(ctntest call info --name t1 | sed -n 's/^ok id=\([0-9]*\) .*/\1/p') tasks=0" info --name t1 --as-uid 1000
+}
+t_caps() {
+    expect_call "a new container has the default set" "ok caps=0xa00405fb" caps --name t1
+    expect_call "a bit past the last capability" errno=EINVAL caps --name t1 --flags 1 --caps 0x20000000000
+    expect_call "caps given without CTN_CAPS_SET" errno=EINVAL caps --name t1 --caps 1
+    expect_call "set every capability" "ok caps=0x1ffffffffff" caps --name t1 --flags 1 --caps 0x1ffffffffff
+    expect_call "reported as set" "ok caps=0x1ffffffffff" caps --name t1
+    expect_eq "a member cannot set its own" errno=EPERM "$(ctnctl exec t1 -- ctntest call caps --name t1 --flags 1 --caps 0)"
+    expect_eq "a member reads its own" "ok caps=0x1ffffffffff" "$(ctnctl exec t1 -- ctntest call caps --name t1)"
+    expect_eq "not another container's" errno=ENOENT "$(ctnctl exec t1 -- ctntest call caps --name t2)"
+    expect_call "back to the default" "ok caps=0xa00405fb" caps --name t1 --flags 1 --caps 0xa00405fb
 }
 t_unknown_ioctl() {
     # CTN_IOC_CREATE is 0xc090c701: the same number with another size, and unused numbers.
@@ -133,6 +146,7 @@ run_case "bad names and targets: EINVAL / EEXIST / ENOENT" t_names
 run_case "out-of-range values: EINVAL / ESRCH" t_values
 run_case "array geometry: partial fills, EINVAL, EFAULT" t_buffers
 run_case "descriptor without CAP_SYS_ADMIN: EPERM for mutations" t_unprivileged_fd
+run_case "capability sets: default, range, set and read, members read their own only" t_caps
 run_case "unknown ioctl numbers: ENOTTY" t_unknown_ioctl
 run_case "nothing changed by refused requests" t_still_clean
 ctn_unload

@@ -37,7 +37,7 @@ t_reload_20() {
     i=0
     while [ $i -lt 20 ]; do
         insmod "$CTN_KO" || fail "insmod $i failed"
-        expect_eq "version after load $i" "abi=13 module=0.13.0 reserved_clear=true" "$(ctntest version)"
+        expect_eq "version after load $i" "abi=14 module=0.14.0 reserved_clear=true" "$(ctntest version)"
         rmmod ctn || fail "rmmod $i failed"
         i=$((i + 1))
     done

@@ -18,7 +18,7 @@
 //! `#[path]`, and `uapi/lib.rs` wraps it as the `ctn-uapi` crate for userspace.
 
 /// Version of this ABI, reported by `CTN_IOC_VERSION`.
-pub const CTN_ABI_VERSION: u32 = 13;
+pub const CTN_ABI_VERSION: u32 = 14;
 
 /// The character device the module registers.
 pub const CTN_DEVICE_PATH: &str = "/dev/ctn";
@@ -306,6 +306,45 @@ pub struct CtnKill {
     pub reserved: [u64; 4],
 }
 
+/// `CtnCaps::flags`: set the container's capability set to `caps` (without it: report it).
+pub const CTN_CAPS_SET: u32 = 1 << 0;
+/// The highest capability number (`CAP_LAST_CAP` of Linux 6.12: `CAP_CHECKPOINT_RESTORE`).
+pub const CTN_CAP_LAST: u32 = 40;
+/// The capability set a new container has: Docker's default set without `CAP_MKNOD` and
+/// `CAP_NET_RAW` (refused by jail and VServer too): CHOWN, DAC_OVERRIDE, FOWNER, FSETID,
+/// KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, AUDIT_WRITE, SETFCAP.
+pub const CTN_CAPS_DEFAULT: u64 = (1 << 0)
+    | (1 << 1)
+    | (1 << 3)
+    | (1 << 4)
+    | (1 << 5)
+    | (1 << 6)
+    | (1 << 7)
+    | (1 << 8)
+    | (1 << 10)
+    | (1 << 18)
+    | (1 << 29)
+    | (1 << 31);
+
+/// Argument of `CTN_IOC_CAPS`: a container's capability set, one bit per capability number
+/// (bits above `CTN_CAP_LAST`: `EINVAL`). A capability check made for a member on its own
+/// credentials passes only if the set has the capability, whatever the member's own sets say
+/// (`EPERM` where the kernel says so for a missing capability). Setting needs
+/// `CAP_SYS_ADMIN` outside every container; reporting, only the open device (a member sees
+/// its own container's).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CtnCaps {
+    pub size: u32,
+    /// `CTN_CAPS_SET` or zero.
+    pub flags: u32,
+    pub target: CtnTarget,
+    /// In with `CTN_CAPS_SET`, out without.
+    pub caps: u64,
+    /// Must be zero.
+    pub reserved: [u64; 4],
+}
+
 /// Longest path `CTN_IOC_FILES` reports, with its NUL.
 pub const CTN_PATH_LEN: usize = 256;
 
@@ -564,6 +603,7 @@ zeroed_default!(
     CtnRecord,
     CtnPath,
     CtnFiles,
+    CtnCaps,
 );
 
 pub const CTN_IOC_CREATE: u32 = ioc_rw::<CtnCreate>(0x01);
@@ -581,6 +621,7 @@ pub const CTN_IOC_GET_USAGE: u32 = ioc_rw::<CtnUsage>(0x0c);
 pub const CTN_IOC_HOST: u32 = ioc_rw::<CtnHost>(0x0d);
 pub const CTN_IOC_RECORD: u32 = ioc_rw::<CtnRecord>(0x0e);
 pub const CTN_IOC_FILES: u32 = ioc_rw::<CtnFiles>(0x0f);
+pub const CTN_IOC_CAPS: u32 = ioc_rw::<CtnCaps>(0x10);
 
 // The generic Linux ioctl number encoding (asm-generic/ioctl.h), used by x86 and arm64.
 const IOC_NRBITS: u32 = 8;

@@ -11,3 +11,11 @@ pub(crate) fn has_sys_admin() -> bool {
     // SAFETY: `capable` only reads the current task's credentials; CAP_SYS_ADMIN is valid.
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) }
 }
+
+/// Whether the current task's own credentials hold `CAP_SYS_ADMIN`, without a capability
+/// check: for what a container's root does to its own container (its names), which its
+/// container's capability set (`capable::add`) does not forbid.
+pub(crate) fn own_sys_admin() -> bool {
+    // SAFETY: reads the current task's credentials only.
+    unsafe { bindings::ctn_current_has_sys_admin_bit() }
+}

@@ -29,6 +29,9 @@
 #include <linux/skbuff.h>
 #include <asm/irq_regs.h>
 
+#include <linux/cred.h>
+#include <linux/fs.h>
+
 #include "helpers.h"
 
 struct task_struct *ctn_current(void)
@@ -340,4 +343,28 @@ notrace bool ctn_siginfo_from_user(const struct kernel_siginfo *info)
 {
 	return info == SEND_SIG_NOINFO ||
 	       (info != SEND_SIG_PRIV && SI_FROMUSER(info));
+}
+
+/* The current task's credentials (the pointer only); called from an ftrace callback. */
+notrace const struct cred *ctn_current_cred(void)
+{
+	return current_cred();
+}
+
+/* The device number of a device node's inode; called from an ftrace callback. */
+notrace u32 ctn_inode_rdev(const struct inode *inode)
+{
+	return inode->i_rdev;
+}
+
+/* The pid number of a struct pid (0 for none); called from an ftrace callback. */
+notrace pid_t ctn_pid_nr(struct pid *pid)
+{
+	return pid_nr(pid);
+}
+
+/* Whether the current task's own effective set has CAP_SYS_ADMIN (no capability check). */
+bool ctn_current_has_sys_admin_bit(void)
+{
+	return cap_raised(current_cred()->cap_effective, CAP_SYS_ADMIN);
 }

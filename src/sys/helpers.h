@@ -58,3 +58,11 @@ unsigned int ctn_online_cpus(void);
 bool ctn_irq_from_user_mode(void);
 struct kernel_siginfo;
 bool ctn_siginfo_from_user(const struct kernel_siginfo *info);
+
+struct cred;
+struct inode;
+struct pid;
+const struct cred *ctn_current_cred(void);
+u32 ctn_inode_rdev(const struct inode *inode);
+pid_t ctn_pid_nr(struct pid *pid);
+bool ctn_current_has_sys_admin_bit(void);

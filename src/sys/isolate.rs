@@ -25,6 +25,21 @@
 //!   let the caller see, so a container's /proc shows its own processes only. It is static:
 //!   hooked where the compiler left it out of line (it has four callers); where it was
 //!   inlined, /proc lists every process, as before.
+//! - The kernel's check points for changing or reading another task's scheduling and
+//!   memory placement (`security_task_setnice`: setpriority for `PRIO_PROCESS`, `PRIO_PGRP`
+//!   and `PRIO_USER` alike, one call per task; `security_task_setioprio`/`getioprio`;
+//!   `security_task_setscheduler`/`getscheduler`: sched_setaffinity, setscheduler, setparam,
+//!   setattr and their get counterparts; `security_task_movememory`: move_pages,
+//!   migrate_pages): `EPERM` for a task out of reach. They exist with `CONFIG_SECURITY` (every
+//!   distribution kernel); without it the calls are not isolated.
+//! - The owner of a file's SIGIO/SIGURG: fcntl(F_SETOWN) (at `security_file_fcntl`, where
+//!   the target is still the call's argument: clang inlines `f_setown` into the fcntl
+//!   syscall) and `f_setown` (FIOSETOWN, SIOCSPGRP) refuse a process or process group out of
+//!   reach with `ESRCH`, as for one that does not exist; `__f_setown`, where every path ends
+//!   (F_SETOWN_EX's target is in user memory, which a check cannot read race-free), is
+//!   skipped for such a target (void: the owner stays as it was, so no signal goes out of
+//!   reach).
+//! - pidfd_open(2) of a task out of reach: `ESRCH`, as for a task that does not exist.
 
 use kernel::prelude::*;
 
@@ -48,12 +63,21 @@ enum Call {
     MayAccess,
     Ptrace,
     Visible,
+    /// A `security_task_*` check point: argument 0 is the task acted on.
+    TaskOp,
+    SetOwner,
+    Fcntl,
+    SetOwnerPid,
+    PidfdOpen,
 }
 
 struct Gate<P> {
     policy: P,
     call: Call,
 }
+
+/// fcntl(2)'s `F_SETOWN`.
+const F_SETOWN: u32 = 8;
 
 /// `PTRACE_TRACEME`: the caller asks its parent to trace it.
 const PTRACE_TRACEME: u64 = 0;
@@ -103,6 +127,40 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
                 }
                 pid
             }
+            // SAFETY: argument 0 of the `security_task_*` check points is the task acted
+            // on, referenced by the caller.
+            Call::TaskOp => match unsafe { task_pid(args, 0) } {
+                Some(pid) => pid,
+                None => return false,
+            },
+            // `int f_setown(struct file *filp, int who, int force)`: a pid, or minus a
+            // process group; 0 clears the owner.
+            Call::SetOwner => match args.word(1) as i32 {
+                0 => return false,
+                who => who.unsigned_abs() as i32,
+            },
+            // `int security_file_fcntl(struct file *file, unsigned int cmd, unsigned long
+            // arg)`: only F_SETOWN's target (an int, a pid or minus a process group).
+            Call::Fcntl => match (args.word(1) as u32, args.word(2) as i32) {
+                (F_SETOWN, who) if who != 0 => who.unsigned_abs() as i32,
+                _ => return false,
+            },
+            // `void __f_setown(struct file *, struct pid *, enum pid_type, int force)`.
+            Call::SetOwnerPid => {
+                let pid = args.word(1) as *mut bindings::pid;
+                if pid.is_null() {
+                    return false;
+                }
+                // SAFETY: argument 1 is a `struct pid` the caller holds (looked up under
+                // RCU or referenced).
+                unsafe { bindings::ctn_pid_nr(pid) }
+            }
+            Call::PidfdOpen => {
+                let regs = args.word(0) as *const bindings::pt_regs;
+                // SAFETY: argument 0 of a system call's entry is the caller's saved
+                // registers: `di` the pid.
+                unsafe { (*regs).di as i32 }
+            }
         };
         !self.policy.may_reach(pid)
     }
@@ -122,8 +180,11 @@ impl<P: IsolationPolicy> Refuse for Gate<P> {
     fn refusal(&self) -> i64 {
         match self.call {
             Call::MayAccess | Call::Visible => 0, // false
-            Call::Signal => EPERM.to_errno().into(),
-            Call::Ptrace => ESRCH.to_errno().into(),
+            Call::SetOwnerPid => 0,               // void
+            Call::Signal | Call::TaskOp => EPERM.to_errno().into(),
+            Call::Ptrace | Call::SetOwner | Call::Fcntl | Call::PidfdOpen => {
+                ESRCH.to_errno().into()
+            }
         }
     }
 }
@@ -144,6 +205,26 @@ pub(crate) fn add<P: IsolationPolicy + 'static>(
     hook(kernel::c_str!("do_send_sig_info"), Call::Signal)?;
     hook(kernel::c_str!("ptrace_may_access"), Call::MayAccess)?;
     hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)?;
+    hook(kernel::c_str!("f_setown"), Call::SetOwner)?;
+    hook(kernel::c_str!("__f_setown"), Call::SetOwnerPid)?;
+    match hook(kernel::c_str!("security_file_fcntl"), Call::Fcntl) {
+        Err(e) if e == ENOENT => {} // no CONFIG_SECURITY: __f_setown still skips
+        r => r?,
+    }
+    hook(kernel::c_str!("__x64_sys_pidfd_open"), Call::PidfdOpen)?;
+    for check in [
+        kernel::c_str!("security_task_setnice"),
+        kernel::c_str!("security_task_setioprio"),
+        kernel::c_str!("security_task_getioprio"),
+        kernel::c_str!("security_task_setscheduler"),
+        kernel::c_str!("security_task_getscheduler"),
+        kernel::c_str!("security_task_movememory"),
+    ] {
+        match hook(check, Call::TaskOp) {
+            Err(e) if e == ENOENT => {} // no CONFIG_SECURITY: static inline stubs
+            r => r?,
+        }
+    }
     match hook(kernel::c_str!("has_pid_permissions"), Call::Visible) {
         Err(e) if e == ENOENT => Ok(()), // inlined in this kernel: /proc lists everyone
         r => r,

@@ -94,6 +94,17 @@ impl<T: IoctlHandler> MiscDevice<T> {
     }
 }
 
+impl<T: IoctlHandler> MiscDevice<T> {
+    /// The device's number (`MKDEV(MISC_MAJOR, minor)`, the kernel's encoding).
+    pub(crate) fn rdev(&self) -> u32 {
+        const MISC_MAJOR: u32 = 10;
+        // SAFETY: `misc` is registered (type invariant); `misc_register` wrote the dynamic
+        // minor before returning and nothing writes it again.
+        let minor = unsafe { (*self.inner.misc.get()).minor } as u32;
+        (MISC_MAJOR << 20) | minor
+    }
+}
+
 impl<T: IoctlHandler> Drop for MiscDevice<T> {
     fn drop(&mut self) {
         // SAFETY: `misc` was registered in `register` (type invariant) and is deregistered

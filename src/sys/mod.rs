@@ -4,12 +4,14 @@
 //! style of the `kernel` crate's abstractions. Nothing outside this directory uses `bindings`.
 
 mod bindings;
+pub(crate) mod capable;
 pub(crate) mod clock;
 pub(crate) mod clone;
 pub(crate) mod confine;
 pub(crate) mod cred;
 pub(crate) mod files;
 pub(crate) mod ftrace;
+pub(crate) mod hostconf;
 pub(crate) mod isolate;
 pub(crate) mod miscdev;
 pub(crate) mod mm;

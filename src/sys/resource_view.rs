@@ -27,6 +27,8 @@ pub(crate) trait ViewPolicy: Divert + Clone {
     /// The highest value resource limit `resource` may show or take for the process `pid`
     /// (0: the current one), if its allocation caps it.
     fn rlimit_cap(&self, pid: i32, resource: u32) -> Option<u64>;
+    /// Whether the current task may act on process `pid` (a refusal counts). Must not sleep.
+    fn reaches(&self, pid: i32) -> bool;
 }
 
 /// Adds the resource-view hooks to `hooks`.
@@ -230,6 +232,11 @@ unsafe extern "C" fn prlimit64<P: ViewPolicy>(
     let _in_flight = hooked.enter();
     let (pid, resource) = (frame.di as i32, frame.si as u32);
     let (new, old) = (frame.dx as UserPtr, frame.r10 as UserPtr);
+    // Another process's limits, out of reach: as if it did not exist (the kernel's
+    // own check lets root change any root process's limits).
+    if pid != 0 && !hooked.policy().reaches(pid) {
+        return errno(ESRCH);
+    }
     let cap = hooked.policy().rlimit_cap(pid, resource);
     if let (Some(cap), true) = (cap, new != 0) {
         if let Err(e) = check_new_rlimit(new, cap) {

@@ -80,6 +80,10 @@ fn rust_side() -> Vec<(String, u64)> {
         "CTN_CREATE_RECORD_FILES" => CTN_CREATE_RECORD_FILES,
         "CTN_PATH_LEN" => CTN_PATH_LEN,
         "CTN_IOC_FILES" => CTN_IOC_FILES,
+        "CTN_IOC_CAPS" => CTN_IOC_CAPS,
+        "CTN_CAPS_SET" => CTN_CAPS_SET,
+        "CTN_CAP_LAST" => CTN_CAP_LAST,
+        "CTN_CAPS_DEFAULT" => CTN_CAPS_DEFAULT,
     }
     structs! {
         "ctn_version" => CtnVersion {
@@ -157,6 +161,9 @@ fn rust_side() -> Vec<(String, u64)> {
         "ctn_files" => CtnFiles {
             size => size, flags => flags, target => target, recorded => recorded,
             dropped => dropped, out => out, reserved => reserved,
+        },
+        "ctn_caps" => CtnCaps {
+            size => size, flags => flags, target => target, caps => caps, reserved => reserved,
         },
         "ctn_kill" => CtnKill {
             size => size, flags => flags, target => target, signal => signal,

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CTN_ABI_VERSION		13
+#define CTN_ABI_VERSION		14
 #define CTN_DEVICE_PATH		"/dev/ctn"
 #define CTN_IOC_MAGIC		0xC7
 #define CTN_VERSION_LEN		32
@@ -294,6 +294,22 @@ struct ctn_files {
 	__u64 reserved[4];
 };
 
+/* A container's capability set (CTN_IOC_CAPS): bit N is capability N. */
+#define CTN_CAPS_SET		(1U << 0)
+#define CTN_CAP_LAST		40
+/* Docker's default set without CAP_MKNOD and CAP_NET_RAW. */
+#define CTN_CAPS_DEFAULT	((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | \
+				 (1ULL << 5) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | \
+				 (1ULL << 10) | (1ULL << 18) | (1ULL << 29) | (1ULL << 31))
+
+struct ctn_caps {
+	__u32 size;
+	__u32 flags;			/* CTN_CAPS_SET, or zero to report */
+	struct ctn_target target;
+	__u64 caps;			/* in with CTN_CAPS_SET, out without */
+	__u64 reserved[4];
+};
+
 /* Records CTN_EVENT_STARTED or CTN_EVENT_STOPPED in a container's history. */
 struct ctn_record {
 	__u32 size;
@@ -321,5 +337,6 @@ struct ctn_record {
 #define CTN_IOC_HOST		_IOWR(CTN_IOC_MAGIC, 0x0d, struct ctn_host)
 #define CTN_IOC_RECORD		_IOWR(CTN_IOC_MAGIC, 0x0e, struct ctn_record)
 #define CTN_IOC_FILES		_IOWR(CTN_IOC_MAGIC, 0x0f, struct ctn_files)
+#define CTN_IOC_CAPS		_IOWR(CTN_IOC_MAGIC, 0x10, struct ctn_caps)
 
 #endif /* _UAPI_LINUX_CTN_H */

@@ -160,6 +160,10 @@ fn requests() -> Vec<Req> {
             buffer: Some((offset_of!(CtnFiles, out), size_of::<CtnPath>())),
             ..req(0x0f, size_of::<CtnFiles>())
         },
+        Req {
+            target: Some(offset_of!(CtnCaps, target)),
+            ..req(0x10, size_of::<CtnCaps>())
+        },
     ]
 }
 

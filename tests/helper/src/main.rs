@@ -3,6 +3,7 @@
 //! Exit status: 0 the call succeeded, 1 it failed with an errno, 2 bad usage.
 
 mod escape;
+mod host;
 mod net;
 mod reach;
 mod resources;
@@ -135,6 +136,9 @@ enum Command {
     /// Reaching another process: signal, ptrace, /proc (see `reach.rs`).
     #[command(subcommand)]
     Reach(reach::Reach),
+    /// Attempts on the host's configuration, devices and processes (see `host.rs`).
+    #[command(subcommand)]
+    Host(host::Host),
     /// Task creation and address-space growth (see `resources.rs`).
     #[command(subcommand)]
     Res(resources::Resources),
@@ -224,6 +228,7 @@ enum Op {
     Host,
     Record,
     Files,
+    Caps,
 }
 
 #[derive(clap::Args)]
@@ -289,6 +294,9 @@ struct ReqOpts {
     /// Network rate (bytes per second) for set-limits.
     #[arg(long, default_value_t = 0, value_parser = parse_u64)]
     net_rate: u64,
+    /// Capability set (bit N: capability N) for caps.
+    #[arg(long, default_value_t = 0, value_parser = parse_u64)]
+    caps: u64,
     /// CPU reserve (percent) for host.
     #[arg(long, default_value_t = 0)]
     reserve_pct: u32,
@@ -521,6 +529,17 @@ fn call(fd: i32, op: Op, o: &ReqOpts) -> Result<String, Errno> {
                 "ok count={} recorded={} dropped={}",
                 r.out.count, r.recorded, r.dropped
             )
+        ),
+        Op::Caps => issue!(
+            uapi::CtnCaps,
+            uapi::CTN_IOC_CAPS,
+            uapi::CtnCaps {
+                flags: o.flags,
+                target: target(o),
+                caps: o.caps,
+                ..Default::default()
+            },
+            |r| format!("ok caps={:#x}", r.caps)
         ),
         Op::Host => issue!(
             uapi::CtnHost,
@@ -1185,6 +1204,7 @@ fn main() -> ExitCode {
         Command::Res(r) => return resources::run(r),
         Command::Escape { call, target } => return escape::run(*call, target),
         Command::Reach(r) => return reach::run(r),
+        Command::Host(h) => return host::run(h),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
@@ -1243,6 +1263,7 @@ fn main() -> ExitCode {
         | Command::Res(_)
         | Command::Escape { .. }
         | Command::Reach(_)
+        | Command::Host(_)
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")

@@ -35,6 +35,7 @@ nix::ioctl_readwrite_bad!(ioc_get_usage, uapi::CTN_IOC_GET_USAGE, uapi::CtnUsage
 nix::ioctl_readwrite_bad!(ioc_host, uapi::CTN_IOC_HOST, uapi::CtnHost);
 nix::ioctl_readwrite_bad!(ioc_record, uapi::CTN_IOC_RECORD, uapi::CtnRecord);
 nix::ioctl_readwrite_bad!(ioc_files, uapi::CTN_IOC_FILES, uapi::CtnFiles);
+nix::ioctl_readwrite_bad!(ioc_caps, uapi::CTN_IOC_CAPS, uapi::CtnCaps);
 nix::ioctl_readwrite_bad!(
     ioc_get_identity,
     uapi::CTN_IOC_GET_IDENTITY,
@@ -283,6 +284,27 @@ impl Device {
     }
 
     /// Records a lifecycle event (`CTN_EVENT_STARTED`, `CTN_EVENT_STOPPED`) in the history.
+    /// Sets the capability set of container `name` (one bit per capability number).
+    pub fn set_caps(&self, name: &str, caps: u64) -> Result<(), Error> {
+        let mut r = request!(uapi::CtnCaps {
+            flags: uapi::CTN_CAPS_SET,
+            target: target(name),
+            caps: caps
+        });
+        // SAFETY: see `create`.
+        call("set capabilities", unsafe { ioc_caps(self.fd(), &mut r) })
+    }
+
+    /// The capability set of container `name`.
+    pub fn caps(&self, name: &str) -> Result<u64, Error> {
+        let mut r = request!(uapi::CtnCaps {
+            target: target(name)
+        });
+        // SAFETY: see `create`.
+        call("capabilities", unsafe { ioc_caps(self.fd(), &mut r) })?;
+        Ok(r.caps)
+    }
+
     pub fn record(&self, name: &str, kind: u32, pid: i32, arg: i32) -> Result<(), Error> {
         let mut r = request!(uapi::CtnRecord {
             target: target(name),

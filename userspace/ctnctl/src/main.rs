@@ -4,6 +4,7 @@
 
 mod alias;
 mod archive;
+mod capset;
 mod device;
 mod error;
 mod identity;
@@ -25,6 +26,7 @@ use clap::{Parser, Subcommand};
 use nix::sys::signal::Signal;
 use serde::Serialize;
 
+use capset::CapArgs;
 use device::Device;
 use error::{explain, Error};
 use identity::IdentityArgs;
@@ -88,6 +90,8 @@ enum Command {
         identity: IdentityArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        caps: CapArgs,
         /// Only check whether the host can take a container with these limits.
         #[arg(long)]
         dry_run: bool,
@@ -103,6 +107,9 @@ enum Command {
         identity: IdentityArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        /// (--cap-add and --cap-drop change the set it has now.)
+        #[command(flatten)]
+        caps: CapArgs,
     },
     /// Destroy a container; it must have no processes unless --force is given.
     Destroy {
@@ -286,10 +293,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
             history,
             identity,
             limits,
+            caps,
             dry_run,
             record_files,
         } => {
             let name = names::check(name)?;
+            let caps = caps.resolve(ctn_uapi::CTN_CAPS_DEFAULT)?;
             if *history > ctn_uapi::CTN_HISTORY_MAX {
                 return Err(Error::Usage(format!(
                     "--history {history} is too large: at most {}",
@@ -314,7 +323,15 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     Err(e) => Err(explain(e, name)),
                 };
             }
-            let id = create_container(&dev, name, *history, *record_files, &identity, &limits)?;
+            let id = create_container(
+                &dev,
+                name,
+                *history,
+                *record_files,
+                &identity,
+                &limits,
+                caps,
+            )?;
             print(cli, &serde_json::json!({ "name": name, "id": id }), || {
                 format!("created container {name} (id {id})")
             });
@@ -324,16 +341,24 @@ fn run(cli: &Cli) -> Result<(), Error> {
             name,
             identity,
             limits,
+            caps,
         } => {
             let name = names::check(name)?;
             let identity = identity.check()?;
             let limits = limits.check()?;
-            if identity.is_empty() && limits.flags == 0 {
+            if identity.is_empty() && limits.flags == 0 && caps.is_empty() {
                 return Err(Error::Usage(
-                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk, --max-cpu-time, --cpu-share, --max-net-rate".into(),
+                    "set: give at least one of --hostname, --domainname, --ip, --mac, --max-tasks, --max-memory, --max-files, --max-disk, --max-cpu-time, --cpu-share, --max-net-rate, --cap-add, --cap-drop".into(),
                 ));
             }
-            let now = update_container(&dev, name, &identity, &limits)?;
+            let caps = match caps.is_empty() {
+                true => None,
+                false => {
+                    let now = dev.caps(name).map_err(|e| explain(e, name))?;
+                    Some(caps.resolve(now)?)
+                }
+            };
+            let now = update_container(&dev, name, &identity, &limits, caps)?;
             #[derive(Serialize)]
             struct Set<'a> {
                 name: &'a str,
@@ -446,10 +471,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let mut c = ContainerView::from(&dev.info(name).map_err(|e| explain(e, name))?);
             let identity = dev.identity(name).map_err(|e| explain(e, name))?;
             c.identity = Some(identity.clone());
+            let caps = capset::names(dev.caps(name).map_err(|e| explain(e, name))?);
+            c.capabilities = Some(caps.clone());
             let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
             print(cli, &c, || {
                 format!(
-                    "name:        {}\nid:          {}\nhostname:    {}\ndomainname:  {}\nip:          {}\nloopback:    {}\nmac:         {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped",
+                    "name:        {}\nid:          {}\nhostname:    {}\ndomainname:  {}\nip:          {}\nloopback:    {}\nmac:         {}\nstate:       {}\ncreated:     {}\ntasks:       {} (peak {})\nhistory:     {} events kept, {} recorded, {} dropped\ncapabilities: {}",
                     c.name,
                     c.id,
                     identity.hostname,
@@ -463,7 +490,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     c.peak_tasks,
                     c.history_len,
                     c.events_recorded,
-                    c.events_dropped
+                    c.events_dropped,
+                    if caps.is_empty() { "none".into() } else { caps.join(" ") }
                 )
             });
             Ok(())
@@ -619,10 +647,17 @@ fn create_container(
     record_files: bool,
     identity: &identity::Identity<'_>,
     limits: &limits::Limits,
+    caps: u64,
 ) -> Result<u32, Error> {
     let id = dev
         .create(name, history, record_files)
         .map_err(|e| explain(e, name))?;
+    if caps != ctn_uapi::CTN_CAPS_DEFAULT {
+        if let Err(e) = dev.set_caps(name, caps) {
+            let _ = dev.destroy(name);
+            return Err(explain(e, name));
+        }
+    }
     if limits.flags != 0 {
         if let Err(e) = dev.set_limits(name, limits) {
             let _ = dev.destroy(name);
@@ -658,7 +693,11 @@ fn update_container(
     name: &str,
     identity: &identity::Identity<'_>,
     limits: &limits::Limits,
+    caps: Option<u64>,
 ) -> Result<IdentityView, Error> {
+    if let Some(caps) = caps {
+        dev.set_caps(name, caps).map_err(|e| explain(e, name))?;
+    }
     if limits.flags != 0 {
         dev.set_limits(name, limits).map_err(|e| {
             if device::errno(&e) == Some(nix::errno::Errno::ENOSPC) {
@@ -912,8 +951,9 @@ fn apply_spec(dev: &Device, spec: &Spec, origin: &str) -> Result<bool, Error> {
     let mut args = Default::default();
     let c = declared.check(origin, &mut args)?;
     let name = spec.name.as_str();
+    let caps = spec.caps().resolve(ctn_uapi::CTN_CAPS_DEFAULT)?;
     if dev.info(name).is_ok() {
-        update_container(dev, name, &c.identity, &c.limits)?;
+        update_container(dev, name, &c.identity, &c.limits, Some(caps))?;
         Ok(false)
     } else {
         let record = spec.record_files.unwrap_or(false);
@@ -924,6 +964,7 @@ fn apply_spec(dev: &Device, spec: &Spec, origin: &str) -> Result<bool, Error> {
             record,
             &c.identity,
             &c.limits,
+            caps,
         )?;
         Ok(true)
     }
@@ -986,6 +1027,8 @@ fn show_spec(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
         cpu_share: (u.cpu_share.limit != 0).then(|| format!("{}%", u.cpu_share.limit)),
         max_net_rate: size_value(u.net_rate.limit),
     };
+    let caps = capset::against_default(dev.caps(name).map_err(|e| explain(e, name))?);
+    (spec.cap_add, spec.cap_drop) = (caps.cap_add, caps.cap_drop);
     print(cli, &spec, || spec.to_toml().trim_end().to_string());
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::capset::CapArgs;
 use crate::error::Error;
 use crate::identity::{Identity, IdentityArgs};
 use crate::limits::{LimitArgs, Limits};
@@ -37,6 +38,11 @@ pub struct Spec {
     /// Events the history keeps (default 256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<u32>,
+    /// Capabilities added to and dropped from the default set (`ctnctl create --cap-add`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
     #[serde(default, skip_serializing_if = "LimitArgs::is_empty")]
     pub limits: LimitArgs,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +154,14 @@ fn command(key: &str, value: &Option<Vec<String>>) -> Result<Option<Vec<String>>
 }
 
 impl Spec {
+    /// Its capability options.
+    pub fn caps(&self) -> CapArgs {
+        CapArgs {
+            cap_add: self.cap_add.clone(),
+            cap_drop: self.cap_drop.clone(),
+        }
+    }
+
     /// Parses a spec; `origin` names it in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Spec, Error> {
         toml::from_str(text).map_err(|e| Error::Usage(format!("{origin}: {e}")))

@@ -25,6 +25,9 @@ pub struct ContainerView {
     /// Only `show` fetches the identity.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityView>,
+    /// Only `show` fetches the capability set (names, `CAP_CHOWN` ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
     /// Only `stats` fetches the resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<crate::limits::ResourcesView>,
@@ -49,6 +52,7 @@ impl From<&uapi::CtnInfo> for ContainerView {
             id: i.id,
             name: c_string(&i.name),
             identity: None,
+            capabilities: None,
             resources: None,
             sealed: i.flags & uapi::CTN_INFO_SEALED != 0,
             tasks: i.tasks,

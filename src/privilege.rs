@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A container's capability set (VServer's bcaps, Docker's `--cap-add`/`--cap-drop`, jail's
+//! `allow.*`): the capabilities its members may use, whatever their own credentials say. Root
+//! inside a container keeps what it needs for itself (files it owns, its users, its own
+//! ports below 1024) and lacks what reaches the host: network configuration (NET_ADMIN),
+//! raw sockets (NET_RAW), device nodes (MKNOD), raw I/O (SYS_RAWIO), the kernel log
+//! (SYSLOG), perf and BPF (PERFMON, BPF, SYS_ADMIN), resource and time knobs.
+
+use kernel::prelude::*;
+
+use crate::uapi;
+
+/// Every capability the kernel knows.
+const ALL: u64 = (1 << (uapi::CTN_CAP_LAST + 1)) - 1;
+
+/// A set a container may be given: `EINVAL` for bits past the last capability.
+pub(crate) fn parse(caps: u64) -> Result<u64> {
+    if caps & !ALL != 0 {
+        return Err(EINVAL);
+    }
+    Ok(caps)
+}
+
+/// Whether `set` grants capability `cap` (an unknown number: no).
+pub(crate) fn grants(set: u64, cap: u32) -> bool {
+    cap <= uapi::CTN_CAP_LAST && set & (1 << cap) != 0
+}
+
+/// Whether a member may open the device node `major:minor`, wherever it is (a container's
+/// root may hold any node, made before or imported): the ones a program needs and that reach
+/// nothing of the host, as Docker's default device rules and jail's devfs ruleset: null,
+/// zero, full, random, urandom, tty, ptmx and the pseudo-terminals.
+pub(crate) fn device_allowed(major: u32, minor: u32) -> bool {
+    const MEM: u32 = 1; // 3 null, 5 zero, 7 full, 8 random, 9 urandom
+    const TTYAUX: u32 = 5; // 0 tty, 2 ptmx
+    const PTS: core::ops::RangeInclusive<u32> = 136..=143; // UNIX98_PTY_SLAVE_MAJOR, 8 majors
+    match major {
+        MEM => matches!(minor, 3 | 5 | 7 | 8 | 9),
+        TTYAUX => matches!(minor, 0 | 2),
+        m => PTS.contains(&m),
+    }
+}
