@@ -32,13 +32,11 @@
 //!   setattr and their get counterparts; `security_task_movememory`: move_pages,
 //!   migrate_pages): `EPERM` for a task out of reach. They exist with `CONFIG_SECURITY` (every
 //!   distribution kernel); without it the calls are not isolated.
-//! - The owner of a file's SIGIO/SIGURG: fcntl(F_SETOWN) (at `security_file_fcntl`, where
-//!   the target is still the call's argument: clang inlines `f_setown` into the fcntl
-//!   syscall) and `f_setown` (FIOSETOWN, SIOCSPGRP) refuse a process or process group out of
-//!   reach with `ESRCH`, as for one that does not exist; `__f_setown`, where every path ends
-//!   (F_SETOWN_EX's target is in user memory, which a check cannot read race-free), is
-//!   skipped for such a target (void: the owner stays as it was, so no signal goes out of
-//!   reach).
+//! - The owner of a file's SIGIO/SIGURG: `f_setown` (F_SETOWN, FIOSETOWN, SIOCSPGRP)
+//!   refuses a process or process group out of reach with `ESRCH`, as for one that does not
+//!   exist; `__f_setown`, where every path ends (F_SETOWN_EX, inlined into the fcntl syscall,
+//!   reads its target from user memory, which a check cannot read race-free), is skipped for
+//!   such a target (void: the owner stays as it was, so no signal goes out of reach).
 //! - pidfd_open(2) of a task out of reach: `ESRCH`, as for a task that does not exist.
 
 use kernel::prelude::*;
@@ -66,7 +64,6 @@ enum Call {
     /// A `security_task_*` check point: argument 0 is the task acted on.
     TaskOp,
     SetOwner,
-    Fcntl,
     SetOwnerPid,
     PidfdOpen,
 }
@@ -75,9 +72,6 @@ struct Gate<P> {
     policy: P,
     call: Call,
 }
-
-/// fcntl(2)'s `F_SETOWN`.
-const F_SETOWN: u32 = 8;
 
 /// `PTRACE_TRACEME`: the caller asks its parent to trace it.
 const PTRACE_TRACEME: u64 = 0;
@@ -139,12 +133,6 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
                 0 => return false,
                 who => who.unsigned_abs() as i32,
             },
-            // `int security_file_fcntl(struct file *file, unsigned int cmd, unsigned long
-            // arg)`: only F_SETOWN's target (an int, a pid or minus a process group).
-            Call::Fcntl => match (args.word(1) as u32, args.word(2) as i32) {
-                (F_SETOWN, who) if who != 0 => who.unsigned_abs() as i32,
-                _ => return false,
-            },
             // `void __f_setown(struct file *, struct pid *, enum pid_type, int force)`.
             Call::SetOwnerPid => {
                 let pid = args.word(1) as *mut bindings::pid;
@@ -182,9 +170,7 @@ impl<P: IsolationPolicy> Refuse for Gate<P> {
             Call::MayAccess | Call::Visible => 0, // false
             Call::SetOwnerPid => 0,               // void
             Call::Signal | Call::TaskOp => EPERM.to_errno().into(),
-            Call::Ptrace | Call::SetOwner | Call::Fcntl | Call::PidfdOpen => {
-                ESRCH.to_errno().into()
-            }
+            Call::Ptrace | Call::SetOwner | Call::PidfdOpen => ESRCH.to_errno().into(),
         }
     }
 }
@@ -207,10 +193,6 @@ pub(crate) fn add<P: IsolationPolicy + 'static>(
     hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)?;
     hook(kernel::c_str!("f_setown"), Call::SetOwner)?;
     hook(kernel::c_str!("__f_setown"), Call::SetOwnerPid)?;
-    match hook(kernel::c_str!("security_file_fcntl"), Call::Fcntl) {
-        Err(e) if e == ENOENT => {} // no CONFIG_SECURITY: __f_setown still skips
-        r => r?,
-    }
     hook(kernel::c_str!("__x64_sys_pidfd_open"), Call::PidfdOpen)?;
     for check in [
         kernel::c_str!("security_task_setnice"),
