@@ -140,8 +140,8 @@ impl CapabilityPolicy for ProcessHooks {
 }
 
 impl HostConfigPolicy for ProcessHooks {
-    fn refused(&self) {
-        self.0.host_config_refused();
+    fn refused(&self, errno: Error) {
+        self.0.host_config_refused(errno);
     }
 
     fn may_open_device(&self, rdev: u32) -> bool {

@@ -653,9 +653,10 @@ impl Registry {
         .unwrap_or(true)
     }
 
-    /// The current task is a member whose change of the host's configuration was refused.
-    pub(crate) fn host_config_refused(&self) {
-        self.on_current(|c| c.refused(EACCES));
+    /// The current task is a member whose change of the host's configuration was refused
+    /// with `errno`.
+    pub(crate) fn host_config_refused(&self, errno: Error) {
+        self.on_current(|c| c.refused(errno));
     }
 
     /// Whether the current task's container grants capability `cap` (a host task: yes, the
@@ -1376,7 +1377,6 @@ impl Registry {
         })
     }
 
-    /// The names `target` shows its processes.
     /// Sets the capability set of `target` (`privilege::parse` checked it).
     pub(crate) fn set_caps(&self, target: Target, caps: u64) -> Result {
         self.with_container(target, |c, _| {
@@ -1389,6 +1389,7 @@ impl Registry {
         self.with_container(target, |c, _| Ok(c.caps.load(Ordering::Relaxed)))
     }
 
+    /// The names `target` shows its processes.
     pub(crate) fn identity(&self, target: Target) -> Result<(UtsName, UtsName)> {
         self.with_container(target, |c, guard| c.names.get(guard).copied().ok_or(ENOENT))
     }

@@ -80,6 +80,10 @@ t_capabilities() {
     expect_eq "an unknown capability: exit 2" 2 $rc
     expect_match "the message says what to give" "'NOPE' is not a capability" "$out"
     ctnctl show bad >/dev/null 2>&1 && fail "the refused create left a container"
+    printf 'name = "badspec"\ncap_add = ["NOPE"]\n' > /tmp/caps.toml
+    out=$(ctnctl apply /tmp/caps.toml 2>&1); rc=$?
+    expect_eq "a spec with an unknown capability: exit 2" 2 $rc
+    expect_match "the message names the file and the key" "/tmp/caps.toml: cap_add/cap_drop: 'NOPE' is not a capability" "$out"
     printf 'name = "fromspec"\ncap_add = ["SYS_PTRACE"]\ncap_drop = ["ALL"]\n' > /tmp/caps.toml
     ctnctl apply /tmp/caps.toml >/dev/null || fail "apply a spec with cap_add/cap_drop"
     expect_eq "the spec's set" "capabilities: CAP_SYS_PTRACE" "$(ctnctl show fromspec | grep '^capabilities')"

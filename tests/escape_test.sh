@@ -92,11 +92,13 @@ t_ifalias() {
     ifconfig -a | grep -q 192.0.2.9 && fail "the host has the alias address"
     :
 }
-t_ifmtu() {
+# mtu_kept WHAT ERRNO CMD...: as refused, and the host's loopback MTU is as before.
+mtu_kept() {
     before=$(cat /sys/class/net/lo/mtu)
-    refused "ifconfig lo mtu 1280 (SIOCSIFMTU)" EPERM ctntest host netdev mtu
+    refused "$@"
     expect_eq "the host's loopback MTU" "$before" "$(cat /sys/class/net/lo/mtu)"
 }
+t_ifmtu() { mtu_kept "ifconfig lo mtu 1280 (SIOCSIFMTU)" EPERM ctntest host netdev mtu; }
 t_ifflags() { refused "SIOCSIFFLAGS on lo" EPERM ctntest host netdev flags; }
 t_route() { refused "add a route (SIOCADDRT)" EPERM ctntest host netdev route; }
 t_rtnl_addr() {
@@ -153,11 +155,7 @@ t_proc_hostname() {
 t_modprobe_path() { sysctl_refused "write /proc/sys/kernel/modprobe" /proc/sys/kernel/modprobe; }
 t_sysctl_net() { sysctl_refused "write /proc/sys/net/ipv4/ip_forward" /proc/sys/net/ipv4/ip_forward; }
 t_sysctl_read() { expect_match "reading /proc/sys stays allowed" '^ok' "$($IN ctntest host read /proc/sys/kernel/ostype)"; }
-t_sysfs_mtu() {
-    before=$(cat /sys/class/net/lo/mtu)
-    refused "write /sys/class/net/lo/mtu" EACCES ctntest host write /sys/class/net/lo/mtu 1280
-    expect_eq "the host's loopback MTU" "$before" "$(cat /sys/class/net/lo/mtu)"
-}
+t_sysfs_mtu() { mtu_kept "write /sys/class/net/lo/mtu" EACCES ctntest host write /sys/class/net/lo/mtu 1280; }
 t_sysfs_uevent() { refused "write /sys/kernel/uevent_helper or a device's uevent" EACCES ctntest host write /sys/class/net/lo/uevent add; }
 t_dev_kmsg() {
     klog_mark

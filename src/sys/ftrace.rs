@@ -204,6 +204,16 @@ impl Shared {
     }
 }
 
+/// `Ok(())` also when a hooked function does not exist in this kernel (`ENOENT`: built
+/// without it, a module that is not loaded, a static function the compiler inlined); the
+/// caller says at the call what is then not covered.
+pub(crate) fn optional(hook: Result) -> Result {
+    match hook {
+        Err(e) if e == ENOENT => Ok(()),
+        other => other,
+    }
+}
+
 /// Hooks being put together, to be installed as one [`HookSet`].
 pub(crate) struct HookSetBuilder<'a> {
     /// Where the kernel's functions are.

@@ -20,15 +20,16 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
+use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
 
 /// `MAY_WRITE | MAY_APPEND` of `inode_permission`'s mask.
 const MAY_CHANGE: usize = 0x2 | 0x8;
 
 /// Who may change what. Its [`Divert`] says whose calls are checked.
 pub(crate) trait HostConfigPolicy: Divert + Clone {
-    /// A write to the host's configuration was refused to the current task (must not sleep).
-    fn refused(&self);
+    /// A change of the host's configuration was refused to the current task with `errno`
+    /// (must not sleep).
+    fn refused(&self, errno: Error);
     /// Whether the current task may open the device node numbered `rdev` (the kernel's
     /// `dev_t`); a refusal counts. Must not sleep.
     fn may_open_device(&self, rdev: u32) -> bool;
@@ -49,6 +50,16 @@ struct Gate<P> {
     check: Check,
 }
 
+impl Check {
+    /// What the hooked function returns for a refused call.
+    fn errno(self) -> Error {
+        match self {
+            Check::Write => EACCES,
+            Check::Device | Check::ModuleRequest => EPERM,
+        }
+    }
+}
+
 impl<P: HostConfigPolicy> Divert for Gate<P> {
     fn divert(&self) -> bool {
         self.policy.divert()
@@ -62,7 +73,7 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
             Check::Write => {
                 let refused = args.word(2) & MAY_CHANGE != 0;
                 if refused {
-                    self.policy.refused();
+                    self.policy.refused(self.check.errno());
                 }
                 refused
             }
@@ -74,7 +85,7 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 !self.policy.may_open_device(rdev)
             }
             Check::ModuleRequest => {
-                self.policy.refused();
+                self.policy.refused(self.check.errno());
                 true
             }
         }
@@ -83,10 +94,7 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
 
 impl<P: HostConfigPolicy> Refuse for Gate<P> {
     fn refusal(&self) -> i64 {
-        match self.check {
-            Check::Write => EACCES.to_errno().into(),
-            Check::Device | Check::ModuleRequest => EPERM.to_errno().into(),
-        }
+        self.check.errno().to_errno().into()
     }
 }
 
@@ -105,11 +113,9 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
     hook(kernel::c_str!("proc_sys_permission"), Check::Write)?;
     hook(kernel::c_str!("kernfs_iop_permission"), Check::Write)?;
     hook(kernel::c_str!("chrdev_open"), Check::Device)?;
-    match hook(
+    // Without CONFIG_SECURITY a static inline stub: members' requests then run modprobe.
+    optional(hook(
         kernel::c_str!("security_kernel_module_request"),
         Check::ModuleRequest,
-    ) {
-        Err(e) if e == ENOENT => Ok(()), // no CONFIG_SECURITY: a static inline stub
-        r => r,
-    }
+    ))
 }

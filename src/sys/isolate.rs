@@ -42,7 +42,7 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
+use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
 use super::task::TaskRef;
 
 /// Who reaches whom. Its [`Divert`] says whose calls are checked.
@@ -202,13 +202,9 @@ pub(crate) fn add<P: IsolationPolicy + 'static>(
         kernel::c_str!("security_task_getscheduler"),
         kernel::c_str!("security_task_movememory"),
     ] {
-        match hook(check, Call::TaskOp) {
-            Err(e) if e == ENOENT => {} // no CONFIG_SECURITY: static inline stubs
-            r => r?,
-        }
+        // Without CONFIG_SECURITY they are static inline stubs: these calls are not isolated.
+        optional(hook(check, Call::TaskOp))?;
     }
-    match hook(kernel::c_str!("has_pid_permissions"), Call::Visible) {
-        Err(e) if e == ENOENT => Ok(()), // inlined in this kernel: /proc lists everyone
-        r => r,
-    }
+    // Inlined in a kernel: /proc lists everyone there.
+    optional(hook(kernel::c_str!("has_pid_permissions"), Call::Visible))
 }

@@ -17,7 +17,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
 use super::clock;
-use super::ftrace::{CallArgs, Divert, HookSetBuilder, Hooked, Observe};
+use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Hooked, Observe};
 use super::task;
 
 /// An IPv4 address, in host byte order.
@@ -411,14 +411,6 @@ impl<P: NetPolicy> Observe for Received<P> {
                 self.0.received(len);
             }
         }
-    }
-}
-
-/// `Ok(())` also when `symbol` does not exist (IPv6 may be a module that is not loaded).
-fn optional(hook: Result) -> Result {
-    match hook {
-        Err(e) if e == ENOENT => Ok(()),
-        other => other,
     }
 }
 

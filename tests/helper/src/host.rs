@@ -309,6 +309,22 @@ fn rtnetlink(op: RtnlOp) -> Result<String, Errno> {
     Ok("ok".into())
 }
 
+/// Sets the SOL_SOCKET option `opt` to `value` on a new datagram socket.
+fn udp_option(opt: i32, value: i32) -> Result<(), Errno> {
+    let s = udp()?;
+    // SAFETY: setsockopt(2) with an int of its size, on our socket.
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            opt,
+            (&value as *const i32).cast(),
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    ret(r.into()).map(drop)
+}
+
 fn socket(kind: SocketKind) -> Result<String, Errno> {
     // SAFETY (each call): socket(2) and setsockopt(2) with valid arguments on our socket.
     unsafe {
@@ -321,30 +337,9 @@ fn socket(kind: SocketKind) -> Result<String, Errno> {
                 owned(libc::socket(libc::AF_INET6, libc::SOCK_RAW, libc::IPPROTO_ICMPV6).into())
                     .map(drop)?
             }
-            SocketKind::Priority => {
-                let s = udp()?;
-                let prio: i32 = 7;
-                ret(libc::setsockopt(
-                    s.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    libc::SO_PRIORITY,
-                    (&prio as *const i32).cast(),
-                    4,
-                )
-                .into())?;
-            }
-            SocketKind::Mark => {
-                let s = udp()?;
-                let mark: i32 = 7;
-                ret(libc::setsockopt(
-                    s.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    libc::SO_MARK,
-                    (&mark as *const i32).cast(),
-                    4,
-                )
-                .into())?;
-            }
+            // Above 6 needs CAP_NET_ADMIN; any mark does.
+            SocketKind::Priority => udp_option(libc::SO_PRIORITY, 7)?,
+            SocketKind::Mark => udp_option(libc::SO_MARK, 7)?,
             SocketKind::Autoload => {
                 owned(libc::socket(45, libc::SOCK_STREAM, 0).into()).map(drop)?
             }

@@ -68,14 +68,17 @@ fn append_root(tar: &mut tar::Builder<fs::File>, root: &Path) -> Result<(), Erro
                 header.set_entry_type(EntryType::Symlink);
                 tar.append_link(&mut header, &path, &target)
             }
-            Entry::Special(kind, rdev) => {
-                header.set_entry_type(match kind {
-                    nix::sys::stat::SFlag::S_IFCHR => EntryType::Char,
-                    nix::sys::stat::SFlag::S_IFBLK => EntryType::Block,
-                    _ => EntryType::Fifo,
-                });
-                let major = nix::sys::stat::major(rdev) as u32;
-                let minor = nix::sys::stat::minor(rdev) as u32;
+            Entry::Special => {
+                use nix::sys::stat::SFlag;
+                header.set_entry_type(
+                    match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
+                        SFlag::S_IFCHR => EntryType::Char,
+                        SFlag::S_IFBLK => EntryType::Block,
+                        _ => EntryType::Fifo,
+                    },
+                );
+                let major = nix::sys::stat::major(st.st_rdev) as u32;
+                let minor = nix::sys::stat::minor(st.st_rdev) as u32;
                 header
                     .set_device_major(major)
                     .and_then(|()| header.set_device_minor(minor))

@@ -33,8 +33,8 @@ pub enum Entry {
     /// A regular file, open for reading.
     File(File),
     Symlink(OsString),
-    /// A device node or a fifo: its type and device number.
-    Special(SFlag, u64),
+    /// A device node or a fifo (its `fstatat` says which, and the device number).
+    Special,
     /// A socket: nothing to copy.
     Other,
 }
@@ -261,7 +261,7 @@ impl InRoot {
                     visit(&rel, &st, Entry::Symlink(target))?;
                 }
                 SFlag::S_IFCHR | SFlag::S_IFBLK | SFlag::S_IFIFO => {
-                    visit(&rel, &st, Entry::Special(kind, st.st_rdev))?;
+                    visit(&rel, &st, Entry::Special)?;
                 }
                 _ => visit(&rel, &st, Entry::Other)?,
             }

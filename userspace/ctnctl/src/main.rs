@@ -951,7 +951,7 @@ fn apply_spec(dev: &Device, spec: &Spec, origin: &str) -> Result<bool, Error> {
     let mut args = Default::default();
     let c = declared.check(origin, &mut args)?;
     let name = spec.name.as_str();
-    let caps = spec.caps().resolve(ctn_uapi::CTN_CAPS_DEFAULT)?;
+    let caps = spec.caps(origin)?;
     if dev.info(name).is_ok() {
         update_container(dev, name, &c.identity, &c.limits, Some(caps))?;
         Ok(false)

@@ -154,12 +154,18 @@ fn command(key: &str, value: &Option<Vec<String>>) -> Result<Option<Vec<String>>
 }
 
 impl Spec {
-    /// Its capability options.
-    pub fn caps(&self) -> CapArgs {
-        CapArgs {
+    /// The capability set its `cap_add` and `cap_drop` make from the default one; a bad
+    /// name is reported with the key and `origin`, like every other key.
+    pub fn caps(&self, origin: &str) -> Result<u64, Error> {
+        let args = CapArgs {
             cap_add: self.cap_add.clone(),
             cap_drop: self.cap_drop.clone(),
-        }
+        };
+        args.resolve(ctn_uapi::CTN_CAPS_DEFAULT)
+            .map_err(|e| match e {
+                Error::Usage(m) => Error::Usage(format!("{origin}: cap_add/cap_drop: {m}")),
+                e => e,
+            })
     }
 
     /// Parses a spec; `origin` names it in messages.
