@@ -60,6 +60,12 @@ t_other_device() {
     out=$(ctnctl --device /tmp/not-a-ctn-device list 2>&1); rc=$?
     expect_eq "a file that is not the device" 1 $rc
     expect_match "says the ABI may differ" 'ABI|not a typewriter|Inappropriate ioctl' "$out"
+    # A node left with no driver behind it (as /dev/ctn is while the module unloads).
+    rm -f /tmp/orphan-node; mknod /tmp/orphan-node c 240 0
+    out=$(ctnctl --device /tmp/orphan-node list 2>&1); rc=$?
+    rm -f /tmp/orphan-node
+    expect_eq "a node with no driver" 1 $rc
+    expect_match "says the module is not loaded" 'orphan-node has no device behind it: the ctn module is not loaded' "$out"
 }
 
 t_capabilities() {
@@ -97,7 +103,7 @@ run_case "ctnctl as an unprivileged user says it needs root" t_unprivileged
 run_case "ctnctl --help" t_help
 run_case "unknown verb exits 2" t_usage_error
 run_case "bad arguments exit 2; a missing program 127" t_bad_arguments
-run_case "--device naming something else: exit 1, clear message" t_other_device
+run_case "--device naming something else or a node with no driver: exit 1, clear message" t_other_device
 run_case "capabilities: the default set, --cap-add/--cap-drop, set, spec keys, bad names" t_capabilities
 ctn_unload
 ktap_finish

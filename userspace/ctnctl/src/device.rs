@@ -110,8 +110,15 @@ impl Device {
     pub fn open(path: &Path) -> Result<Self, Error> {
         match OpenOptions::new().read(true).write(true).open(path) {
             Ok(file) => Ok(Self { file }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(Error::NotLoaded(path.display().to_string()))
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotLoaded(format!(
+                "{} does not exist",
+                path.display()
+            ))),
+            Err(e) if matches!(e.raw_os_error(), Some(nix::libc::ENODEV | nix::libc::ENXIO)) => {
+                Err(Error::NotLoaded(format!(
+                    "{} has no device behind it",
+                    path.display()
+                )))
             }
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 Err(Error::NoPermission(path.display().to_string()))

@@ -8,7 +8,9 @@ pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0} does not exist: the ctn module is not loaded.\n  Load it with `insmod ctn.ko` (as root), then try again.")]
+    /// The device node is missing, or is left over with no module behind it (ENODEV while
+    /// the module unloads, or a node made by hand): either way nothing answers.
+    #[error("{0}: the ctn module is not loaded.\n  Load it with `insmod ctn.ko` (as root), then try again.")]
     NotLoaded(String),
     #[error("permission denied opening {0}: ctn is controlled by root.\n  Run ctnctl as root (for example with sudo).")]
     NoPermission(String),
