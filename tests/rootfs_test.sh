@@ -4,7 +4,7 @@
 # (start.d in order), start/stop/status and what stop had to do, confinement (every escape
 # call EPERM, the double-chroot escape fails, host files out of reach), export and import.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 13
+ktap_plan 14
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 mkdir -p /srv /var/lib/ctn /etc/ctn/containers
 mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /var/lib/ctn || { echo "# cannot mount tmpfs"; exit 1; }
@@ -73,6 +73,29 @@ t_private_writes() {
     expect_match "not served by web2" '^HTTP/1\.[01] 404' "$(status 127.0.20.1 /secret.txt)"
     expect_eq "the hostname files are each container's" "web2.example" "$(ctnctl exec web2 -- cat /etc/hostname)"
 }
+t_proc() {
+    pids_of() { ctnctl ps "$1" | awk 'NR > 1 { print $1 }' | sort -n | tr '\n' ' '; }
+    httpd2=$(ctnctl ps web2 | awk '$NF == "httpd" { print $1 }')
+    [ -n "$httpd2" ] || fail "no httpd in web2: $(ctnctl ps web2)"
+    # The shell lists /proc and reads /proc/self with builtins: it is the only process
+    # inside that ctnctl ps did not list.
+    seen=$(ctnctl exec web1 -- sh -c 'cd /proc && echo [0-9]*; read pid rest < /proc/self/stat; echo "self=$pid sh=$$"')
+    listed=$(echo "$seen" | head -n 1)
+    self=$(echo "$seen" | sed -n 's/^self=\([0-9]*\) sh=\([0-9]*\)$/\1 \2/p')
+    expect_eq "/proc/self is the shell that reads it" "${self#* }" "${self% *}"
+    others=$(for p in $listed; do [ "$p" = "${self#* }" ] || echo "$p"; done | sort -n | tr '\n' ' ')
+    expect_eq "its /proc lists its processes only" "$(pids_of web1)" "$others"
+    for p in 1 $$ "$httpd2"; do
+        case " $listed " in *" $p "*) fail "pid $p (not web1's) is in web1's /proc" ;; esac
+    done
+    out=$(ctnctl exec web1 -- ps)
+    expect_match "ps inside shows its server" 'httpd' "$out"
+    expect_eq "ps inside: its processes and ps" "$(( $(echo "$(pids_of web1)" | wc -w) + 1 ))" "$(echo "$out" | awk 'NR > 1' | wc -l)"
+    expect_match "a proc of its own, nosuid,nodev,noexec" ' /var/lib/ctn/web1/root/proc proc [^ ]*nosuid,nodev,noexec' "$(cat /proc/mounts)"
+    host=$(hostname)
+    ! ctnctl exec web1 -- sh -c 'echo evil > /proc/sys/kernel/hostname' 2>/dev/null || fail "a /proc/sys write inside succeeded"
+    expect_eq "the host's name is unchanged" "$host" "$(hostname)"
+}
 t_confinement() {
     n=0
     for call in chroot double-chroot pivot-root mount umount fsopen open-tree setns unshare-net \
@@ -96,6 +119,7 @@ t_stop() {
     expect_match "stop says SIGTERM was enough" 'stopped web1: SIGTERM to [0-9]+ processes, which ended' "$out"
     expect_eq "status" "web1: stopped" "$(ctnctl status web1)"
     ! grep -q " /var/lib/ctn/web1/root " /proc/mounts || fail "overlay still mounted"
+    ! grep -q " /var/lib/ctn/web1/root/proc " /proc/mounts || fail "its proc still mounted"
     ctnctl start web1 >/dev/null || fail "start web1 again"
     wait_for "web1's server to listen again" listening 80 2
     expect_eq "started again, the private write is still there" secret "$(get 127.0.10.1 /secret.txt)"
@@ -197,10 +221,20 @@ t_host_files() {
     cp -a $SKEL /srv/own && mv /srv/own/etc /srv/own/etc.real && ln -s ../../../../../tmp/hostetc /srv/own/etc || fail "make the root"
     mkdir -p /tmp/hostetc /srv/own/tmp/hostetc
     printf 'name = "own"\n[root]\npath = "/srv/own"\n' > /tmp/own.toml
-    ctnctl apply /tmp/own.toml >/dev/null && ctnctl exec own -- true || fail "exec in own"
+    # Its /proc a link too: ctnctl mounts proc on no directory the link names.
+    rmdir /srv/own/proc && ln -s ../../../../../tmp/hostetc /srv/own/proc || fail "make /proc a link"
+    ctnctl apply /tmp/own.toml >/dev/null || fail "apply own"
+    out=$(ctnctl exec own -- true 2>&1); rc=$?
+    expect_eq "exec with /proc a link: exit 1" 1 $rc
+    expect_match "says /proc must be a directory" '/srv/own/proc: .*must be a directory \(not a link\)' "$out"
+    ! grep -Eq ' /tmp/hostetc | /srv/own/tmp/hostetc ' /proc/mounts || fail "proc mounted where the link points: $(grep hostetc /proc/mounts)"
+    rm /srv/own/proc && mkdir /srv/own/proc
+    ctnctl exec own -- true || fail "exec in own"
     [ ! -e /tmp/hostetc/hostname ] || fail "ctnctl followed /etc out of the root: $(ls -l /tmp/hostetc)"
     expect_eq "the name went inside the root" own "$(cat /srv/own/tmp/hostetc/hostname)"
+    grep -q ' /srv/own/proc proc ' /proc/mounts || fail "no proc in own's root"
     ctnctl destroy own >/dev/null || fail "destroy own"
+    ! grep -q ' /srv/own/proc ' /proc/mounts || fail "destroy left own's proc mounted"
     rm -rf /srv/own /tmp/own.toml /etc/ctn/containers/own.toml /tmp/hostetc
     rm -f /tmp/victim /tmp/victim-hosts /tmp/links.tar
 }
@@ -218,6 +252,7 @@ run_case "apply creates and updates from a spec; show --spec prints it" t_apply
 run_case "two containers from one skeleton serve port 80 with their own names and pages" t_two_servers
 run_case "the execution file runs start.d in lexical order" t_start_order
 run_case "writes are private: not in the other container, the skeleton or the host" t_private_writes
+run_case "a /proc of its own in a rooted container: ps lists its processes only" t_proc
 run_case "confinement: every escape call is EPERM, the double chroot fails, host files unreachable" t_confinement
 run_case "stop ends with SIGTERM, unmounts; start again keeps the private layer" t_stop
 run_case "stop of a process that ignores SIGTERM: SIGKILL after the grace period, reported" t_stop_kill

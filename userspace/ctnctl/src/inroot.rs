@@ -105,6 +105,36 @@ impl InRoot {
         Ok(at)
     }
 
+    /// The directory `name` right below the root (made 0555 where it is missing), to mount
+    /// on: no symlink is followed, not even one that stays inside the root, so the mount
+    /// lands where the root's own entry is. A mount already there is entered.
+    pub fn mount_point(&self, name: &str) -> Result<OwnedFd, Error> {
+        match mkdirat(
+            Some(self.fd.as_raw_fd()),
+            name,
+            Mode::from_bits_truncate(0o555),
+        ) {
+            Ok(()) | Err(Errno::EEXIST) => {}
+            Err(e) => return Err(self.err(Path::new(name), e)),
+        }
+        self.existing_mount_point(name)
+    }
+
+    /// The directory `name` right below the root, as [`InRoot::mount_point`], if it exists.
+    pub fn existing_mount_point(&self, name: &str) -> Result<OwnedFd, Error> {
+        let how = OpenHow::new()
+            .flags(OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_SYMLINKS);
+        let fd = openat2(self.fd.as_raw_fd(), name, how).map_err(|e| {
+            Error::Refused(format!(
+                "{}: {e}: it must be a directory (not a link).\n  Make it one inside the container's root.",
+                self.path.join(name).display()
+            ))
+        })?;
+        // SAFETY: `openat2` returned a new descriptor that nothing else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+
     /// Makes `rel` (a file inside the root) hold `bytes` with permissions `mode`: a new file
     /// in the same directory, renamed over whatever `rel` was (file, symlink or link).
     pub fn replace(&self, rel: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {

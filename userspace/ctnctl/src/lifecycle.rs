@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::device::Device;
 use crate::error::{explain, Error};
+use crate::procfs;
 use crate::rootfs;
 use crate::spec::{Checked, Dirs, RootKind};
 
@@ -85,13 +86,36 @@ pub fn prepare_root(
     Ok(Some(root))
 }
 
-/// Unmounts a skeleton container's overlay (its private layer stays for the next start).
+/// The container's root as `prepare_root` made it, with a `/proc` of its own mounted in it
+/// (for `start` and `exec`: what runs inside sees its processes there).
+pub fn root_with_proc(
+    c: &Checked<'_>,
+    dirs: &Dirs,
+    hostname: &str,
+) -> Result<Option<PathBuf>, Error> {
+    let root = prepare_root(c, dirs, hostname)?;
+    if let Some(root) = &root {
+        procfs::mount(root)?;
+    }
+    Ok(root)
+}
+
+/// Unmounts what `root_with_proc` mounted: the root's `/proc`, and a skeleton container's
+/// overlay (its private layer stays for the next start).
 pub fn release_root(c: &Checked<'_>, dirs: &Dirs) {
-    if let Some(RootKind::Skeleton(_)) = &c.root {
-        let root = dirs.state_of(&c.spec.name).join("root");
-        if is_mounted(&root) {
-            let _ = umount2(&root, MntFlags::MNT_DETACH);
-        }
+    let root = match &c.root {
+        None => return,
+        Some(RootKind::Own(path)) => path.clone(),
+        Some(RootKind::Skeleton(_)) => dirs.state_of(&c.spec.name).join("root"),
+    };
+    if !root.is_dir() {
+        return;
+    }
+    if matches!(c.root, Some(RootKind::Own(_))) || is_mounted(&root) {
+        procfs::unmount(&root);
+    }
+    if matches!(c.root, Some(RootKind::Skeleton(_))) && is_mounted(&root) {
+        let _ = umount2(&root, MntFlags::MNT_DETACH);
     }
 }
 

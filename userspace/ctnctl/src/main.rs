@@ -12,6 +12,7 @@ mod inroot;
 mod lifecycle;
 mod limits;
 mod names;
+mod procfs;
 mod rootfs;
 mod spec;
 mod view;
@@ -601,7 +602,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     let mut args = Default::default();
                     let c = spec.check(&origin, &mut args)?;
                     let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
-                    lifecycle::prepare_root(&c, &dirs(cli), &hostname)?
+                    lifecycle::root_with_proc(&c, &dirs(cli), &hostname)?
                 }
                 None => None,
             };
@@ -827,6 +828,13 @@ fn destroy(cli: &Cli, dev: &Device, name: &str, force: bool, grace: f64) -> Resu
     }
     let ip = address(&dev.identity(name).map_err(|e| explain(e, name))?);
     dev.destroy(name).map_err(|e| explain(e, name))?;
+    // What start or exec mounted for it (its processes may have ended without a stop).
+    if let Ok(Some(spec)) = dirs(cli).spec(name) {
+        let origin = dirs(cli).spec_path(name).display().to_string();
+        if let Ok(c) = spec.check(&origin, &mut Default::default()) {
+            lifecycle::release_root(&c, &dirs(cli));
+        }
+    }
     if let Some(ip) = ip {
         alias::remove(ip)?;
     }
@@ -1056,7 +1064,7 @@ fn start(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
     }
     let dirs = dirs(cli);
     let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
-    let root = lifecycle::prepare_root(&c, &dirs, &hostname)?;
+    let root = lifecycle::root_with_proc(&c, &dirs, &hostname)?;
     let state = dirs.state_of(name);
     std::fs::create_dir_all(&state).map_err(|e| Error::Io(state.display().to_string(), e))?;
     let log = state.join("console.log");
