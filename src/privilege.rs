@@ -5,10 +5,12 @@
 //! inside a container keeps what it needs for itself (files it owns, its users, its own
 //! ports below 1024) and lacks what reaches the host: network configuration (NET_ADMIN),
 //! raw sockets (NET_RAW), device nodes (MKNOD), raw I/O (SYS_RAWIO), the kernel log
-//! (SYSLOG), perf and BPF (PERFMON, BPF, SYS_ADMIN), resource and time knobs.
+//! (SYSLOG), perf and BPF (PERFMON, BPF, SYS_ADMIN), resource and time knobs. And what
+//! of the host's files a member may open: which device nodes, which file systems.
 
 use kernel::prelude::*;
 
+use crate::sys::hostconf::FileSystem;
 use crate::uapi;
 
 /// Every capability the kernel knows.
@@ -40,4 +42,17 @@ pub(crate) fn device_allowed(major: u32, minor: u32) -> bool {
         TTYAUX => matches!(minor, 0 | 2),
         m => PTS.contains(&m),
     }
+}
+
+/// Why a member may not open a file (not a device node) on a file system of kind `fs`, if
+/// it may not: `EACCES` for a file of the kernel's internals, and for a write to a kernel
+/// interface (sysfs, cgroupfs, securityfs, configfs, binfmt_misc, efivarfs, ...). Data file
+/// systems and proc (whose entries of host-wide meaning have rules of their own) pass.
+pub(crate) fn file_refusal(fs: FileSystem, writes: bool) -> Option<Error> {
+    let refused = match fs {
+        FileSystem::Internals => true,
+        FileSystem::Interface => writes,
+        FileSystem::Data | FileSystem::Proc => false,
+    };
+    refused.then_some(EACCES)
 }

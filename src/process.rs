@@ -16,7 +16,7 @@ use crate::sys::clone::ClonePolicy;
 use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
-use crate::sys::hostconf::HostConfigPolicy;
+use crate::sys::hostconf::{HostConfigPolicy, OpenFacts};
 use crate::sys::isolate::IsolationPolicy;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::open::OpenPolicy;
@@ -137,6 +137,10 @@ impl CapabilityPolicy for ProcessHooks {
     fn grants(&self, cap: u32, audit: bool) -> bool {
         self.0.current_grants(cap, audit)
     }
+
+    fn limit(&self) -> Option<u64> {
+        self.0.current_caps()
+    }
 }
 
 impl HostConfigPolicy for ProcessHooks {
@@ -144,8 +148,8 @@ impl HostConfigPolicy for ProcessHooks {
         self.0.host_config_refused(errno);
     }
 
-    fn may_open_device(&self, rdev: u32) -> bool {
-        self.0.current_may_open_device(rdev)
+    fn open_refusal(&self, open: &OpenFacts) -> Option<Error> {
+        self.0.current_open_refusal(open)
     }
 }
 

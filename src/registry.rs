@@ -30,6 +30,7 @@ use crate::network::Addresses;
 use crate::opened::OpenedFiles;
 use crate::privilege;
 use crate::sys::clock;
+use crate::sys::hostconf::{self, OpenFacts};
 use crate::sys::mm;
 use crate::sys::net::eaddrinuse;
 use crate::sys::rcu::{self, RcuBox, ReadGuard, Retired};
@@ -639,18 +640,26 @@ impl Registry {
         self.own_device.store(rdev, Ordering::Relaxed);
     }
 
-    /// Whether the current task may open the device node `rdev`: a host task any, a member
-    /// those `privilege::device_allowed` lists and /dev/ctn. A refusal is recorded.
-    pub(crate) fn current_may_open_device(&self, rdev: u32) -> bool {
+    /// Why the current task may not open the file `open` describes, if it may not: a host
+    /// task opens anything; a member a device node that `privilege::device_allowed` lists
+    /// or /dev/ctn, and any other file `privilege::file_refusal` does not refuse. A refusal
+    /// is recorded.
+    pub(crate) fn current_open_refusal(&self, open: &OpenFacts) -> Option<Error> {
         self.on_current(|c| {
-            let allowed = rdev == self.own_device.load(Ordering::Relaxed)
-                || privilege::device_allowed(rdev >> 20, rdev & 0xfffff);
-            if !allowed {
-                c.refused(EPERM);
+            let refusal = if open.is_device() {
+                let rdev = open.rdev;
+                let allowed = rdev == self.own_device.load(Ordering::Relaxed)
+                    || privilege::device_allowed(rdev >> 20, rdev & 0xfffff);
+                (!allowed).then(|| hostconf::open_errno(open))
+            } else {
+                privilege::file_refusal(open.file_system(), open.writes)
+            };
+            if let Some(errno) = refusal {
+                c.refused(errno);
             }
-            allowed
+            refusal
         })
-        .unwrap_or(true)
+        .flatten()
     }
 
     /// The current task is a member whose change of the host's configuration was refused
@@ -671,6 +680,11 @@ impl Registry {
             granted
         })
         .unwrap_or(true)
+    }
+
+    /// The capability set of the current task's container (a host task: none). One load.
+    pub(crate) fn current_caps(&self) -> Option<u64> {
+        self.on_current(|c| c.caps.load(Ordering::Relaxed))
     }
 
     /// Whether the current task may reach task `pid` (signal, trace, read its /proc): a

@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 84
+ktap_plan 96
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
@@ -134,6 +134,22 @@ t_shocker() {
     [ "$out" != errno=ENOSYS ] && [ "$out" != errno=EOPNOTSUPP ] || skip "no open_by_handle_at in this kernel"
     expect_eq "open_by_handle_at (CAP_DAC_READ_SEARCH)" errno=EPERM "$out"
 }
+# The container's default set (CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+# NET_BIND_SERVICE SYS_CHROOT AUDIT_WRITE SETFCAP), as /proc/PID/status prints it.
+DEFAULT_CAPS=00000000a00405fb
+t_caps_held() {
+    for set in CapPrm CapEff; do
+        expect_eq "$set of root inside" "$set:	$DEFAULT_CAPS" "$($IN grep "^$set:" /proc/self/status)"
+    done
+}
+t_capset() {
+    expect_eq "the host's root holds every capability" ok "$(ctntest host capset-all)"
+    refused "capset of every capability" EPERM ctntest host capset-all
+}
+t_mmap_low() {
+    expect_eq "the host's root maps page 0" ok "$(ctntest host mmap-low)"
+    refused "mmap at address 0 (below mmap_min_addr)" EPERM ctntest host mmap-low
+}
 t_caps_own() {
     $IN sh -c 'echo x > /tmp/esc-own && chown 1000:1000 /tmp/esc-own' || fail "chown inside (CAP_CHOWN) is refused"
     expect_match "bind a port below 1024 inside (CAP_NET_BIND_SERVICE)" '^ok' "$($IN ctntest net bind 127.0.30.1 80)"
@@ -183,6 +199,59 @@ t_modautoload() {
     echo "$old" > /proc/sys/kernel/modprobe
     [ -z "$inside" ] || fail "a member made the host run modprobe: $inside"
     grep -q net-pf-45 /tmp/esc-modprobe.log || fail "the host's own request did not run modprobe (the check proves nothing)"
+}
+
+# --- the kernel's interfaces in files: /proc entries, pseudo file systems, bpf --------------
+# mounted_at FSTYPE DIR: the host has FSTYPE at DIR (mounted here if it was not).
+mounted_at() {
+    grep -q " $2 $1 " /proc/mounts || mount -t "$1" "$1" "$2" || skip "no $1 in this kernel"
+}
+t_sysrq() {
+    [ -e /proc/sysrq-trigger ] || skip "no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ)"
+    klog_mark
+    refused "write /proc/sysrq-trigger (reboot, crash, kill every task)" EACCES ctntest host write /proc/sysrq-trigger h
+    klog_since | grep -q 'sysrq: HELP' && fail "the SysRq request reached the kernel"
+    :
+}
+t_proc_irq() {
+    f=/proc/irq/1/smp_affinity; [ -e $f ] || skip "no $f"
+    before=$(cat $f)
+    refused "write /proc/irq/1/smp_affinity (move a host interrupt)" EACCES ctntest host write $f "$before"
+    expect_eq "the interrupt's CPUs" "$before" "$(cat $f)"
+}
+t_proc_pci() {
+    f=$(ls /proc/bus/pci/00/* 2>/dev/null | head -n 1); [ -n "$f" ] || skip "no /proc/bus/pci"
+    before=$(od -An -tx1 -N4 "$f")
+    refused "write PCI configuration space (/proc/bus/pci)" EACCES ctntest host write "$f" x
+    expect_eq "the device's first bytes" "$before" "$(od -An -tx1 -N4 "$f")"
+}
+t_proc_own() {
+    expect_eq "its own /proc/PID stays writable (comm)" renamed "$($IN sh -c 'echo renamed > /proc/self/comm && read c < /proc/self/comm && echo $c')"
+}
+t_binfmt_misc() {
+    d=/proc/sys/fs/binfmt_misc; mounted_at binfmt_misc $d
+    refused "register a binfmt_misc interpreter (runs as whoever execs)" EACCES ctntest host write $d/register ':ctnesc:E::ctnesc::/bin/true:'
+    [ ! -e $d/ctnesc ] || { echo -1 > $d/ctnesc; fail "the interpreter was registered"; }
+}
+t_tracefs() {
+    d=/sys/kernel/tracing; mounted_at tracefs $d
+    before=$(cat $d/tracing_on)
+    refused "write tracefs (tracing_on)" EACCES ctntest host write $d/tracing_on 0
+    expect_eq "tracing_on" "$before" "$(cat $d/tracing_on)"
+    refused "read the host's trace (tracefs)" EACCES ctntest host read $d/trace
+}
+t_debugfs() {
+    mounted_at debugfs /sys/kernel/debug
+    refused "open debugfs" EACCES ctntest host read /sys/kernel/debug
+}
+t_securityfs() {
+    mounted_at securityfs /sys/kernel/security
+    expect_match "securityfs reads stay allowed" '^ok' "$($IN ctntest host read /sys/kernel/security/lsm)"
+    refused "write securityfs (lsm)" EACCES ctntest host write /sys/kernel/security/lsm x
+}
+t_bpf_obj_get() {
+    expect_eq "the host's BPF_OBJ_GET reaches the file system" errno=ENOENT "$(ctntest host bpf-obj-get /tmp/no-such-pin)"
+    refused "bpf(BPF_OBJ_GET) of a pinned object (no capability asked)" EPERM ctntest host bpf-obj-get /tmp/no-such-pin
 }
 
 # --- other processes: scheduling, limits, memory, SIGIO -------------------------------------
@@ -292,6 +361,9 @@ run_case "bpf(BPF_MAP_CREATE): EPERM" t_bpf
 run_case "iopl: EPERM" t_iopl
 run_case "ioperm: EPERM" t_ioperm
 run_case "open_by_handle_at (shocker): EPERM" t_shocker
+run_case "root inside holds the container's set only" t_caps_held
+run_case "capset of every capability: EPERM" t_capset
+run_case "mmap below mmap_min_addr: EPERM" t_mmap_low
 run_case "root inside keeps chown and ports below 1024" t_caps_own
 run_case "write /proc/sys/kernel/core_pattern: EACCES, unchanged" t_core_pattern
 run_case "write /proc/sys/kernel/hostname: EACCES, the host keeps its name" t_proc_hostname
@@ -305,6 +377,15 @@ run_case "open /dev/ttyS0: EPERM" t_dev_console
 run_case "open a device node the host left in reach: EPERM" t_dev_made
 run_case "/dev/null and /dev/urandom open" t_dev_allowed
 run_case "module autoloading by a member runs no modprobe" t_modautoload
+run_case "write /proc/sysrq-trigger: EACCES, no SysRq" t_sysrq
+run_case "write /proc/irq/N/smp_affinity: EACCES, unchanged" t_proc_irq
+run_case "write /proc/bus/pci: EACCES, unchanged" t_proc_pci
+run_case "its own /proc/PID/comm stays writable" t_proc_own
+run_case "register a binfmt_misc interpreter: EACCES, none registered" t_binfmt_misc
+run_case "write and read tracefs: EACCES, tracing_on unchanged" t_tracefs
+run_case "open debugfs: EACCES" t_debugfs
+run_case "write securityfs: EACCES, reads allowed" t_securityfs
+run_case "bpf(BPF_OBJ_GET): EPERM" t_bpf_obj_get
 run_case "prlimit a host process's RLIMIT_NOFILE: ESRCH, unchanged" t_prlimit_set
 run_case "prlimit (read) a host process: ESRCH" t_prlimit_get
 run_case "setpriority(PRIO_PROCESS) on a host process: EPERM, nice unchanged" t_setprio_pid

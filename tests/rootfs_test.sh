@@ -95,6 +95,9 @@ t_proc() {
     host=$(hostname)
     ! ctnctl exec web1 -- sh -c 'echo evil > /proc/sys/kernel/hostname' 2>/dev/null || fail "a /proc/sys write inside succeeded"
     expect_eq "the host's name is unchanged" "$host" "$(hostname)"
+    if [ -e /proc/sysrq-trigger ]; then
+        ! ctnctl exec web1 -- sh -c 'echo h > /proc/sysrq-trigger' 2>/dev/null || fail "a SysRq write inside succeeded"
+    fi
 }
 t_confinement() {
     n=0

@@ -12,10 +12,11 @@ pub(crate) fn has_sys_admin() -> bool {
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) }
 }
 
-/// Whether the current task's own credentials hold `CAP_SYS_ADMIN`, without a capability
-/// check: for what a container's root does to its own container (its names), which its
-/// container's capability set (`capable::add`) does not forbid.
-pub(crate) fn own_sys_admin() -> bool {
+/// Whether the current task is root (effective uid 0) with `CAP_SYS_ADMIN` in its bounding
+/// set, without a capability check: for what a container's root does to its own container
+/// (its names). Its effective set cannot say: the container's capability set has masked it
+/// (`capable::add`), as jail's `allow.set_hostname` asks only that the caller be root.
+pub(crate) fn own_root() -> bool {
     // SAFETY: reads the current task's credentials only.
-    unsafe { bindings::ctn_current_has_sys_admin_bit() }
+    unsafe { bindings::ctn_current_is_own_root() }
 }

@@ -64,6 +64,13 @@ pub(crate) trait Refuse: Divert {
     /// What the hooked function returns for a refused call, as a machine word (a negative
     /// errno for `int` or `ssize_t` functions, 0 for `false`).
     fn refusal(&self) -> i64;
+
+    /// The same for a refused call whose first argument is `arg0`, where the answer depends
+    /// on what the call is about (derived from `arg0` again, not carried from `divert_call`:
+    /// nothing is kept between the two).
+    fn refusal_of(&self, _arg0: usize) -> i64 {
+        self.refusal()
+    }
 }
 
 /// The state of one hook (of one or several functions); replacements receive a reference to
@@ -425,7 +432,8 @@ impl HookSetBuilder<'_> {
     ) -> Result {
         // SAFETY: `refuse::<D>` takes five machine words followed by `*const Hooked<D>`, so
         // the context goes in the sixth argument register, which a function of at most five
-        // arguments does not use; it reads none of the five, returns its value in the return
+        // arguments does not use; it reads only the first of the five (as a plain word, for
+        // `refusal_of`), returns its value in the return
         // register (where callers of `int`, `long` and `bool` functions find it), holds an
         // `InFlight` guard throughout and never calls the original.
         unsafe { self.hook(symbol, 5, refuse::<D> as usize, policy) }
@@ -474,7 +482,7 @@ impl<O: Observe> Refuse for Observing<O> {
 ///
 /// Reached only through the hook's redirection, with the live hook state.
 unsafe extern "C" fn refuse<D: Refuse>(
-    _a0: usize,
+    a0: usize,
     _a1: usize,
     _a2: usize,
     _a3: usize,
@@ -484,7 +492,7 @@ unsafe extern "C" fn refuse<D: Refuse>(
     // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    core::hint::black_box(hooked.policy().refusal())
+    core::hint::black_box(hooked.policy().refusal_of(a0))
 }
 
 impl Drop for HookSet {

@@ -31,6 +31,7 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/binfmts.h>
 
 #include "helpers.h"
 
@@ -351,10 +352,36 @@ notrace const struct cred *ctn_current_cred(void)
 	return current_cred();
 }
 
-/* The device number of a device node's inode; called from an ftrace callback. */
-notrace u32 ctn_inode_rdev(const struct inode *inode)
+/*
+ * What an open is of, for the host-configuration rule: the inode's type bits, device number,
+ * file system magic and whether that file system stores data on a device, and whether the
+ * file is opened for writing. Called from an ftrace callback on a file being opened.
+ */
+notrace void ctn_open_facts(const struct file *file, struct ctn_open_facts *out)
 {
-	return inode->i_rdev;
+	const struct inode *inode = file_inode(file);
+	const struct super_block *sb = inode->i_sb;
+
+	out->mode = inode->i_mode;
+	out->rdev = inode->i_rdev;
+	out->magic = sb->s_magic;
+	out->on_device = !!(sb->s_type->fs_flags & FS_REQUIRES_DEV);
+	out->writes = !!(file->f_mode & FMODE_WRITE);
+}
+
+/*
+ * Limits the credentials an exec is about to commit (still private to the exec) to the
+ * capabilities in `set`: permitted, effective, inheritable and ambient. Called from an
+ * ftrace callback at security_bprm_committing_creds().
+ */
+notrace void ctn_bprm_limit_caps(const struct linux_binprm *bprm, u64 set)
+{
+	struct cred *new = bprm->cred;
+
+	new->cap_permitted.val &= set;
+	new->cap_effective.val &= set;
+	new->cap_inheritable.val &= set;
+	new->cap_ambient.val &= set;
 }
 
 /* The pid number of a struct pid (0 for none); called from an ftrace callback. */
@@ -363,8 +390,15 @@ notrace pid_t ctn_pid_nr(struct pid *pid)
 	return pid_nr(pid);
 }
 
-/* Whether the current task's own effective set has CAP_SYS_ADMIN (no capability check). */
-bool ctn_current_has_sys_admin_bit(void)
+/*
+ * Whether the current task is root (effective uid 0) and its bounding set keeps
+ * CAP_SYS_ADMIN (no capability check): a container's root, whose effective set the
+ * container's capability set has limited, naming its own container.
+ */
+bool ctn_current_is_own_root(void)
 {
-	return cap_raised(current_cred()->cap_effective, CAP_SYS_ADMIN);
+	const struct cred *cred = current_cred();
+
+	return uid_eq(cred->euid, GLOBAL_ROOT_UID) &&
+	       cap_raised(cred->cap_bset, CAP_SYS_ADMIN);
 }

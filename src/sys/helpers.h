@@ -60,9 +60,18 @@ struct kernel_siginfo;
 bool ctn_siginfo_from_user(const struct kernel_siginfo *info);
 
 struct cred;
-struct inode;
 struct pid;
 const struct cred *ctn_current_cred(void);
-u32 ctn_inode_rdev(const struct inode *inode);
+/* See ctn_open_facts() in helpers.c. */
+struct ctn_open_facts {
+	u32 mode;
+	u32 rdev;
+	unsigned long magic;
+	bool on_device;
+	bool writes;
+};
+void ctn_open_facts(const struct file *file, struct ctn_open_facts *out);
+struct linux_binprm;
+void ctn_bprm_limit_caps(const struct linux_binprm *bprm, u64 set);
 pid_t ctn_pid_nr(struct pid *pid);
-bool ctn_current_has_sys_admin_bit(void);
+bool ctn_current_is_own_root(void);

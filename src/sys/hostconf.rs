@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The host's configuration, read-only to the tasks a policy picks (as jail refuses sysctl
-//! writes and devfs hides devices): hooks on the permission checks the VFS asks, deciding in
-//! the ftrace callback and diverting only refusals.
+//! writes and devfs hides devices): hooks on the check points the VFS and the kernel ask,
+//! deciding in the ftrace callback and diverting only refusals.
+//! - `security_file_open`, asked for every open of a file, whoever reaches it (open,
+//!   openat2, io_uring, a handle, a 32-bit call, `mq_open`): the policy says whether the task
+//!   may open it (see [`OpenFacts`]): a device node (character or block) outside its list is
+//!   refused with `EPERM`, as the device cgroup refuses it (a node made by `mknod` or brought
+//!   in a root cannot reach `/dev/kmsg`, `/dev/mem` or a disk); a file of a kernel interface
+//!   (debugfs, tracefs), or a write to a file system that stores no data of its own (sysfs,
+//!   cgroupfs, securityfs, configfs, binfmt_misc, efivarfs, ...), with `EACCES`. Opening with
+//!   `O_PATH` is no open (the kernel does not ask). Requires `CONFIG_SECURITY` (every
+//!   distribution kernel): without it the hooks cannot be installed and no container starts.
+//! - `proc_reg_open`, /proc's open of the entries the kernel registers (`/proc/sysrq-trigger`,
+//!   `/proc/irq/*`, `/proc/bus/pci/*`, `/proc/net/*`, ...): a write is refused with `EACCES`.
+//!   A process's own directory (`/proc/PID/`, of a process in reach) stays writable.
 //! - `proc_sys_permission`, asked for every open of a `/proc/sys` file (a write there is a
 //!   host-wide setting: `kernel/core_pattern`, `kernel/hostname`, `net/*`): a write or
 //!   append is refused with `EACCES`; reading stays allowed.
-//! - `kernfs_iop_permission`, the same for sysfs (`/sys`) and cgroupfs.
-//! - `chrdev_open`, the first step of opening any character device node (misc devices
-//!   included), wherever the node is: a device the policy does not list is refused with
-//!   `EPERM`, as the device cgroup refuses it (a node made by `mknod` or brought in a root
-//!   cannot reach `/dev/kmsg`, `/dev/mem` or a disk). Opening with `O_PATH` opens no device.
+//! - `kernfs_iop_permission`, the same for sysfs (`/sys`) and cgroupfs, for directories too
+//!   (no cgroup is made or removed).
 //! - `security_kernel_module_request`, asked by `request_module` in the context of the task
 //!   whose call wants a module (an unknown socket family, a netdevice name, a file system):
 //!   refused with `EPERM`, so a member makes the host run no modprobe (the call itself
-//!   fails as for a missing module). Only with `CONFIG_SECURITY` (every distribution
-//!   kernel).
+//!   fails as for a missing module).
+//! - `security_bpf`, asked for every `bpf()` command: `EPERM` (a pinned map of the host is
+//!   reached with `BPF_OBJ_GET` and no capability at all).
 
 use kernel::prelude::*;
 
@@ -25,24 +35,146 @@ use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
 /// `MAY_WRITE | MAY_APPEND` of `inode_permission`'s mask.
 const MAY_CHANGE: usize = 0x2 | 0x8;
 
+/// The kinds of file system, for what a member may open there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileSystem {
+    /// Files kept on a device, in memory (tmpfs, ramfs, hugetlbfs), in layers (overlay,
+    /// ecryptfs), on servers (NFS, SMB, 9p, Ceph, AFS, FUSE), on flash (UBIFS, JFFS2), in
+    /// pools (ZFS, bcachefs); terminals (devpts), message queues, and what a /proc/PID/fd
+    /// link reopens (pipes, sockets, anonymous inodes, pidfds, namespaces).
+    Data,
+    /// proc.
+    Proc,
+    /// Any other file system: a kernel interface (sysfs, cgroupfs, securityfs, configfs,
+    /// binfmt_misc, efivarfs, pstore, fusectl, xenfs, bpffs, ...). A storage file system
+    /// missing from [`DATA_WITHOUT_DEVICE`] lands here too: writes to it are refused, a
+    /// clear error rather than a hole.
+    Interface,
+    /// Interfaces to the kernel's memory and activity: debugfs, tracefs.
+    Internals,
+}
+
+/// Magic numbers no kernel header exports: POSIX message queues (`ipc/mqueue.c`), UBIFS
+/// (`fs/ubifs/ubifs.h`), OpenZFS (out of tree, `ZFS_SUPER_MAGIC`).
+const MQUEUE_MAGIC: u64 = 0x1980_0202;
+const UBIFS_MAGIC: u64 = 0x2405_1905;
+const ZFS_MAGIC: u64 = 0x2fc1_2fc1;
+
+/// The file systems without a block device that hold data (see [`FileSystem::Data`]).
+const DATA_WITHOUT_DEVICE: [u64; 24] = [
+    bindings::TMPFS_MAGIC as u64,
+    bindings::RAMFS_MAGIC as u64,
+    bindings::HUGETLBFS_MAGIC as u64,
+    bindings::OVERLAYFS_SUPER_MAGIC as u64,
+    bindings::ECRYPTFS_SUPER_MAGIC as u64,
+    bindings::NFS_SUPER_MAGIC as u64,
+    bindings::SMB2_SUPER_MAGIC as u64,
+    bindings::CIFS_SUPER_MAGIC as u64,
+    bindings::V9FS_MAGIC as u64,
+    bindings::CEPH_SUPER_MAGIC as u64,
+    bindings::AFS_FS_MAGIC as u64,
+    bindings::FUSE_SUPER_MAGIC as u64,
+    bindings::JFFS2_SUPER_MAGIC as u64,
+    bindings::BCACHEFS_SUPER_MAGIC as u64,
+    UBIFS_MAGIC,
+    ZFS_MAGIC,
+    bindings::DEVPTS_SUPER_MAGIC as u64,
+    MQUEUE_MAGIC,
+    bindings::PIPEFS_MAGIC as u64,
+    bindings::SOCKFS_MAGIC as u64,
+    bindings::ANON_INODE_FS_MAGIC as u64,
+    bindings::PID_FS_MAGIC as u64,
+    bindings::NSFS_MAGIC as u64,
+    bindings::HOSTFS_SUPER_MAGIC as u64,
+];
+
+/// What an open is of, as `security_file_open` sees it.
+pub(crate) struct OpenFacts {
+    /// The inode's type and permission bits (`S_IF*`).
+    pub(crate) mode: u32,
+    /// The device number (`dev_t`) of a device node.
+    pub(crate) rdev: u32,
+    /// The magic number of the file system the file is on.
+    magic: u64,
+    /// Whether that file system keeps its files on a block device (`FS_REQUIRES_DEV`).
+    on_device: bool,
+    /// Whether the file is opened for writing.
+    pub(crate) writes: bool,
+}
+
+impl OpenFacts {
+    /// The facts of `file`, a file being opened.
+    ///
+    /// # Safety
+    ///
+    /// `file` is the `struct file *` of an open in progress (referenced by it).
+    unsafe fn of(file: usize) -> Self {
+        let mut raw = bindings::ctn_open_facts::default();
+        // SAFETY: `file` is a file being opened (caller's contract); `raw` is writable.
+        unsafe { bindings::ctn_open_facts(file as *const bindings::file, &mut raw) };
+        Self {
+            mode: raw.mode,
+            rdev: raw.rdev,
+            magic: raw.magic as u64,
+            on_device: raw.on_device,
+            writes: raw.writes,
+        }
+    }
+
+    /// The kind of file system the file is on.
+    pub(crate) fn file_system(&self) -> FileSystem {
+        match self.magic {
+            _ if self.on_device => FileSystem::Data,
+            m if m == bindings::PROC_SUPER_MAGIC as u64 => FileSystem::Proc,
+            m if m == bindings::DEBUGFS_MAGIC as u64 || m == bindings::TRACEFS_MAGIC as u64 => {
+                FileSystem::Internals
+            }
+            m if DATA_WITHOUT_DEVICE.contains(&m) => FileSystem::Data,
+            _ => FileSystem::Interface,
+        }
+    }
+
+    /// Whether the file is a device node (character or block).
+    pub(crate) fn is_device(&self) -> bool {
+        matches!(
+            self.mode & bindings::S_IFMT,
+            bindings::S_IFCHR | bindings::S_IFBLK
+        )
+    }
+}
+
 /// Who may change what. Its [`Divert`] says whose calls are checked.
 pub(crate) trait HostConfigPolicy: Divert + Clone {
     /// A change of the host's configuration was refused to the current task with `errno`
     /// (must not sleep).
     fn refused(&self, errno: Error);
-    /// Whether the current task may open the device node numbered `rdev` (the kernel's
-    /// `dev_t`); a refusal counts. Must not sleep.
-    fn may_open_device(&self, rdev: u32) -> bool;
+    /// Why the current task may not open the file `open` describes, if it may not: `EPERM`
+    /// for a device node, `EACCES` for anything else (see [`open_errno`]). A refusal counts.
+    /// Must not sleep.
+    fn open_refusal(&self, open: &OpenFacts) -> Option<Error>;
+}
+
+/// The errno of a refused open: the device cgroup's for a device node, the VFS's for a file.
+pub(crate) fn open_errno(open: &OpenFacts) -> Error {
+    if open.is_device() {
+        EPERM
+    } else {
+        EACCES
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Check {
     /// `int (*permission)(struct mnt_idmap *, struct inode *, int mask)` of /proc/sys, sysfs.
     Write,
-    /// `int chrdev_open(struct inode *inode, struct file *filp)`.
-    Device,
+    /// `int security_file_open(struct file *file)`.
+    Open,
+    /// `static int proc_reg_open(struct inode *inode, struct file *file)`.
+    ProcEntry,
     /// `int security_kernel_module_request(char *kmod_name)`.
     ModuleRequest,
+    /// `int security_bpf(int cmd, union bpf_attr *attr, unsigned int size)`.
+    Bpf,
 }
 
 struct Gate<P> {
@@ -51,11 +183,11 @@ struct Gate<P> {
 }
 
 impl Check {
-    /// What the hooked function returns for a refused call.
+    /// What the hooked function returns for a refused call (an open: see `refusal_of`).
     fn errno(self) -> Error {
         match self {
-            Check::Write => EACCES,
-            Check::Device | Check::ModuleRequest => EPERM,
+            Check::Write | Check::ProcEntry | Check::Open => EACCES,
+            Check::ModuleRequest | Check::Bpf => EPERM,
         }
     }
 }
@@ -69,32 +201,40 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
         if !self.policy.divert() {
             return false;
         }
-        match self.check {
-            Check::Write => {
-                let refused = args.word(2) & MAY_CHANGE != 0;
-                if refused {
-                    self.policy.refused(self.check.errno());
-                }
-                refused
+        let refused = match self.check {
+            Check::Write => args.word(2) & MAY_CHANGE != 0,
+            Check::Open => {
+                // SAFETY: argument 0 of `security_file_open` is the file being opened.
+                let open = unsafe { OpenFacts::of(args.word(0)) };
+                return self.policy.open_refusal(&open).is_some();
             }
-            Check::Device => {
-                let inode = args.word(0) as *const bindings::inode;
-                // SAFETY: argument 0 of `chrdev_open` is the inode being opened, referenced
-                // by the open in progress.
-                let rdev = unsafe { bindings::ctn_inode_rdev(inode) };
-                !self.policy.may_open_device(rdev)
+            Check::ProcEntry => {
+                // SAFETY: argument 1 of `proc_reg_open` is the file being opened.
+                unsafe { OpenFacts::of(args.word(1)) }.writes
             }
-            Check::ModuleRequest => {
-                self.policy.refused(self.check.errno());
-                true
-            }
+            Check::ModuleRequest | Check::Bpf => true,
+        };
+        if refused {
+            self.policy.refused(self.check.errno());
         }
+        refused
     }
 }
 
 impl<P: HostConfigPolicy> Refuse for Gate<P> {
     fn refusal(&self) -> i64 {
         self.check.errno().to_errno().into()
+    }
+
+    fn refusal_of(&self, arg0: usize) -> i64 {
+        match self.check {
+            // SAFETY: a refused `security_file_open` call: `arg0` is its file, still being
+            // opened (the open waits for this answer).
+            Check::Open => open_errno(&unsafe { OpenFacts::of(arg0) })
+                .to_errno()
+                .into(),
+            _ => self.refusal(),
+        }
     }
 }
 
@@ -110,12 +250,14 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
         };
         hooks.refusing(symbol, gate)
     };
+    hook(kernel::c_str!("security_file_open"), Check::Open)?;
+    hook(kernel::c_str!("proc_reg_open"), Check::ProcEntry)?;
     hook(kernel::c_str!("proc_sys_permission"), Check::Write)?;
     hook(kernel::c_str!("kernfs_iop_permission"), Check::Write)?;
-    hook(kernel::c_str!("chrdev_open"), Check::Device)?;
-    // Without CONFIG_SECURITY a static inline stub: members' requests then run modprobe.
-    optional(hook(
+    hook(
         kernel::c_str!("security_kernel_module_request"),
         Check::ModuleRequest,
-    ))
+    )?;
+    // Only with CONFIG_BPF_SYSCALL: without it there is no bpf() to refuse.
+    optional(hook(kernel::c_str!("security_bpf"), Check::Bpf))
 }

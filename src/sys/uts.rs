@@ -141,9 +141,9 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
 
 /// sethostname(2) and setdomainname(2) for a diverted task: `(const char *name, int len)`.
 fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs) -> c_long {
-    // The member's own root, as the kernel asks it in a UTS namespace it owns: naming its
-    // container is not the host's business (the capability set does not decide).
-    if !cred::own_sys_admin() {
+    // The member's own root: naming its container is not the host's business (the
+    // capability set does not decide).
+    if !cred::own_root() {
         return EPERM.to_errno() as c_long;
     }
     // The kernel takes `len` as an int.

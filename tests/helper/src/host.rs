@@ -47,6 +47,8 @@ pub enum Host {
     },
     /// bpf(BPF_MAP_CREATE) of a small array.
     Bpf,
+    /// bpf(BPF_OBJ_GET) of PATH: a pinned map or program, which asks no capability.
+    BpfObjGet { path: String },
     /// iopl(3), or ioperm(0x80, 1, 1) with --ioperm.
     Iopl {
         #[arg(long)]
@@ -54,6 +56,15 @@ pub enum Host {
     },
     /// open_by_handle_at(2) of the root directory's handle (the "shocker" escape).
     OpenByHandle,
+    /// mmap(2) of one anonymous page at ADDR with MAP_FIXED_NOREPLACE (below
+    /// vm.mmap_min_addr: CAP_SYS_RAWIO, a check the capability LSM makes inline).
+    MmapLow {
+        #[arg(default_value_t = 0)]
+        addr: usize,
+    },
+    /// capset(2) of every capability in the permitted and effective sets (allowed only if
+    /// the process already holds them all: a probe of what its credentials hold).
+    CapsetAll,
     /// Writes TEXT to PATH (open O_WRONLY, then write(2)).
     Write { path: String, text: String },
     /// Opens PATH with O_RDONLY|O_NONBLOCK and reads up to 64 bytes (a read that would
@@ -382,6 +393,25 @@ fn bpf() -> Result<String, Errno> {
     Ok("ok".into())
 }
 
+fn bpf_obj_get(path: &str) -> Result<String, Errno> {
+    const BPF_OBJ_GET: i32 = 7;
+    let path = c(path);
+    // union bpf_attr for BPF_OBJ_GET: pathname (a pointer), bpf_fd, file_flags.
+    let mut attr = [0u64; 2];
+    attr[0] = path.as_ptr() as u64;
+    // SAFETY: a valid bpf_attr of the size given; `path` outlives the call.
+    owned(unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            BPF_OBJ_GET,
+            attr.as_ptr(),
+            std::mem::size_of_val(&attr),
+        )
+    })
+    .map(drop)?;
+    Ok("ok".into())
+}
+
 fn open_by_handle() -> Result<String, Errno> {
     // struct file_handle with room for 128 bytes of handle.
     let mut h = [0u8; 8 + 128];
@@ -409,6 +439,17 @@ fn open_by_handle() -> Result<String, Errno> {
         )
     })
     .map(drop)?;
+    Ok("ok".into())
+}
+
+fn capset_all() -> Result<String, Errno> {
+    const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+    // struct __user_cap_header_struct { version, pid } and two __user_cap_data_struct
+    // { effective, permitted, inheritable } (capabilities 0-31, 32-63).
+    let header = [LINUX_CAPABILITY_VERSION_3, 0];
+    let data = [[u32::MAX, u32::MAX, 0], [u32::MAX, u32::MAX, 0]];
+    // SAFETY: a version-3 header and its two data structs.
+    ret(unsafe { libc::syscall(libc::SYS_capset, header.as_ptr(), data.as_ptr()) })?;
     Ok("ok".into())
 }
 
@@ -525,6 +566,7 @@ fn host(h: &Host) -> Result<String, Errno> {
         }
         Host::Perf { pid, cpu } => perf(*pid, *cpu),
         Host::Bpf => bpf(),
+        Host::BpfObjGet { path } => bpf_obj_get(path),
         Host::Iopl { ioperm } => {
             // SAFETY: iopl/ioperm only change this process's I/O permissions.
             ret(unsafe {
@@ -537,6 +579,27 @@ fn host(h: &Host) -> Result<String, Errno> {
             Ok("ok".into())
         }
         Host::OpenByHandle => open_by_handle(),
+        Host::MmapLow { addr } => {
+            // SAFETY: a new anonymous mapping where nothing is mapped (NOREPLACE), unmapped
+            // again below.
+            let p = unsafe {
+                libc::mmap(
+                    *addr as *mut libc::c_void,
+                    4096,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                    -1,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                return Err(Errno::last());
+            }
+            // SAFETY: the page mapped just above.
+            unsafe { libc::munmap(p, 4096) };
+            Ok("ok".into())
+        }
+        Host::CapsetAll => capset_all(),
         Host::Write { path, text } => {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
