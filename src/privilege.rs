@@ -10,7 +10,7 @@
 
 use kernel::prelude::*;
 
-use crate::sys::hostconf::FileSystem;
+use crate::sys::hostconf::{FileSystem, Ioctl};
 use crate::uapi;
 
 /// Every capability the kernel knows.
@@ -55,4 +55,18 @@ pub(crate) fn file_refusal(fs: FileSystem, writes: bool) -> Option<Error> {
         FileSystem::Data | FileSystem::Proc => false,
     };
     refused.then_some(EACCES)
+}
+
+/// Whether a member may not make an ioctl of kind `kind`: those that act beyond the
+/// caller's own terminal. Typing into a terminal's input (`TIOCSTI`: its controlling
+/// terminal may be the admin's, whose shell reads what was typed after the member exits;
+/// the kernel's `dev.tty.legacy_tiocsti=0` refuses it to everyone) and the console's
+/// controls (a remapped key runs a string chosen here when the host's user types it, a
+/// pasted selection, the system console, terminal switches). Other ioctls are the
+/// driver's and the capability set's to decide.
+pub(crate) fn ioctl_refused(kind: Ioctl) -> bool {
+    match kind {
+        Ioctl::TerminalInput | Ioctl::Console => true,
+        Ioctl::Other => false,
+    }
 }

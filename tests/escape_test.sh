@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 96
+ktap_plan 99
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
@@ -254,6 +254,30 @@ t_bpf_obj_get() {
     refused "bpf(BPF_OBJ_GET) of a pinned object (no capability asked)" EPERM ctntest host bpf-obj-get /tmp/no-such-pin
 }
 
+# --- the terminal ctnctl exec was run from (the admin's) ------------------------------------
+# on_tty CMD...: CMD on a new terminal that is its controlling terminal, as an admin's; its
+# output without the terminal's carriage returns, then queued=N (input left for the admin).
+on_tty() { ctntest on-terminal "$@" | tr -d '\r'; }
+NL='
+'
+t_tiocsti() {
+    out=$(on_tty ctntest host tiocsti /dev/tty "id$NL")
+    expect_match "the host's TIOCSTI types a line into its own terminal" '^ok' "$out"
+    expect_match "and the line waits in its input" 'queued=3$' "$out"
+    out=$(on_tty $IN ctntest host tiocsti /dev/tty "id$NL")
+    expect_match "TIOCSTI into the admin's terminal from inside" '^errno=EPERM' "$out"
+    expect_match "nothing waits in the admin's input" 'queued=0$' "$out"
+}
+t_tioclinux() {
+    expect_match "the host's TIOCLINUX on a terminal that is no console (or a kernel without VT)" '^errno=(EINVAL|ENOTTY)' "$(on_tty ctntest host ioctl /dev/tty 0x541C)"
+    expect_match "TIOCLINUX from inside" '^errno=EPERM' "$(on_tty $IN ctntest host ioctl /dev/tty 0x541C)"
+}
+t_kd_ioctl() {
+    expect_match "the host's KDGKBTYPE on a pseudo-terminal reaches the terminal" '^errno=ENOTTY' "$(on_tty ctntest host ioctl /dev/tty 0x4B33)"
+    expect_match "a console keyboard ioctl (KDGKBTYPE) from inside" '^errno=EPERM' "$(on_tty $IN ctntest host ioctl /dev/tty 0x4B33)"
+    expect_match "terminal ioctls of its own (TCGETS) stay allowed" '^ok' "$(on_tty $IN ctntest host ioctl /dev/tty 0x5401)"
+}
+
 # --- other processes: scheduling, limits, memory, SIGIO -------------------------------------
 nice_of() { cut -d' ' -f19 /proc/$1/stat; }
 t_prlimit_set() {
@@ -386,6 +410,9 @@ run_case "write and read tracefs: EACCES, tracing_on unchanged" t_tracefs
 run_case "open debugfs: EACCES" t_debugfs
 run_case "write securityfs: EACCES, reads allowed" t_securityfs
 run_case "bpf(BPF_OBJ_GET): EPERM" t_bpf_obj_get
+run_case "TIOCSTI into the admin's terminal: EPERM, nothing typed" t_tiocsti
+run_case "TIOCLINUX: EPERM" t_tioclinux
+run_case "console keyboard ioctls: EPERM; TCGETS allowed" t_kd_ioctl
 run_case "prlimit a host process's RLIMIT_NOFILE: ESRCH, unchanged" t_prlimit_set
 run_case "prlimit (read) a host process: ESRCH" t_prlimit_get
 run_case "setpriority(PRIO_PROCESS) on a host process: EPERM, nice unchanged" t_setprio_pid

@@ -31,6 +31,8 @@
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/sockios.h>
+#include <linux/ioctl.h>
+#include <asm/ioctls.h>
 #include <net/inet_common.h>
 #include <net/ipv6.h>
 #include <asm/ptrace.h>

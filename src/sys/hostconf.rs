@@ -26,11 +26,17 @@
 //!   fails as for a missing module).
 //! - `security_bpf`, asked for every `bpf()` command: `EPERM` (a pinned map of the host is
 //!   reached with `BPF_OBJ_GET` and no capability at all).
+//! - `security_file_ioctl` (and `_compat`, for 32-bit callers), asked for every ioctl: the
+//!   terminal ioctls that act beyond the caller's own terminal (see [`Ioctl`] and
+//!   [`privilege::ioctl_refused`]) are refused with `EPERM`. The terminal a member
+//!   has as its controlling terminal may be the host's (the admin's, for `ctnctl exec`):
+//!   `TIOCSTI` on it types commands into the admin's shell after the member exits.
 
 use kernel::prelude::*;
 
 use super::bindings;
 use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
+use crate::privilege;
 
 /// `MAY_WRITE | MAY_APPEND` of `inode_permission`'s mask.
 const MAY_CHANGE: usize = 0x2 | 0x8;
@@ -52,6 +58,40 @@ pub(crate) enum FileSystem {
     Interface,
     /// Interfaces to the kernel's memory and activity: debugfs, tracefs.
     Internals,
+}
+
+/// The kinds of ioctl, for which ones a member may make.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ioctl {
+    /// `TIOCSTI`: a byte pushed into a terminal's input, as if typed.
+    TerminalInput,
+    /// The console's: `TIOCLINUX` (selection, paste, console state), `TIOCCONS` (the system
+    /// console), the keyboard and display ioctls (`KD*`, `PIO_*`, `GIO_*`: `linux/kd.h`)
+    /// and the virtual terminals' (`VT_*`: `linux/vt.h`).
+    Console,
+    /// Any other: the driver's.
+    Other,
+}
+
+/// The type bytes of the console's keyboard/display and virtual-terminal ioctls. They are
+/// plain 16-bit numbers (no `_IOC` direction or size), which tells them from drivers'
+/// `_IOC` ioctls of the same type byte (V4L2's `'V'`).
+const CONSOLE_IOCTL_TYPES: [u32; 2] = [b'K' as u32, b'V' as u32];
+
+impl Ioctl {
+    /// The kind of ioctl `cmd`.
+    pub(crate) fn of(cmd: u32) -> Self {
+        if cmd == bindings::TIOCSTI {
+            Ioctl::TerminalInput
+        } else if cmd == bindings::TIOCLINUX
+            || cmd == bindings::TIOCCONS
+            || (cmd >> 16 == 0 && CONSOLE_IOCTL_TYPES.contains(&(cmd >> 8)))
+        {
+            Ioctl::Console
+        } else {
+            Ioctl::Other
+        }
+    }
 }
 
 /// Magic numbers no kernel header exports: POSIX message queues (`ipc/mqueue.c`), UBIFS
@@ -175,6 +215,9 @@ enum Check {
     ModuleRequest,
     /// `int security_bpf(int cmd, union bpf_attr *attr, unsigned int size)`.
     Bpf,
+    /// `int security_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)`,
+    /// and `security_file_ioctl_compat` of the same arguments.
+    Ioctl,
 }
 
 struct Gate<P> {
@@ -187,7 +230,7 @@ impl Check {
     fn errno(self) -> Error {
         match self {
             Check::Write | Check::ProcEntry | Check::Open => EACCES,
-            Check::ModuleRequest | Check::Bpf => EPERM,
+            Check::ModuleRequest | Check::Bpf | Check::Ioctl => EPERM,
         }
     }
 }
@@ -213,6 +256,8 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 unsafe { OpenFacts::of(args.word(1)) }.writes
             }
             Check::ModuleRequest | Check::Bpf => true,
+            // The kernel takes `cmd` as an unsigned int.
+            Check::Ioctl => privilege::ioctl_refused(Ioctl::of(args.word(1) as u32)),
         };
         if refused {
             self.policy.refused(self.check.errno());
@@ -258,6 +303,12 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
         kernel::c_str!("security_kernel_module_request"),
         Check::ModuleRequest,
     )?;
+    hook(kernel::c_str!("security_file_ioctl"), Check::Ioctl)?;
+    // Only with CONFIG_COMPAT: without it there are no 32-bit ioctls.
+    optional(hook(
+        kernel::c_str!("security_file_ioctl_compat"),
+        Check::Ioctl,
+    ))?;
     // Only with CONFIG_BPF_SYSCALL: without it there is no bpf() to refuse.
     optional(hook(kernel::c_str!("security_bpf"), Check::Bpf))
 }

@@ -62,6 +62,15 @@ pub enum Host {
         #[arg(default_value_t = 0)]
         addr: usize,
     },
+    /// Pushes TEXT into the input of the terminal PATH (open O_RDWR), a byte at a time with
+    /// TIOCSTI, as if typed there.
+    Tiocsti { path: String, text: String },
+    /// ioctl(PATH, CMD, a zeroed 64-byte buffer): CMD in decimal or 0x hex.
+    Ioctl {
+        path: String,
+        #[arg(value_parser = crate::parse_u32)]
+        cmd: u32,
+    },
     /// capset(2) of every capability in the permitted and effective sets (allowed only if
     /// the process already holds them all: a probe of what its credentials hold).
     CapsetAll,
@@ -442,6 +451,19 @@ fn open_by_handle() -> Result<String, Errno> {
     Ok("ok".into())
 }
 
+fn open_rw(path: &str) -> Result<OwnedFd, Errno> {
+    // SAFETY: open(2) of a path we own as a C string.
+    owned(
+        unsafe {
+            libc::open(
+                c(path).as_ptr(),
+                libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+            )
+        }
+        .into(),
+    )
+}
+
 fn capset_all() -> Result<String, Errno> {
     const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
     // struct __user_cap_header_struct { version, pid } and two __user_cap_data_struct
@@ -600,6 +622,21 @@ fn host(h: &Host) -> Result<String, Errno> {
             Ok("ok".into())
         }
         Host::CapsetAll => capset_all(),
+        Host::Tiocsti { path, text } => {
+            let tty = open_rw(path)?;
+            for b in text.as_bytes() {
+                // SAFETY: TIOCSTI reads one byte from the pointer given.
+                ret(unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCSTI, b as *const u8) }.into())?;
+            }
+            Ok("ok".into())
+        }
+        Host::Ioctl { path, cmd } => {
+            let f = open_rw(path)?;
+            let mut buf = [0u8; 64];
+            // SAFETY: a 64-byte buffer, larger than any argument of the ioctls tried.
+            ret(unsafe { libc::ioctl(f.as_raw_fd(), *cmd as _, buf.as_mut_ptr()) }.into())?;
+            Ok("ok".into())
+        }
         Host::Write { path, text } => {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()

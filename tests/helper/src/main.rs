@@ -7,6 +7,7 @@ mod host;
 mod net;
 mod reach;
 mod resources;
+mod terminal;
 
 use std::fs::OpenOptions;
 use std::os::fd::AsRawFd;
@@ -99,6 +100,13 @@ enum Command {
         to: u32,
         #[arg(long)]
         destroy: bool,
+    },
+    /// Run a command in a session of its own on a new pseudo-terminal (its controlling
+    /// terminal); prints what it wrote there, then `queued=N`, the bytes of lines left in
+    /// the terminal's input.
+    OnTerminal {
+        #[arg(trailing_var_arg = true, required = true)]
+        cmd: Vec<String>,
     },
     /// Run a command as an unprivileged user: no supplementary groups, gid = uid, no capabilities.
     AsUser {
@@ -1183,6 +1191,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::AsUser { uid, cmd } => return as_user(*uid, cmd),
+        Command::OnTerminal { cmd } => return terminal::run(cmd),
         Command::Family {
             children,
             threads,
@@ -1256,6 +1265,7 @@ fn main() -> ExitCode {
             destroy,
         } => populate(fd, &prefix, from..to, destroy),
         Command::AsUser { .. }
+        | Command::OnTerminal { .. }
         | Command::Family { .. }
         | Command::Bench { .. }
         | Command::Uname
