@@ -115,6 +115,12 @@ t_confinement() {
     expect_eq "the host is not" ok "$(ctntest escape chroot)"
     expect_match "refusals are in the history" 'refused .*errno 1' "$(ctnctl events web1)"
     ctnctl destroy plain >/dev/null
+    # A setuid program the container's root made: a host user must not reach it.
+    ctnctl exec web1 -- sh -c 'cp /bin/busybox /busybox.suid && chmod 4755 /busybox.suid' || fail "setuid file inside"
+    expect_eq "the state directory is the host root's alone" 700 "$(stat -c %a /var/lib/ctn/web1)"
+    out=$(ctntest as-user 65534 /var/lib/ctn/web1/root/busybox.suid id -u 2>&1)
+    expect_match "a host user cannot reach the container's setuid file to run it" 'cannot run' "$out"
+    ctnctl exec web1 -- rm /busybox.suid
 }
 t_stop() {
     out=$(ctnctl stop web1); rc=$?

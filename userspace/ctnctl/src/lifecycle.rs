@@ -55,7 +55,7 @@ pub fn prepare_root(
         None => return Ok(None),
         Some(RootKind::Own(path)) => path.clone(),
         Some(RootKind::Skeleton(skeleton)) => {
-            let state = dirs.state_of(&c.spec.name);
+            let state = dirs.make_state(&c.spec.name)?;
             let (upper, work, root) = (state.join("upper"), state.join("work"), state.join("root"));
             for d in [&upper, &work, &root] {
                 fs::create_dir_all(d).map_err(io_err(d))?;

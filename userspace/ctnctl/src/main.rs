@@ -1065,8 +1065,7 @@ fn start(cli: &Cli, dev: &Device, name: &str) -> Result<(), Error> {
     let dirs = dirs(cli);
     let hostname = dev.identity(name).map_err(|e| explain(e, name))?.hostname;
     let root = lifecycle::root_with_proc(&c, &dirs, &hostname)?;
-    let state = dirs.state_of(name);
-    std::fs::create_dir_all(&state).map_err(|e| Error::Io(state.display().to_string(), e))?;
+    let state = dirs.make_state(name)?;
     let log = state.join("console.log");
     let pid = lifecycle::spawn(dev, name, root.as_deref(), &c.start, &log)?;
     dev.record(name, ctn_uapi::CTN_EVENT_STARTED, pid.as_raw(), 0)
@@ -1238,8 +1237,7 @@ fn import_from(
                     dst.display()
                 )));
             }
-            std::fs::create_dir_all(dirs.state_of(&name))
-                .map_err(|e| Error::Io(dirs.state_of(&name).display().to_string(), e))?;
+            dirs.make_state(&name)?;
             std::fs::rename(&r, &dst).map_err(|e| Error::Io(dst.display().to_string(), e))?;
             Some(dst)
         }

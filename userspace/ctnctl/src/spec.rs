@@ -307,6 +307,22 @@ impl Dirs {
     pub fn state_of(&self, name: &str) -> PathBuf {
         self.state.join(name)
     }
+
+    /// Makes (or, made by an older ctnctl, closes) the state directory of `name`: mode 0700,
+    /// because a container's root lives in it and may hold setuid files that the container
+    /// made or an archive brought: a host user who reached them would run them as host root.
+    pub fn make_state(&self, name: &str) -> Result<PathBuf, Error> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let dir = self.state_of(name);
+        let fail = |e| Error::Io(dir.display().to_string(), e);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(fail)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+        Ok(dir)
+    }
 }
 
 #[cfg(test)]
