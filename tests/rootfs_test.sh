@@ -176,7 +176,9 @@ command = ["start"]' "start.command: 'start' must be an absolute path"
 t_capture() {
     # A small service on the host's files, run once in a plain container that records.
     mkdir -p /srv/app && echo hello > /srv/app/greeting.txt
-    printf '#!/bin/sh\nread greeting < /srv/app/greeting.txt\necho "app says: $greeting"\n' > /srv/app/run.sh
+    # It also reads a file of the kernel's through a link (as a link to /proc/kcore would).
+    ln -sf /proc/version /srv/app/kernel.txt
+    printf '#!/bin/sh\nread greeting < /srv/app/greeting.txt\nread kernel < /srv/app/kernel.txt\necho "app says: $greeting"\n' > /srv/app/run.sh
     chmod +x /srv/app/run.sh
     ctnctl create app --record-files >/dev/null || fail "create app --record-files"
     expect_eq "it runs on the host's files" "app says: hello" "$(ctnctl exec app -- /srv/app/run.sh)"
@@ -187,6 +189,11 @@ t_capture() {
     expect_match "capture" '^captured [0-9]+ files app opened into /srv/captured' "$(ctnctl capture app /srv/captured)"
     [ -L /srv/captured/bin/sh ] && [ -x /srv/captured/bin/busybox ] || fail "the interpreter's symlink and target: $(ls -l /srv/captured/bin)"
     [ ! -e /srv/captured/tests ] && [ ! -e /srv/captured/usr/bin/ctnctl ] || fail "more than it used was copied"
+    [ ! -e /srv/captured/proc/version ] && [ ! -L /srv/captured/srv/app/kernel.txt ] || fail "a kernel file reached through a link was copied"
+    out=$(ctnctl capture web1 /srv/captured-web1 2>&1); rc=$?
+    expect_eq "capture of a container with a root of its own: exit" 1 $rc
+    expect_match "says why" "has a root of its own" "$out"
+    [ ! -e /srv/captured-web1 ] || fail "it made the directory"
     printf 'name = "app2"\n[root]\npath = "/srv/captured"\n[start]\ncommand = ["/srv/app/run.sh"]\n' > /tmp/app2.toml
     ctnctl apply /tmp/app2.toml >/dev/null && ctnctl start app2 >/dev/null || fail "start the captured container"
     wait_for "it runs from its own root and finds every file" has_line /var/lib/ctn/app2/console.log 'app says: hello'

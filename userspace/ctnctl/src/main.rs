@@ -419,6 +419,14 @@ fn run(cli: &Cli) -> Result<(), Error> {
         }
         Command::Capture { name, dir } => {
             let name = names::check(name)?;
+            // The names a rooted container opens are names inside its root: read through the
+            // host's `/` they would be the host's files (its /etc/shadow), not the container's.
+            if dirs(cli).spec(name)?.is_some_and(|s| s.root.is_some()) {
+                return Err(Error::Refused(format!(
+                    "container '{name}' has a root of its own: its files are already there.
+  Capture is for a service that ran on the host's files; carry this one with `ctnctl export {name}`."
+                )));
+            }
             let (paths, dropped) = dev.files(name).map_err(|e| explain_files(e, name))?;
             let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
             std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;

@@ -8,6 +8,8 @@ use std::io;
 use std::os::unix::fs::{symlink, DirBuilderExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
+use nix::libc;
+
 use crate::error::Error;
 use crate::inroot::InRoot;
 
@@ -87,8 +89,7 @@ fn copy_walk(root: &Path, path: &Path, depth: u32) -> Result<PathBuf, Error> {
             }
         } else if last {
             if fs::symlink_metadata(&dst).is_err() {
-                fs::copy(&host, &dst).map_err(io_err(&dst))?;
-                fs::set_permissions(&dst, meta.permissions()).map_err(io_err(&dst))?;
+                copy_data_file(&host, &dst)?;
             }
         } else {
             return Err(Error::Refused(format!(
@@ -277,21 +278,98 @@ pub fn write_identity(root: &Path, hostname: &str, ip: Option<&str>) -> Result<(
     root.replace(Path::new("etc/hosts"), hosts.as_bytes(), 0o644)
 }
 
-/// Copies the files a container was seen opening (`paths`, absolute host paths) into `root`,
-/// with their directories, permissions and symlinks. Paths that no longer exist, or are not
-/// regular files, directories or symlinks (devices, /proc), are skipped and returned.
+/// Whether the file system of `fd` is one of the kernel's interfaces (proc, sysfs, debugfs,
+/// ...), whose files are views of the kernel (`/proc/kcore` is its memory), not data.
+fn on_kernel_interface(fd: &impl std::os::fd::AsFd) -> io::Result<bool> {
+    use nix::sys::statfs::*;
+    const INTERFACES: [FsType; 11] = [
+        PROC_SUPER_MAGIC,
+        SYSFS_MAGIC,
+        DEBUGFS_MAGIC,
+        TRACEFS_MAGIC,
+        SECURITYFS_MAGIC,
+        CGROUP_SUPER_MAGIC,
+        CGROUP2_SUPER_MAGIC,
+        BPF_FS_MAGIC,
+        DEVPTS_SUPER_MAGIC,
+        NSFS_MAGIC,
+        SELINUX_MAGIC,
+    ];
+    Ok(INTERFACES.contains(&fstatfs(fd)?.filesystem_type()))
+}
+
+/// Copies the host file `host` to `dst` (new), with its permissions, from a descriptor: the
+/// file opened without following a final symlink, and copied only if it is a regular file
+/// of data. What a recorded name leads to is the container's to change while capture runs
+/// (a link to `/proc/kcore` in place of a file checked a moment before).
+fn copy_data_file(host: &Path, dst: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut src = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(host)
+        .map_err(io_err(host))?;
+    let meta = src.metadata().map_err(io_err(host))?;
+    if !meta.is_file() || on_kernel_interface(&src).map_err(io_err(host))? {
+        return Err(Error::Refused(format!(
+            "{}: changed while capture ran: now not a file of data (a device, a link, or a kernel interface). Nothing was copied from it.",
+            host.display()
+        )));
+    }
+    let mut out = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(meta.permissions().mode() & 0o777)
+        .open(dst)
+        .map_err(io_err(dst))?;
+    io::copy(&mut src, &mut out).map_err(io_err(dst))?;
+    out.set_permissions(meta.permissions()).map_err(io_err(dst))
+}
+
+/// Whether the recorded name `path` may be captured, looked at where it leads now: an
+/// absolute name (a relative one was resolved from a working directory no longer known)
+/// that leads to a regular file or a directory outside `/proc`, `/sys` and `/dev` and not
+/// on a kernel interface.
+fn capturable(path: &Path) -> bool {
+    if !path.is_absolute() {
+        return false;
+    }
+    let Ok(real) = fs::canonicalize(path) else {
+        return false;
+    };
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p))
+    {
+        return false;
+    }
+    // Only a file or directory is opened (a device or fifo is not: an open can act).
+    if !fs::metadata(&real).is_ok_and(|m| m.is_file() || m.is_dir()) {
+        return false;
+    }
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(&real)
+        .and_then(|f| on_kernel_interface(&f))
+        .is_ok_and(|interface| !interface)
+}
+
+/// Copies the files a container was seen opening (`paths`, the names it opened them by,
+/// which for a container without a root are host paths) into `root`, with their
+/// directories, permissions and symlinks. Names that lead nowhere now, or not to a file or
+/// directory of data (devices, /proc, a link to either), are skipped and returned.
 pub fn capture(root: &Path, paths: &[PathBuf]) -> Result<(usize, Vec<PathBuf>), Error> {
     let mut copied = 0;
     let mut skipped = Vec::new();
     for path in paths {
-        let special =
-            path.starts_with("/proc") || path.starts_with("/sys") || path.starts_with("/dev");
-        match (special, fs::metadata(path)) {
-            (false, Ok(m)) if m.is_file() || m.is_dir() => {
-                copy_with_links(root, path)?;
-                copied += 1;
-            }
-            _ => skipped.push(path.clone()),
+        if capturable(path) {
+            copy_with_links(root, path)?;
+            copied += 1;
+        } else {
+            skipped.push(path.clone());
         }
     }
     Ok((copied, skipped))
