@@ -15,6 +15,7 @@ mod device;
 mod events;
 mod hooks;
 mod identity;
+mod ipc;
 mod limits;
 mod live;
 mod network;

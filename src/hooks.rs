@@ -15,7 +15,8 @@ use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::{
-    capable, clone, confine, files, hostconf, isolate, mm, net, open, resource_view, uts, write,
+    capable, clone, confine, files, hostconf, ipc, isolate, mm, net, open, resource_view, unix,
+    uts, write,
 };
 
 pub(crate) struct Hooks {
@@ -61,6 +62,8 @@ impl Hooks {
         isolate::add(&mut functions, process())?;
         capable::add(&mut functions, process())?;
         hostconf::add(&mut functions, process())?;
+        ipc::add(&mut functions, process())?;
+        unix::add(&mut functions, process())?;
         let functions = functions.install()?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         Ok(Self {

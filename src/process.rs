@@ -10,6 +10,7 @@ use core::sync::atomic::AtomicBool;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+use crate::ipc::NamePrefix;
 use crate::registry::Registry;
 use crate::sys::capable::CapabilityPolicy;
 use crate::sys::clone::ClonePolicy;
@@ -17,6 +18,7 @@ use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
 use crate::sys::hostconf::{HostConfigPolicy, OpenFacts};
+use crate::sys::ipc::IpcPolicy;
 use crate::sys::isolate::IsolationPolicy;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::open::OpenPolicy;
@@ -24,6 +26,7 @@ use crate::sys::resource_view::ViewPolicy;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::task_work::{OnReturn, ReturnWork};
 use crate::sys::tracepoint::SchedObserver;
+use crate::sys::unix::UnixNamePolicy;
 use crate::sys::write::WritePolicy;
 
 /// The registry as seen by the process hooks.
@@ -180,5 +183,33 @@ impl WritePolicy for ProcessHooks {
 impl MemoryPolicy for ProcessHooks {
     fn admit_pages(&self, pages: u64, now: u64) -> bool {
         self.0.admit_pages(pages, now)
+    }
+}
+
+impl IpcPolicy for ProcessHooks {
+    fn file_key(&self, key: i32) -> Option<i32> {
+        self.0.ipc_key_of_current(key)
+    }
+
+    fn made(&self, object: usize, index: i32) {
+        self.0.ipc_made(object, index);
+    }
+
+    fn reaches(&self, object: usize, id: i32) -> bool {
+        self.0.current_reaches_ipc(object, id)
+    }
+
+    fn freed(&self, object: usize, id: i32) {
+        self.0.ipc_freed(object, id);
+    }
+}
+
+impl UnixNamePolicy for ProcessHooks {
+    fn name_prefix(&self) -> Option<NamePrefix> {
+        self.0.name_prefix_of_current()
+    }
+
+    fn refused(&self, errno: Error) {
+        self.0.host_config_refused(errno);
     }
 }

@@ -24,6 +24,7 @@ use kernel::sync::{Arc, Mutex, SpinLock};
 
 use crate::events::{Batch, History};
 use crate::identity;
+use crate::ipc;
 use crate::limits::{Charges, Counter, Limits};
 use crate::live::{self, Live};
 use crate::network::Addresses;
@@ -148,6 +149,10 @@ pub(crate) struct Container {
     /// The files its processes opened, if it records them (created with
     /// `CTN_CREATE_RECORD_FILES`).
     opened: Option<KBox<OpenedFiles>>,
+    /// What its SysV keys and abstract socket names are filed under.
+    ipc: ipc::Secrets,
+    /// How many SysV objects `Registry::ipc_owners` records as its.
+    ipc_objects: AtomicU32,
     _live: Live,
 }
 
@@ -267,6 +272,8 @@ pub(crate) struct Registry {
     loopbacks: RcuBox<KVec<u32>>,
     /// /dev/ctn's device number, which members may open (its ioctls decide what they may do).
     own_device: AtomicU32,
+    /// Which container made which SysV IPC object.
+    ipc_owners: ipc::Owners,
     #[pin]
     control: Mutex<Control>,
 }
@@ -276,6 +283,7 @@ impl Registry {
         let members = table::zeroed(task::pid_max_limit() as usize + 1)?;
         let pages = Charges::new(task::pid_max_limit() as usize + 1)?;
         let files = Charges::new(task::pid_max_limit() as usize + 1)?;
+        let ipc_owners = ipc::Owners::new()?;
         let mut slots = KVVec::with_capacity(MAX_CONTAINERS + 1, GFP_KERNEL)?;
         for _ in 0..=MAX_CONTAINERS {
             slots.push(RcuBox::empty(), GFP_KERNEL)?;
@@ -297,6 +305,7 @@ impl Registry {
                 recording: AtomicUsize::new(0),
                 loopbacks: RcuBox::empty(),
                 own_device: AtomicU32::new(0),
+                ipc_owners,
                 control <- new_mutex!(control, "ctn_registry"),
             }),
             GFP_KERNEL,
@@ -705,6 +714,54 @@ impl Registry {
         own == 0 || self.slot_of(pid) == own
     }
 
+    /// The key the current task's SysV key `key` is filed under, if it is a member.
+    pub(crate) fn ipc_key_of_current(&self, key: i32) -> Option<i32> {
+        self.on_current(|c| c.ipc.file_key(key))
+    }
+
+    /// The current task made SysV object `object` at `index`: it is its container's. A
+    /// full bucket of the owner table leaves it the host's (out of the member's reach), and
+    /// is recorded as `ENOSPC`.
+    pub(crate) fn ipc_made(&self, object: usize, index: i32) {
+        self.on_current(|c| {
+            if self.ipc_owners.adopt(object, index, c.slot) {
+                c.ipc_objects.fetch_add(1, Ordering::AcqRel);
+            } else {
+                c.refused(ENOSPC);
+            }
+        });
+    }
+
+    /// Whether the current task may reach SysV object `object` (id `id`): a host task any,
+    /// a member those its container made. A refusal is recorded (as `EINVAL`, the answer
+    /// for an object that does not exist). A few loads, from hooks.
+    pub(crate) fn current_reaches_ipc(&self, object: usize, id: i32) -> bool {
+        let own = self.slot_of(task::current_pid());
+        if own == 0 || self.ipc_owners.owner(object, id) == own {
+            return true;
+        }
+        self.on_current(|c| c.refused(EINVAL));
+        false
+    }
+
+    /// The kernel frees SysV object `object` (id `id`): any context, an RCU callback.
+    pub(crate) fn ipc_freed(&self, object: usize, id: i32) {
+        let slot = self.ipc_owners.owner(object, id);
+        if slot == 0 {
+            return;
+        }
+        self.ipc_owners.forget(object, id);
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container(slot, &guard) {
+            c.ipc_objects.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// The prefix of the current task's abstract unix socket names, if it is a member.
+    pub(crate) fn name_prefix_of_current(&self) -> Option<ipc::NamePrefix> {
+        self.on_current(|c| c.ipc.name_prefix())
+    }
+
     /// Whether some container records the files its processes open.
     pub(crate) fn is_recording(&self) -> bool {
         self.recording.load(Ordering::Relaxed) != 0
@@ -908,6 +965,8 @@ impl Registry {
                 mac: AtomicU64::new(0),
                 caps: AtomicU64::new(uapi::CTN_CAPS_DEFAULT),
                 opened,
+                ipc: ipc::Secrets::new(),
+                ipc_objects: AtomicU32::new(0),
                 _live: Live::new(&live::CONTAINERS),
             },
             GFP_KERNEL,
@@ -949,6 +1008,9 @@ impl Registry {
             let loopback = private_loopback(net);
             if c.opened.is_some() {
                 self.recording.fetch_sub(1, Ordering::Relaxed);
+            }
+            if c.ipc_objects.load(Ordering::Acquire) != 0 {
+                self.ipc_owners.forget_all(slot);
             }
             drop(guard);
             ctl.by_name.remove(&name);

@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 99
+ktap_plan 104
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
@@ -19,6 +19,14 @@ HOST_PGRP=$GROUP
 rm -f /tmp/escape.serve
 ctnctl exec other -- ctntest net serve 7000 --addr 127.0.0.1 --reply private --count 1 > /tmp/escape.serve &
 wait_for "other's private service" has_line /tmp/escape.serve listening
+# The host's IPC objects (a key stands for a host daemon's, the abstract socket for
+# containerd-shim's, CVE-2020-15257).
+host_id() { ctntest ipc "$@" | sed -n 's/^id=\([0-9]*\).*/\1/p'; }
+HOST_SHM=$(host_id shm-put 0xe5c host-shm) HOST_MSG=$(host_id msg-put 0xe5c host-msg)
+HOST_SEM=$(host_id sem-put 0xe5c)
+rm -f /tmp/escape.shim
+ctntest ipc abstract-serve escape-shim host > /tmp/escape.shim &
+wait_for "the host's abstract socket" has_line /tmp/escape.shim listening
 IN="ctnctl exec jail --"
 # refused WHAT ERRNO CMD...: CMD, run inside jail, prints errno=ERRNO.
 refused() { what=$1 errno=$2; shift 2; expect_eq "$what" "errno=$errno" "$($IN "$@")"; }
@@ -332,6 +340,25 @@ t_fiosetown() {
     refused "FIOSETOWN on a socket to a host process" ESRCH ctntest host setown $HOST --ioctl --signal 9
     kill -0 $HOST || fail "the host process was killed"
 }
+# --- IPC of the host -----------------------------------------------------------------------
+t_shm_key() {
+    refused "find the host's shared memory by key" ENOENT ctntest ipc shm-get 0xe5c
+    expect_eq "the segment is unchanged" "id=$HOST_SHM text=host-shm" "$(ctntest ipc shm-get 0xe5c)"
+}
+t_shm_id() {
+    refused "attach the host's shared memory by id" EINVAL ctntest ipc shm-at $HOST_SHM
+    refused "remove it" EINVAL ctntest ipc shm-ctl $HOST_SHM rmid
+    expect_eq "the segment is still there" text=host-shm "$(ctntest ipc shm-at $HOST_SHM)"
+}
+t_msg_id() {
+    refused "send to the host's message queue by id" EINVAL ctntest ipc msg-snd $HOST_MSG spoofed
+    expect_eq "the queue holds the host's message only" "id=$HOST_MSG text=host-msg" "$(ctntest ipc msg-get 0xe5c)"
+}
+t_sem_id() { refused "operate the host's semaphore by id" EINVAL ctntest ipc sem-op $HOST_SEM; }
+t_abstract() {
+    refused "connect to the host's abstract socket" ECONNREFUSED ctntest ipc abstract-connect escape-shim
+    expect_eq "the host's service answers the host" reply=host "$(ctntest ipc abstract-connect escape-shim)"
+}
 t_setown_own() { expect_match "F_SETOWN to itself works" '^ok owner=' "$($IN ctntest host setown 0)"; }
 
 run_case "leave by attaching itself to another container: EPERM" t_switch
@@ -432,10 +459,16 @@ run_case "F_SETOWN to a host process group: ESRCH" t_setown_pgrp
 run_case "F_SETOWN_EX to a host process sets no owner, it lives" t_setown_ex
 run_case "FIOSETOWN to a host process: ESRCH, it lives" t_fiosetown
 run_case "F_SETOWN to itself works" t_setown_own
+run_case "shmget of the host's key: ENOENT" t_shm_key
+run_case "shmat/shmctl of the host's segment by id: EINVAL, unchanged" t_shm_id
+run_case "msgsnd to the host's queue by id: EINVAL" t_msg_id
+run_case "semop on the host's semaphore by id: EINVAL" t_sem_id
+run_case "connect to the host's abstract unix socket: ECONNREFUSED" t_abstract
 t_cleanup() {
     kill $HOST $GROUP; wait $HOST $GROUP 2>/dev/null
     ctntest net connect 127.0.31.2 7000 >/dev/null # ends the service
     wait
+    for id in $HOST_SHM; do ctntest ipc shm-ctl $id rmid >/dev/null || fail "remove the host's segment"; done
     for c in jail other full; do ctnctl destroy --force $c >/dev/null || fail "destroy $c"; done
     rmmod ctn || fail "rmmod"
 }

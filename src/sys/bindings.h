@@ -36,5 +36,8 @@
 #include <net/inet_common.h>
 #include <net/ipv6.h>
 #include <asm/ptrace.h>
+#include <linux/random.h>
+#include <linux/ipc.h>
+#include <linux/un.h>
 
 #include "helpers.h"

@@ -55,6 +55,18 @@ impl CallArgs<'_> {
         // SAFETY: `fregs` is the register frame of the traced call (see `callback`).
         unsafe { bindings::ctn_ftrace_regs_arg(self.fregs, n) as usize }
     }
+
+    /// Sets argument `n` (0-based, at most 5) of the traced call to `value`: the function
+    /// runs with it (the trampoline reloads the argument registers from the frame).
+    ///
+    /// # Safety
+    ///
+    /// `value` is a value of the traced function's argument `n` that its callers could pass.
+    pub(crate) unsafe fn set_word(&self, n: u32, value: usize) {
+        // SAFETY: `fregs` is the register frame of the traced call (see `callback`); what the
+        // function receives is valid (caller's contract).
+        unsafe { bindings::ctn_ftrace_set_arg(self.fregs, n, value as c_ulong) }
+    }
 }
 
 /// A policy that refuses the calls it diverts: the hooked function returns [`Refuse::refusal`]

@@ -28,6 +28,8 @@
 #include <linux/hrtimer.h>
 #include <linux/skbuff.h>
 #include <asm/irq_regs.h>
+#include <linux/ipc.h>
+#include <linux/siphash.h>
 
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -115,12 +117,10 @@ u64 ctn_now_real_ns(void)
 }
 
 /*
- * Make the traced function return into `ip` instead of running, with argument register `arg`
- * (0-based) set to `value`: the x86 ftrace trampoline reloads the argument registers from
- * `fregs` after the callback.
+ * Set argument register `arg` (0-based) of the traced call to `value`: the x86 ftrace
+ * trampoline reloads the argument registers from `fregs` after the callback.
  */
-notrace void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
-			 unsigned long value)
+notrace void ctn_ftrace_set_arg(struct ftrace_regs *fregs, unsigned int arg, unsigned long value)
 {
 	struct pt_regs *regs = &arch_ftrace_regs(fregs)->regs;
 
@@ -132,6 +132,16 @@ notrace void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, un
 	case 4: regs->r8 = value; break;
 	case 5: regs->r9 = value; break;
 	}
+}
+
+/*
+ * Make the traced function return into `ip` instead of running, with argument register `arg`
+ * set to `value` (see ctn_ftrace_set_arg).
+ */
+notrace void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
+			 unsigned long value)
+{
+	ctn_ftrace_set_arg(fregs, arg, value);
 	ftrace_regs_set_instruction_pointer(fregs, ip);
 }
 
@@ -401,4 +411,18 @@ bool ctn_current_is_own_root(void)
 
 	return uid_eq(cred->euid, GLOBAL_ROOT_UID) &&
 	       cap_raised(cred->cap_bset, CAP_SYS_ADMIN);
+}
+
+/* The id of a SysV IPC object (its index and sequence number); called from ftrace callbacks. */
+notrace int ctn_ipc_id(const struct kern_ipc_perm *perm)
+{
+	return READ_ONCE(perm->id);
+}
+
+/* SipHash-2-4 of two words under `key` (two words): the keyed function behind IPC keys. */
+notrace u64 ctn_siphash(u64 first, u64 second, const u64 *key)
+{
+	siphash_key_t k = { .key = { key[0], key[1] } };
+
+	return siphash_2u64(first, second, &k);
 }

@@ -75,3 +75,8 @@ struct linux_binprm;
 void ctn_bprm_limit_caps(const struct linux_binprm *bprm, u64 set);
 pid_t ctn_pid_nr(struct pid *pid);
 bool ctn_current_is_own_root(void);
+struct ftrace_regs;
+void ctn_ftrace_set_arg(struct ftrace_regs *fregs, unsigned int arg, unsigned long value);
+struct kern_ipc_perm;
+int ctn_ipc_id(const struct kern_ipc_perm *perm);
+u64 ctn_siphash(u64 first, u64 second, const u64 *key);

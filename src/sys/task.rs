@@ -182,6 +182,13 @@ pub(crate) fn current_is_user_task() -> bool {
     flags & (bindings::PF_KTHREAD | bindings::PF_IO_WORKER | bindings::PF_EXITING) == 0
 }
 
+/// Whether the current task has started exiting.
+pub(crate) fn current_is_exiting() -> bool {
+    // SAFETY: reads the current task's flags, a word it alone changes.
+    let flags = unsafe { (*bindings::ctn_current()).flags };
+    flags & bindings::PF_EXITING != 0
+}
+
 /// Whether this runs in a timer interrupt that interrupted the current task in user mode.
 pub(crate) fn tick_interrupted_user_mode() -> bool {
     // SAFETY: reads this CPU's interrupt state and saved registers.

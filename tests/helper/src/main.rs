@@ -4,6 +4,7 @@
 
 mod escape;
 mod host;
+mod ipc;
 mod net;
 mod reach;
 mod resources;
@@ -147,6 +148,9 @@ enum Command {
     /// Attempts on the host's configuration, devices and processes (see `host.rs`).
     #[command(subcommand)]
     Host(host::Host),
+    /// SysV IPC objects and abstract unix sockets (see `ipc.rs`).
+    #[command(subcommand)]
+    Ipc(ipc::Ipc),
     /// Task creation and address-space growth (see `resources.rs`).
     #[command(subcommand)]
     Res(resources::Resources),
@@ -334,7 +338,7 @@ fn parse_u64(s: &str) -> Result<u64, String> {
 }
 
 /// Prints the result line (`errno=NAME` for an error); exit status 0 or 1.
-fn print_outcome(out: Result<String, Errno>) -> ExitCode {
+pub(crate) fn print_outcome(out: Result<String, Errno>) -> ExitCode {
     match out {
         Ok(line) => {
             println!("{line}");
@@ -355,7 +359,7 @@ fn parse_mac(s: &str) -> Result<[u8; 6], String> {
     bytes.try_into().map_err(|_| "six bytes".to_string())
 }
 
-fn parse_u32(s: &str) -> Result<u32, String> {
+pub(crate) fn parse_u32(s: &str) -> Result<u32, String> {
     parse_u64(s).and_then(|v| u32::try_from(v).map_err(|e| e.to_string()))
 }
 
@@ -1214,6 +1218,7 @@ fn main() -> ExitCode {
         Command::Escape { call, target } => return escape::run(*call, target),
         Command::Reach(r) => return reach::run(r),
         Command::Host(h) => return host::run(h),
+        Command::Ipc(i) => return ipc::run(i),
         Command::Sethostname { name, len } => return set_uts(false, name, *len),
         Command::Setdomainname { name, len } => return set_uts(true, name, *len),
         _ => {}
@@ -1274,6 +1279,7 @@ fn main() -> ExitCode {
         | Command::Escape { .. }
         | Command::Reach(_)
         | Command::Host(_)
+        | Command::Ipc(_)
         | Command::Sethostname { .. }
         | Command::Setdomainname { .. } => {
             unreachable!("handled before opening the device")
