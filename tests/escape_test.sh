@@ -8,7 +8,32 @@
 ktap_plan 104
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
-ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
+if [ -n "$CTN_ESCAPE_ROOT" ]; then
+    # jail has a root of its own holding the host's programs, /etc, /dev, /sys and /tmp (bind
+    # mounts: the rules must hold for a root that has them all) and a /proc of its own, which
+    # ctnctl exec mounts. Its identity files are not adapted: /etc is the host's.
+    # The kernel interfaces' file systems are mounted first, so that the root holds them too
+    # (binfmt_misc where the jail reaches it: its /proc is its own).
+    JAIL_ROOT=/srv/jail BINFMT=/tmp/binfmt_misc
+    mkdir -p $BINFMT
+    for fs in binfmt_misc:$BINFMT tracefs:/sys/kernel/tracing debugfs:/sys/kernel/debug \
+        securityfs:/sys/kernel/security; do
+        mount -t ${fs%%:*} ${fs%%:*} ${fs#*:} 2>/dev/null
+    done
+    mkdir -p /srv && mount -t tmpfs tmpfs /srv && mkdir -p $JAIL_ROOT/proc || { echo "Bail out! no /srv"; exit 1; }
+    for d in bin sbin usr lib lib64 etc tests dev sys tmp; do
+        [ -d /$d ] || continue
+        mkdir -p $JAIL_ROOT/$d && mount -o rbind /$d $JAIL_ROOT/$d || { echo "Bail out! bind /$d"; exit 1; }
+    done
+    printf '%s\n' 'name = "jail"' 'hostname = "jail"' 'ip = "127.0.30.1"' '[limits]' \
+        'max_tasks = 20' '[root]' "path = \"$JAIL_ROOT\"" 'adapt = false' > /tmp/jail.toml
+    ctnctl apply /tmp/jail.toml >/dev/null || { echo "Bail out! cannot make a rooted jail"; exit 1; }
+    # Inside, /ctn (the host's, not bound) is missing and /proc is the root's own.
+    ctnctl exec jail -- sh -c '[ ! -e /ctn ]' && [ -d $JAIL_ROOT/proc/1 ] ||
+        { echo "Bail out! jail is not in its root"; exit 1; }
+else
+    ctnctl create jail --hostname jail --ip 127.0.30.1 --max-tasks 20 >/dev/null
+fi
 ctnctl create other --ip 127.0.31.1 --loopback 127.0.31.2 >/dev/null
 ctnctl create full --max-tasks 1 >/dev/null
 sleep 300 & HOST=$!
@@ -237,7 +262,7 @@ t_proc_own() {
     expect_eq "its own /proc/PID stays writable (comm)" renamed "$($IN sh -c 'echo renamed > /proc/self/comm && read c < /proc/self/comm && echo $c')"
 }
 t_binfmt_misc() {
-    d=/proc/sys/fs/binfmt_misc; mounted_at binfmt_misc $d
+    d=${BINFMT:-/proc/sys/fs/binfmt_misc}; mounted_at binfmt_misc $d
     refused "register a binfmt_misc interpreter (runs as whoever execs)" EACCES ctntest host write $d/register ':ctnesc:E::ctnesc::/bin/true:'
     [ ! -e $d/ctnesc ] || { echo -1 > $d/ctnesc; fail "the interpreter was registered"; }
 }
@@ -471,6 +496,14 @@ t_cleanup() {
     for id in $HOST_SHM; do ctntest ipc shm-ctl $id rmid >/dev/null || fail "remove the host's segment"; done
     for c in jail other full; do ctnctl destroy --force $c >/dev/null || fail "destroy $c"; done
     rmmod ctn || fail "rmmod"
+    if [ -n "$CTN_ESCAPE_ROOT" ]; then
+        rm -f /etc/ctn/containers/jail.toml /tmp/jail.toml
+        umount $BINFMT
+        for d in tmp sys dev tests etc lib64 lib usr sbin bin; do
+            ! mountpoint -q $JAIL_ROOT/$d || umount -l $JAIL_ROOT/$d || fail "umount $d"
+        done
+        umount -l /srv || fail "umount /srv"
+    fi
 }
 run_case "cleanup" t_cleanup
 ktap_finish
