@@ -15,8 +15,8 @@ use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::{
-    capable, clone, confine, files, hostconf, ipc, isolate, mm, net, open, resource_view, unix,
-    uts, write,
+    capable, clone, confine, files, hostconf, ipc, isolate, mm, net, open, resource_view, tids,
+    unix, uts, write,
 };
 
 pub(crate) struct Hooks {
@@ -52,6 +52,7 @@ impl Hooks {
         let process = || ProcessHooks(registry.clone());
         let mut functions = HookSetBuilder::new(module, sites);
         clone::add(&mut functions, process())?;
+        tids::add(&mut functions, process())?;
         uts::add(&mut functions, Identity(registry.clone()))?;
         net::add(&mut functions, Network(registry.clone()))?;
         mm::add(&mut functions, process())?;

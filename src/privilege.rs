@@ -45,16 +45,25 @@ pub(crate) fn device_allowed(major: u32, minor: u32) -> bool {
 }
 
 /// Why a member may not open a file (not a device node) on a file system of kind `fs`, if
-/// it may not: `EACCES` for a file of the kernel's internals, and for a write to a kernel
+/// it may not: `EACCES` for a file of the kernel's internals or a message queue (see
+/// [`names_refused`]), and for a write to a kernel
 /// interface (sysfs, cgroupfs, securityfs, configfs, binfmt_misc, efivarfs, ...). Data file
 /// systems and proc (whose entries of host-wide meaning have rules of their own) pass.
 pub(crate) fn file_refusal(fs: FileSystem, writes: bool) -> Option<Error> {
     let refused = match fs {
-        FileSystem::Internals => true,
+        FileSystem::Internals | FileSystem::MessageQueues => true,
         FileSystem::Interface => writes,
         FileSystem::Data | FileSystem::Proc => false,
     };
     refused.then_some(EACCES)
+}
+
+/// Whether a member may not make or remove names in a directory of a file system of kind
+/// `fs`: POSIX message queues, whose one name space holds the host's queues (a member's
+/// queue would be the host's to read, the host's the member's to remove). Until queues are
+/// filed per container as SysV keys are, a member uses none.
+pub(crate) fn names_refused(fs: FileSystem) -> bool {
+    fs == FileSystem::MessageQueues
 }
 
 /// Whether a member may not make an ioctl of kind `kind`: those that act beyond the

@@ -25,6 +25,7 @@ use crate::sys::open::OpenPolicy;
 use crate::sys::resource_view::ViewPolicy;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::task_work::{OnReturn, ReturnWork};
+use crate::sys::tids::TidPolicy;
 use crate::sys::tracepoint::SchedObserver;
 use crate::sys::unix::UnixNamePolicy;
 use crate::sys::write::WritePolicy;
@@ -211,5 +212,11 @@ impl UnixNamePolicy for ProcessHooks {
 
     fn refused(&self, errno: Error) {
         self.0.host_config_refused(errno);
+    }
+}
+
+impl TidPolicy for ProcessHooks {
+    fn taking_pid(&self, from: i32, to: i32) {
+        self.0.on_taking_pid(from, to);
     }
 }

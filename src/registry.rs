@@ -413,6 +413,20 @@ impl Registry {
         }
     }
 
+    /// Thread `from` is about to become pid `to`, its process's, whose leader has exited
+    /// (an exec from a thread that is not the leader: `sys::tids`). Its membership moves
+    /// with it, before the exec's credentials are limited by it: without this, the exec'ing
+    /// thread would leave its container with every capability of root.
+    pub(crate) fn on_taking_pid(&self, from: i32, to: i32) {
+        let (Some(old), Some(new)) = (self.member_slot(from), self.member_slot(to)) else {
+            return;
+        };
+        let slot = old.swap(0, Ordering::SeqCst) & SLOT_MASK;
+        if slot != 0 {
+            new.store(slot, Ordering::SeqCst);
+        }
+    }
+
     /// `task` is exiting: it leaves its container. The swap pairs with `attach` (see there).
     pub(crate) fn on_exit(&self, task: TaskRef<'_>) {
         let Some(entry) = self.member_slot(task.pid()) else {

@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 104
+ktap_plan 107
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -174,6 +174,15 @@ t_caps_held() {
     for set in CapPrm CapEff; do
         expect_eq "$set of root inside" "$set:	$DEFAULT_CAPS" "$($IN grep "^$set:" /proc/self/status)"
     done
+}
+t_thread_exec() {
+    # execve from a secondary thread: the kernel kills the leader and gives the thread the
+    # process's pid; it stays in the container with the container's set.
+    expect_eq "CapEff after an exec from a thread" "CapEff:	$DEFAULT_CAPS" \
+        "$($IN ctntest thread-exec grep '^CapEff:' /proc/self/status)"
+    refused "mount after an exec from a thread" EPERM ctntest thread-exec ctntest escape mount
+    expect_eq "the process is still counted in jail" 1 \
+        "$($IN ctntest thread-exec sh -c 'ctnctl ps jail | grep -c "^ *$$ "')"
 }
 t_capset() {
     expect_eq "the host's root holds every capability" ok "$(ctntest host capset-all)"
@@ -384,6 +393,26 @@ t_abstract() {
     refused "connect to the host's abstract socket" ECONNREFUSED ctntest ipc abstract-connect escape-shim
     expect_eq "the host's service answers the host" reply=host "$(ctntest ipc abstract-connect escape-shim)"
 }
+t_mq() {
+    [ -e /proc/sys/fs/mqueue ] || skip "no POSIX message queues (CONFIG_POSIX_MQUEUE)"
+    ctntest ipc mq-put /ctn-host host-mq >/dev/null || fail "the host makes a queue"
+    refused "open the host's message queue" EACCES ctntest ipc mq-get /ctn-host
+    refused "remove it" EACCES ctntest ipc mq-unlink /ctn-host
+    refused "make a queue in the host's name space" EACCES ctntest ipc mq-put /ctn-jail x
+    expect_eq "the host's queue holds its message" text=host-mq "$(ctntest ipc mq-get /ctn-host)"
+    expect_eq "no queue was made" errno=ENOENT "$(ctntest ipc mq-get /ctn-jail)"
+    ctntest ipc mq-unlink /ctn-host >/dev/null
+}
+t_keyring_user() {
+    [ -e /proc/keys ] || skip "no keyrings (CONFIG_KEYS)"
+    id=$(ctntest ipc key-add ctn-secret s3cret --keyring user | sed -n 's/^id=//p')
+    [ -n "$id" ] || fail "the host's root adds a key to its user keyring"
+    refused "find the host root's key in its user keyring (uid 0 is the host's)" ENOKEY ctntest ipc key-find ctn-secret --keyring user
+    # The kernel answers from where its lookup of the keyring stops: not found, or refused.
+    expect_match "add a key to it" '^errno=(EACCES|ENOKEY|EPERM)$' "$($IN ctntest ipc key-add planted x --keyring user)"
+    expect_eq "the host's key is as it was" "id=$id text=s3cret" "$(ctntest ipc key-find ctn-secret --keyring user)"
+    expect_eq "nothing was planted" errno=ENOKEY "$(ctntest ipc key-find planted --keyring user)"
+}
 t_setown_own() { expect_match "F_SETOWN to itself works" '^ok owner=' "$($IN ctntest host setown 0)"; }
 
 run_case "leave by attaching itself to another container: EPERM" t_switch
@@ -484,11 +513,14 @@ run_case "F_SETOWN to a host process group: ESRCH" t_setown_pgrp
 run_case "F_SETOWN_EX to a host process sets no owner, it lives" t_setown_ex
 run_case "FIOSETOWN to a host process: ESRCH, it lives" t_fiosetown
 run_case "F_SETOWN to itself works" t_setown_own
+run_case "execve from a secondary thread stays in the container, with its set" t_thread_exec
 run_case "shmget of the host's key: ENOENT" t_shm_key
 run_case "shmat/shmctl of the host's segment by id: EINVAL, unchanged" t_shm_id
 run_case "msgsnd to the host's queue by id: EINVAL" t_msg_id
 run_case "semop on the host's semaphore by id: EINVAL" t_sem_id
 run_case "connect to the host's abstract unix socket: ECONNREFUSED" t_abstract
+run_case "POSIX message queues of the host: EACCES, none made or removed" t_mq
+run_case "the host root's user keyring: ENOKEY, nothing added, its key unchanged" t_keyring_user
 t_cleanup() {
     kill $HOST $GROUP; wait $HOST $GROUP 2>/dev/null
     ctntest net connect 127.0.31.2 7000 >/dev/null # ends the service

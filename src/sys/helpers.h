@@ -80,3 +80,5 @@ void ctn_ftrace_set_arg(struct ftrace_regs *fregs, unsigned int arg, unsigned lo
 struct kern_ipc_perm;
 int ctn_ipc_id(const struct kern_ipc_perm *perm);
 u64 ctn_siphash(u64 first, u64 second, const u64 *key);
+struct inode;
+unsigned long ctn_inode_magic(const struct inode *inode);

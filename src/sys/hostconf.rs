@@ -31,6 +31,17 @@
 //!   [`privilege::ioctl_refused`]) are refused with `EPERM`. The terminal a member
 //!   has as its controlling terminal may be the host's (the admin's, for `ctnctl exec`):
 //!   `TIOCSTI` on it types commands into the admin's shell after the member exits.
+//! - `security_inode_create` and `security_inode_unlink`, asked for every name made or
+//!   removed in a directory: refused with `EACCES` on the POSIX message queues' file system,
+//!   whose one name space (per IPC namespace, whatever the root) holds the host's queues:
+//!   `mq_open(O_CREAT)` and `mq_unlink` end there, and `mq_open` of an existing queue at
+//!   `security_file_open` (see [`FileSystem::MessageQueues`]).
+//! - `security_key_alloc` and `security_key_permission`, asked when a key or keyring is made
+//!   and whenever one is used (add_key, keyctl, request_key, and the kernel on the caller's
+//!   behalf): keyrings belong to users, and uid 0 inside is the host's uid 0 (its user
+//!   keyring, the admin's session keyring that `ctnctl exec` inherits). Refused as Docker's
+//!   default seccomp profile refuses them: `EPERM` to make one, `EACCES` to use one. Only
+//!   with `CONFIG_KEYS`.
 
 use kernel::prelude::*;
 
@@ -58,6 +69,31 @@ pub(crate) enum FileSystem {
     Interface,
     /// Interfaces to the kernel's memory and activity: debugfs, tracefs.
     Internals,
+    /// POSIX message queues (mqueue): one name space for the host and every container.
+    MessageQueues,
+}
+
+impl FileSystem {
+    /// The kind of a file system without a block device that holds no files of data, by
+    /// its magic number.
+    fn of_magic(magic: u64) -> Self {
+        match magic {
+            MQUEUE_MAGIC => FileSystem::MessageQueues,
+            _ => FileSystem::Interface,
+        }
+    }
+
+    /// The kind of the file system `inode` is on (for a directory a name is made in, whose
+    /// file system has a device or not: only the message queues' matter there).
+    ///
+    /// # Safety
+    ///
+    /// `inode` is an inode the caller holds.
+    unsafe fn of_inode(inode: usize) -> Self {
+        // SAFETY: caller's contract.
+        let magic = unsafe { bindings::ctn_inode_magic(inode as *const bindings::inode) };
+        Self::of_magic(magic as u64)
+    }
 }
 
 /// The kinds of ioctl, for which ones a member may make.
@@ -101,7 +137,7 @@ const UBIFS_MAGIC: u64 = 0x2405_1905;
 const ZFS_MAGIC: u64 = 0x2fc1_2fc1;
 
 /// The file systems without a block device that hold data (see [`FileSystem::Data`]).
-const DATA_WITHOUT_DEVICE: [u64; 24] = [
+const DATA_WITHOUT_DEVICE: [u64; 23] = [
     bindings::TMPFS_MAGIC as u64,
     bindings::RAMFS_MAGIC as u64,
     bindings::HUGETLBFS_MAGIC as u64,
@@ -119,7 +155,6 @@ const DATA_WITHOUT_DEVICE: [u64; 24] = [
     UBIFS_MAGIC,
     ZFS_MAGIC,
     bindings::DEVPTS_SUPER_MAGIC as u64,
-    MQUEUE_MAGIC,
     bindings::PIPEFS_MAGIC as u64,
     bindings::SOCKFS_MAGIC as u64,
     bindings::ANON_INODE_FS_MAGIC as u64,
@@ -170,7 +205,7 @@ impl OpenFacts {
                 FileSystem::Internals
             }
             m if DATA_WITHOUT_DEVICE.contains(&m) => FileSystem::Data,
-            _ => FileSystem::Interface,
+            m => FileSystem::of_magic(m),
         }
     }
 
@@ -218,6 +253,13 @@ enum Check {
     /// `int security_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)`,
     /// and `security_file_ioctl_compat` of the same arguments.
     Ioctl,
+    /// `int security_inode_create(struct inode *dir, struct dentry *, umode_t)` and
+    /// `int security_inode_unlink(struct inode *dir, struct dentry *)`.
+    Name,
+    /// `int security_key_alloc(struct key *, const struct cred *, unsigned long flags)`.
+    KeyAlloc,
+    /// `int security_key_permission(key_ref_t, const struct cred *, enum key_need_perm)`.
+    KeyUse,
 }
 
 struct Gate<P> {
@@ -229,8 +271,8 @@ impl Check {
     /// What the hooked function returns for a refused call (an open: see `refusal_of`).
     fn errno(self) -> Error {
         match self {
-            Check::Write | Check::ProcEntry | Check::Open => EACCES,
-            Check::ModuleRequest | Check::Bpf | Check::Ioctl => EPERM,
+            Check::Write | Check::ProcEntry | Check::Open | Check::Name | Check::KeyUse => EACCES,
+            Check::ModuleRequest | Check::Bpf | Check::Ioctl | Check::KeyAlloc => EPERM,
         }
     }
 }
@@ -255,7 +297,12 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // SAFETY: argument 1 of `proc_reg_open` is the file being opened.
                 unsafe { OpenFacts::of(args.word(1)) }.writes
             }
-            Check::ModuleRequest | Check::Bpf => true,
+            Check::Name => {
+                // SAFETY: argument 0 is the directory the name is made or removed in, which
+                // the caller holds (locked).
+                privilege::names_refused(unsafe { FileSystem::of_inode(args.word(0)) })
+            }
+            Check::ModuleRequest | Check::Bpf | Check::KeyAlloc | Check::KeyUse => true,
             // The kernel takes `cmd` as an unsigned int.
             Check::Ioctl => privilege::ioctl_refused(Ioctl::of(args.word(1) as u32)),
         };
@@ -308,6 +355,14 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
     optional(hook(
         kernel::c_str!("security_file_ioctl_compat"),
         Check::Ioctl,
+    ))?;
+    hook(kernel::c_str!("security_inode_create"), Check::Name)?;
+    hook(kernel::c_str!("security_inode_unlink"), Check::Name)?;
+    // Only with CONFIG_KEYS: without it there are no keyrings.
+    optional(hook(kernel::c_str!("security_key_alloc"), Check::KeyAlloc))?;
+    optional(hook(
+        kernel::c_str!("security_key_permission"),
+        Check::KeyUse,
     ))?;
     // Only with CONFIG_BPF_SYSCALL: without it there is no bpf() to refuse.
     optional(hook(kernel::c_str!("security_bpf"), Check::Bpf))

@@ -24,6 +24,7 @@ pub(crate) mod resource_view;
 pub(crate) mod table;
 pub(crate) mod task;
 pub(crate) mod task_work;
+pub(crate) mod tids;
 pub(crate) mod tracepoint;
 pub(crate) mod unix;
 pub(crate) mod uts;

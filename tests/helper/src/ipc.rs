@@ -71,10 +71,51 @@ pub enum Ipc {
     AbstractConnect { name: String },
     /// Send a datagram to the abstract datagram socket NAME; `ok`.
     AbstractSend { name: String },
+    /// Make (or open) the POSIX message queue NAME (`/name`) and send TEXT; `ok`.
+    MqPut { name: String, text: String },
+    /// Open the queue NAME and take a message without waiting; `text=T`.
+    MqGet { name: String },
+    /// Remove the queue NAME; `ok`.
+    MqUnlink { name: String },
+    /// Add a `user` key DESC holding DATA to a keyring of the caller; `id=N`.
+    KeyAdd {
+        desc: String,
+        data: String,
+        #[arg(long, value_enum, default_value = "user")]
+        keyring: Keyring,
+    },
+    /// Find the `user` key DESC in a keyring of the caller and read it; `id=N text=T`.
+    KeyFind {
+        desc: String,
+        #[arg(long, value_enum, default_value = "user")]
+        keyring: Keyring,
+    },
     /// Bind the abstract datagram socket NAME and print the name the kernel gives back
     /// (`getsockname`), as `name=` and the bytes after the NUL.
     AbstractName { name: String },
 }
+
+/// The caller's keyrings (`KEY_SPEC_*`).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Keyring {
+    /// Its user's (`@u`: per uid, so uid 0 inside a container has the host root's).
+    User,
+    /// Its session's (`@s`).
+    Session,
+}
+
+impl Keyring {
+    fn spec(self) -> i32 {
+        match self {
+            Keyring::User => -4,    // KEY_SPEC_USER_KEYRING
+            Keyring::Session => -3, // KEY_SPEC_SESSION_KEYRING
+        }
+    }
+}
+
+/// `KEYCTL_READ`, `KEYCTL_SEARCH` (`linux/keyctl.h`).
+const KEYCTL_READ: i32 = 11;
+const KEYCTL_SEARCH: i32 = 10;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum CtlCmd {
@@ -131,6 +172,10 @@ fn msg_send(id: i32, text: &str) -> Result<(), Errno> {
         unsafe { libc::msgsnd(id, &m as *const Message as *const _, 64, libc::IPC_NOWAIT) }.into(),
     )?;
     Ok(())
+}
+
+fn cstr(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s).unwrap_or_default()
 }
 
 fn abstract_addr(name: &str) -> Result<SocketAddr, Errno> {
@@ -245,6 +290,77 @@ fn ipc(op: &Ipc) -> Result<String, Errno> {
                 s.send_to_addr(b"x", &abstract_addr(name)?)
                     .map_err(io_err)?;
                 Ok("ok".into())
+            }
+            Ipc::MqPut { name, text } => {
+                let n = cstr(name);
+                let mut attr: libc::mq_attr = std::mem::zeroed();
+                attr.mq_maxmsg = 4;
+                attr.mq_msgsize = 64;
+                let q = ret(libc::mq_open(
+                    n.as_ptr(),
+                    libc::O_CREAT | libc::O_WRONLY,
+                    0o600 as libc::mode_t,
+                    &attr as *const libc::mq_attr,
+                ) as libc::c_long)?;
+                let sent = libc::mq_send(q as i32, text.as_ptr().cast(), text.len(), 0);
+                libc::mq_close(q as i32);
+                ret(sent.into())?;
+                Ok("ok".into())
+            }
+            Ipc::MqGet { name } => {
+                let n = cstr(name);
+                let q =
+                    ret(libc::mq_open(n.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK)
+                        as libc::c_long)?;
+                let mut buf = [0u8; 8192];
+                let got = libc::mq_receive(
+                    q as i32,
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    std::ptr::null_mut(),
+                );
+                libc::mq_close(q as i32);
+                let got = ret(got as libc::c_long)? as usize;
+                Ok(format!("text={}", String::from_utf8_lossy(&buf[..got])))
+            }
+            Ipc::MqUnlink { name } => {
+                ret(libc::mq_unlink(cstr(name).as_ptr()).into())?;
+                Ok("ok".into())
+            }
+            Ipc::KeyAdd {
+                desc,
+                data,
+                keyring,
+            } => {
+                let id = ret(libc::syscall(
+                    libc::SYS_add_key,
+                    c"user".as_ptr(),
+                    cstr(desc).as_ptr(),
+                    data.as_ptr(),
+                    data.len(),
+                    keyring.spec(),
+                ))?;
+                Ok(format!("id={id}"))
+            }
+            Ipc::KeyFind { desc, keyring } => {
+                let id = ret(libc::syscall(
+                    libc::SYS_keyctl,
+                    KEYCTL_SEARCH,
+                    keyring.spec(),
+                    c"user".as_ptr(),
+                    cstr(desc).as_ptr(),
+                    0,
+                ))?;
+                let mut buf = [0u8; 256];
+                let n = ret(libc::syscall(
+                    libc::SYS_keyctl,
+                    KEYCTL_READ,
+                    id,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                ))? as usize;
+                let text = String::from_utf8_lossy(&buf[..n.min(buf.len())]).into_owned();
+                Ok(format!("id={id} text={text}"))
             }
             Ipc::AbstractName { name } => {
                 let s = UnixDatagram::bind_addr(&abstract_addr(name)?).map_err(io_err)?;

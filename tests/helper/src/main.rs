@@ -109,6 +109,12 @@ enum Command {
         #[arg(trailing_var_arg = true, required = true)]
         cmd: Vec<String>,
     },
+    /// Run a command from a thread that is not the main thread (execve from a secondary
+    /// thread: the kernel kills the others and gives the thread the process's pid).
+    ThreadExec {
+        #[arg(trailing_var_arg = true, required = true)]
+        cmd: Vec<String>,
+    },
     /// Run a command as an unprivileged user: no supplementary groups, gid = uid, no capabilities.
     AsUser {
         uid: u32,
@@ -401,6 +407,16 @@ fn place<T: Copy>(value: &mut T, ptr: Ptr) -> usize {
             at
         }
     }
+}
+
+fn thread_exec(cmd: &[String]) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let cmd = cmd.to_vec();
+    let t = std::thread::spawn(move || std::process::Command::new(&cmd[0]).args(&cmd[1..]).exec());
+    // Only returns if the exec failed.
+    let err = t.join().map(|e| e.to_string()).unwrap_or_default();
+    eprintln!("ctntest: thread-exec: {err}");
+    ExitCode::from(127)
 }
 
 fn drop_to(uid: u32) -> nix::Result<()> {
@@ -1196,6 +1212,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::AsUser { uid, cmd } => return as_user(*uid, cmd),
         Command::OnTerminal { cmd } => return terminal::run(cmd),
+        Command::ThreadExec { cmd } => return thread_exec(cmd),
         Command::Family {
             children,
             threads,
@@ -1270,6 +1287,7 @@ fn main() -> ExitCode {
             destroy,
         } => populate(fd, &prefix, from..to, destroy),
         Command::AsUser { .. }
+        | Command::ThreadExec { .. }
         | Command::OnTerminal { .. }
         | Command::Family { .. }
         | Command::Bench { .. }
