@@ -4,7 +4,7 @@
 # (start.d in order), start/stop/status and what stop had to do, confinement (every escape
 # call EPERM, the double-chroot escape fails, host files out of reach), export and import.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 14
+ktap_plan 15
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 mkdir -p /srv /var/lib/ctn /etc/ctn/containers
 mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /var/lib/ctn || { echo "# cannot mount tmpfs"; exit 1; }
@@ -218,6 +218,22 @@ t_export_import() {
     [ ! -e /var/lib/ctn/web4 ] || [ -z "$(ls /var/lib/ctn/web4)" ] || fail "a refused import left its root"
     ctnctl stop web3 >/dev/null
 }
+# An archive may come from anyone: the capabilities its spec asks for beyond the default
+# set are the host admin's to give.
+t_import_caps() {
+    printf '%s\n' 'name = "capper"' 'cap_add = ["NET_ADMIN", "SYS_ADMIN"]' > /tmp/capper.toml
+    ctnctl apply /tmp/capper.toml >/dev/null && ctnctl export capper -o /tmp/capper.tar >/dev/null || fail "export capper"
+    ctnctl destroy capper >/dev/null && rm -f /etc/ctn/containers/capper.toml
+    out=$(ctnctl import /tmp/capper.tar --name capper2 2>&1); rc=$?
+    expect_eq "an import that asks for capabilities is refused" 1 "$rc"
+    expect_match "it names them" 'beyond the default set: CAP_NET_ADMIN, CAP_SYS_ADMIN' "$out"
+    expect_match "and how to give them" 'import it with --grant-caps' "$out"
+    ! ctnctl show capper2 >/dev/null 2>&1 || fail "the refused import made the container"
+    ctnctl import /tmp/capper.tar --name capper2 --grant-caps >/dev/null || fail "import --grant-caps"
+    caps=$(ctnctl show capper2 | grep '^capabilities')
+    expect_match "--grant-caps gives them" 'CAP_NET_ADMIN .*CAP_SYS_ADMIN' "$caps"
+    ctnctl destroy capper2 >/dev/null && rm -f /etc/ctn/containers/capper2.toml
+}
 # Root inside a container owns its root: links it leaves there must not lead ctnctl (host
 # root) out of it.
 t_host_files() {
@@ -276,5 +292,6 @@ run_case "links a container leaves in its root lead ctnctl nowhere outside it" t
 run_case "bad specs: the message names the key" t_bad_specs
 run_case "capture: the files a service opened become the root it starts from" t_capture
 run_case "export, then import under a new name and IP on a fresh host: it starts and serves" t_export_import
+run_case "import of an archive that asks for capabilities: refused without --grant-caps" t_import_caps
 run_case "cleanup and unload" t_cleanup
 ktap_finish

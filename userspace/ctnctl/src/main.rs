@@ -180,6 +180,11 @@ enum Command {
         name: Option<String>,
         #[command(flatten)]
         identity: IdentityArgs,
+        /// Give it the capabilities beyond the default set that the archive's spec asks for
+        /// (`cap_add`). Without this an archive that asks for any is refused: an archive
+        /// may come from anyone, and NET_ADMIN or SYS_ADMIN reach the host.
+        #[arg(long)]
+        grant_caps: bool,
     },
     /// Show statistics of one container, or of all.
     Stats { name: Option<String> },
@@ -450,7 +455,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             file,
             name,
             identity,
-        } => import(cli, &dev, file, name.as_deref(), identity),
+            grant_caps,
+        } => import(cli, &dev, file, name.as_deref(), identity, *grant_caps),
         Command::Destroy { name, force, grace } => {
             destroy(cli, &dev, names::check(name)?, *force, *grace)
         }
@@ -1186,10 +1192,11 @@ fn import(
     file: &std::path::Path,
     name: Option<&str>,
     identity: &IdentityArgs,
+    grant_caps: bool,
 ) -> Result<(), Error> {
     let dirs = dirs(cli);
     let scratch = dirs.state.join(format!(".import-{}", std::process::id()));
-    let result = import_from(dev, &dirs, file, name, identity, &scratch);
+    let result = import_from(dev, &dirs, file, name, identity, grant_caps, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     let (spec, created_root) = result?;
     print(
@@ -1209,10 +1216,19 @@ fn import_from(
     file: &std::path::Path,
     name: Option<&str>,
     identity: &IdentityArgs,
+    grant_caps: bool,
     scratch: &std::path::Path,
 ) -> Result<(Spec, Option<PathBuf>), Error> {
     let unpacked = archive::unpack(file, scratch)?;
     let mut spec = unpacked.spec;
+    let beyond = spec.caps(&file.display().to_string())? & !ctn_uapi::CTN_CAPS_DEFAULT;
+    if beyond != 0 && !grant_caps {
+        return Err(Error::Refused(format!(
+            "{} asks for capabilities beyond the default set: {}.\n  An archive may come from anyone: if you trust it with these, import it with --grant-caps.",
+            file.display(),
+            capset::names(beyond).join(", ")
+        )));
+    }
     if let Some(n) = name {
         spec.name = names::check(n)?.to_string();
     }
