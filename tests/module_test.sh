@@ -2,7 +2,7 @@
 # The module loads, registers /dev/ctn (root-only character device), and unloads cleanly,
 # also when repeated.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 6
+ktap_plan 7
 
 t_load() {
     ctn_unload
@@ -60,11 +60,25 @@ t_hooks_only_with_containers() {
     ! hooked || fail "kernel_clone is still patched after the last container went away"
 }
 
+# ftrace_enabled=0 stops every ftrace callback: with containers defined the kernel must refuse
+# it (the module's ops is permanent) rather than switch every rule off.
+t_ftrace_permanent() {
+    f=/proc/sys/kernel/ftrace_enabled; [ -e $f ] || skip "no $f"
+    ctn_load || fail "cannot load"
+    ctnctl create perm --hostname perm-name >/dev/null || fail "create"
+    echo 0 > $f 2>/dev/null && { echo 1 > $f; fail "ftrace_enabled=0 was accepted with a container defined"; }
+    expect_eq "ftrace stays enabled" 1 "$(cat $f)"
+    expect_eq "the rules still hold: uname inside" perm-name "$(ctnctl exec perm -- uname -n)"
+    ctnctl destroy perm >/dev/null
+    echo 0 > $f || fail "ftrace_enabled=0 refused with no container (the check proves nothing)"
+    echo 1 > $f
+}
 run_case "module loads" t_load
 run_case "/dev/ctn is a root-only (0600) character device" t_device_node
 run_case "unprivileged users cannot open /dev/ctn" t_unprivileged_open
 run_case "module unloads and removes /dev/ctn" t_unload
 run_case "20 load/unload cycles" t_reload_20
 run_case "hooks are installed only while a container exists" t_hooks_only_with_containers
+run_case "kernel.ftrace_enabled=0 is refused while containers exist" t_ftrace_permanent
 ctn_unload
 ktap_finish

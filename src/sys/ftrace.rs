@@ -381,7 +381,10 @@ impl<'a> HookSetBuilder<'a> {
         }
         let ops = bindings::ftrace_ops {
             func: Some(callback),
-            flags: bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong,
+            // PERMANENT: while it is registered, `kernel.ftrace_enabled=0` is refused
+            // (EBUSY) instead of silently switching every rule off.
+            flags: (bindings::FTRACE_OPS_FL_IPMODIFY | bindings::FTRACE_OPS_FL_PERMANENT)
+                as c_ulong,
             ..Default::default()
         };
         let inner = KBox::pin(
