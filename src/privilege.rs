@@ -46,24 +46,33 @@ pub(crate) fn device_allowed(major: u32, minor: u32) -> bool {
 
 /// Why a member may not open a file (not a device node) on a file system of kind `fs`, if
 /// it may not: `EACCES` for a file of the kernel's internals or a message queue (see
-/// [`names_refused`]), and for a write to a kernel
-/// interface (sysfs, cgroupfs, securityfs, configfs, binfmt_misc, efivarfs, ...). Data file
-/// systems and proc (whose entries of host-wide meaning have rules of their own) pass.
-pub(crate) fn file_refusal(fs: FileSystem, writes: bool) -> Option<Error> {
+/// [`changes_refused`]), and for a kernel interface's file (sysfs, cgroupfs, securityfs,
+/// configfs, binfmt_misc, efivarfs, a /proc entry the kernel registers, ...) opened for
+/// writing or `private` (not readable by others): a member reads the host's kernel
+/// interfaces as an unprivileged user does, whatever `DAC_OVERRIDE` says. The kernel keeps
+/// to root the reads that reach hardware or its memory: a PCI device's registers
+/// (`resourceN`, `rom`), firmware tables (ACPI, DMI), `/proc/kcore`, `/proc/slabinfo`.
+/// Data file systems and proc's own files (`/proc/PID/`, whose rules are the process
+/// reach's) pass.
+pub(crate) fn file_refusal(fs: FileSystem, writes: bool, private: bool) -> Option<Error> {
     let refused = match fs {
         FileSystem::Internals | FileSystem::MessageQueues => true,
-        FileSystem::Interface => writes,
+        FileSystem::Interface => writes || private,
         FileSystem::Data | FileSystem::Proc => false,
     };
     refused.then_some(EACCES)
 }
 
-/// Whether a member may not make or remove names in a directory of a file system of kind
-/// `fs`: POSIX message queues, whose one name space holds the host's queues (a member's
-/// queue would be the host's to read, the host's the member's to remove). Until queues are
-/// filed per container as SysV keys are, a member uses none.
-pub(crate) fn names_refused(fs: FileSystem) -> bool {
-    fs == FileSystem::MessageQueues
+/// Whether a member may not make, remove or move names in a directory of a file system of
+/// kind `fs`, or change the mode, owner, times or extended attributes of a file there: on
+/// every file system but those that keep data. A kernel interface's names and modes are
+/// host-wide (a mode set on `/proc/sysrq-trigger` is everyone's, a directory made in
+/// cgroupfs, configfs or tracefs makes a kernel object, an unlink in efivarfs, pstore or
+/// bpffs removes one). POSIX message queues have one name space for the host and every
+/// container: a member's queue would be the host's to read, the host's the member's to
+/// remove; until queues are filed per container as SysV keys are, a member uses none.
+pub(crate) fn changes_refused(fs: FileSystem) -> bool {
+    fs != FileSystem::Data
 }
 
 /// Whether a member may not make an ioctl of kind `kind`: those that act beyond the

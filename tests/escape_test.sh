@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 107
+ktap_plan 113
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -149,7 +149,7 @@ t_klog_clear() {
     [ -n "$(klog_since)" ] || fail "the host's log was cleared"
 }
 t_klog_level() { refused "set the console log level (klogctl 8)" EPERM ctntest host klogctl 8; }
-t_proc_kmsg() { refused "read /proc/kmsg" EPERM ctntest host read /proc/kmsg; }
+t_proc_kmsg() { refused "read /proc/kmsg (root's only; SYSLOG is not in the set either)" EACCES ctntest host read /proc/kmsg; }
 t_perf_all() { refused "perf_event_open on every process (system-wide)" EACCES ctntest host perf --cpu 0 -1; }
 t_perf_host() { refused "perf_event_open on a host process" EACCES ctntest host perf $HOST; }
 t_bpf() { refused "bpf(BPF_MAP_CREATE)" EPERM ctntest host bpf; }
@@ -281,6 +281,56 @@ t_tracefs() {
     refused "write tracefs (tracing_on)" EACCES ctntest host write $d/tracing_on 0
     expect_eq "tracing_on" "$before" "$(cat $d/tracing_on)"
     refused "read the host's trace (tracefs)" EACCES ctntest host read $d/trace
+}
+# The names and modes of a kernel interface are host-wide: a mode set on a /proc entry is
+# every process's (a member that can write /proc/sysrq-trigger has it for the host), a
+# directory made in tracefs, configfs or cgroupfs makes a kernel object.
+t_proc_modes() {
+    f=/proc/sysrq-trigger; [ -e $f ] || skip "no $f (CONFIG_MAGIC_SYSRQ)"
+    before=$(stat -c %a:%u:%g $f)
+    refused "chmod /proc/sysrq-trigger (its mode is every process's)" EPERM ctntest host change chmod $f 666
+    refused "chown /proc/sysrq-trigger" EPERM ctntest host change chown $f 1000:1000
+    after=$(stat -c %a:%u:%g $f)
+    [ "$after" = "$before" ] || { chmod 200 $f; chown 0:0 $f; fail "its mode and owner: $before became $after"; }
+}
+t_sysfs_modes() {
+    f=/sys/kernel/uevent_seqnum; [ -e $f ] || skip "no $f"
+    before=$(stat -c %a:%u:%g $f)
+    refused "chmod a sysfs file" EPERM ctntest host change chmod $f 666
+    after=$(stat -c %a:%u:%g $f)
+    [ "$after" = "$before" ] || { chmod 444 $f; fail "its mode: $before became $after"; }
+}
+t_tracefs_names() {
+    d=/sys/kernel/tracing; mounted_at tracefs $d
+    [ -d $d/instances ] || skip "no tracing instances"
+    refused "make a tracing instance (mkdir in tracefs)" EACCES ctntest host change mkdir $d/instances/ctnesc
+    [ ! -d $d/instances/ctnesc ] || { rmdir $d/instances/ctnesc; fail "the instance was made"; }
+    mkdir $d/instances/ctnhost || fail "the host cannot make an instance (the check proves nothing)"
+    refused "remove the host's tracing instance" EACCES ctntest host change rmdir $d/instances/ctnhost
+    [ -d $d/instances/ctnhost ] || fail "the host's instance was removed"
+    rmdir $d/instances/ctnhost
+}
+t_own_changes() {
+    out=$($IN sh -c 'd=/tmp/esc-own.$$; for c in "mkdir $d" "chmod $d 700" "chown $d 1:1" \
+        "symlink $d/l x" "rename $d/l $d/m" "unlink $d/m" "rmdir $d"; do ctntest host change $c; done')
+    expect_eq "names and modes in its own files (tmpfs)" "ok ok ok ok ok ok ok" "$(echo $out)"
+}
+# What the kernel keeps to root among its interfaces' files (no read for others) reaches
+# hardware or its memory: a member reads them as an unprivileged user would, not with
+# DAC_OVERRIDE.
+t_sysfs_private() {
+    f=$(find /sys/firmware/acpi/tables /sys/bus/pci/devices/ -type f \( -name 'DSDT' -o -name 'resource0' -o -name rom \) -perm -0400 ! -perm -0004 2>/dev/null | head -n 1)
+    [ -n "$f" ] || skip "no ACPI table or PCI resource file"
+    expect_match "the host reads $f" '^ok' "$(ctntest host read "$f")"
+    refused "read $f (root's only)" EACCES ctntest host read "$f"
+    expect_match "a file for everyone stays readable" '^ok' "$($IN ctntest host read /sys/kernel/uevent_seqnum)"
+}
+t_proc_private() {
+    f=$(find /proc -maxdepth 1 -type f -perm -0400 ! -perm -0004 2>/dev/null | head -n 1)
+    [ -n "$f" ] || skip "no /proc entry for root only"
+    expect_match "the host reads $f" '^ok' "$(ctntest host read "$f")"
+    refused "read $f (root's only)" EACCES ctntest host read "$f"
+    expect_match "its own environ (0400) stays readable" '^ok' "$($IN ctntest host read /proc/self/environ)"
 }
 t_debugfs() {
     mounted_at debugfs /sys/kernel/debug
@@ -459,7 +509,7 @@ run_case "rtnetlink RTM_NEWADDR: EPERM, no address on the host" t_rtnl_addr
 run_case "rtnetlink RTM_NEWLINK: EPERM, no link on the host" t_rtnl_link
 run_case "klogctl(5) clear: EPERM, the log is kept" t_klog_clear
 run_case "klogctl(8) console level: EPERM" t_klog_level
-run_case "read /proc/kmsg: EPERM" t_proc_kmsg
+run_case "read /proc/kmsg: EACCES" t_proc_kmsg
 run_case "perf_event_open system-wide: EACCES" t_perf_all
 run_case "perf_event_open on a host process: EACCES" t_perf_host
 run_case "bpf(BPF_MAP_CREATE): EPERM" t_bpf
@@ -488,6 +538,12 @@ run_case "write /proc/bus/pci: EACCES, unchanged" t_proc_pci
 run_case "its own /proc/PID/comm stays writable" t_proc_own
 run_case "register a binfmt_misc interpreter: EACCES, none registered" t_binfmt_misc
 run_case "write and read tracefs: EACCES, tracing_on unchanged" t_tracefs
+run_case "chmod, chown /proc/sysrq-trigger: EPERM, unchanged" t_proc_modes
+run_case "chmod a sysfs file: EPERM, unchanged" t_sysfs_modes
+run_case "mkdir, rmdir in tracefs: EACCES, no instance made or removed" t_tracefs_names
+run_case "names and modes of its own files change" t_own_changes
+run_case "read a sysfs file for root only (ACPI table, PCI registers): EACCES" t_sysfs_private
+run_case "read a /proc entry for root only: EACCES" t_proc_private
 run_case "open debugfs: EACCES" t_debugfs
 run_case "write securityfs: EACCES, reads allowed" t_securityfs
 run_case "bpf(BPF_OBJ_GET): EPERM" t_bpf_obj_get

@@ -367,15 +367,21 @@ notrace const struct cred *ctn_current_cred(void)
  * file system magic and whether that file system stores data on a device, and whether the
  * file is opened for writing. Called from an ftrace callback on a file being opened.
  */
+/* What kind of file system `sb` is: its magic number, whether it keeps files on a device. */
+static __always_inline void ctn_fs_facts_of(const struct super_block *sb,
+					    struct ctn_fs_facts *out)
+{
+	out->magic = sb->s_magic;
+	out->on_device = !!(sb->s_type->fs_flags & FS_REQUIRES_DEV);
+}
+
 notrace void ctn_open_facts(const struct file *file, struct ctn_open_facts *out)
 {
 	const struct inode *inode = file_inode(file);
-	const struct super_block *sb = inode->i_sb;
 
 	out->mode = inode->i_mode;
 	out->rdev = inode->i_rdev;
-	out->magic = sb->s_magic;
-	out->on_device = !!(sb->s_type->fs_flags & FS_REQUIRES_DEV);
+	ctn_fs_facts_of(inode->i_sb, &out->fs);
 	out->writes = !!(file->f_mode & FMODE_WRITE);
 }
 
@@ -427,8 +433,20 @@ notrace u64 ctn_siphash(u64 first, u64 second, const u64 *key)
 	return siphash_2u64(first, second, &k);
 }
 
-/* The magic number of the file system an inode is on; called from an ftrace callback. */
-notrace unsigned long ctn_inode_magic(const struct inode *inode)
+/* The file system an inode (a directory a name is made in) is on; from an ftrace callback. */
+notrace void ctn_inode_fs(const struct inode *inode, struct ctn_fs_facts *out)
 {
-	return inode->i_sb->s_magic;
+	ctn_fs_facts_of(inode->i_sb, out);
+}
+
+/* The file system a dentry (a file whose attributes change) is on; from an ftrace callback. */
+notrace void ctn_dentry_fs(const struct dentry *dentry, struct ctn_fs_facts *out)
+{
+	ctn_fs_facts_of(dentry->d_sb, out);
+}
+
+/* Which attributes a setattr changes (ATTR_*); called from an ftrace callback. */
+notrace unsigned int ctn_iattr_valid(const struct iattr *attr)
+{
+	return attr->ia_valid;
 }

@@ -62,12 +62,16 @@ bool ctn_siginfo_from_user(const struct kernel_siginfo *info);
 struct cred;
 struct pid;
 const struct cred *ctn_current_cred(void);
+/* See ctn_fs_facts_of() in helpers.c. */
+struct ctn_fs_facts {
+	unsigned long magic;
+	bool on_device;
+};
 /* See ctn_open_facts() in helpers.c. */
 struct ctn_open_facts {
 	u32 mode;
 	u32 rdev;
-	unsigned long magic;
-	bool on_device;
+	struct ctn_fs_facts fs;
 	bool writes;
 };
 void ctn_open_facts(const struct file *file, struct ctn_open_facts *out);
@@ -81,4 +85,8 @@ struct kern_ipc_perm;
 int ctn_ipc_id(const struct kern_ipc_perm *perm);
 u64 ctn_siphash(u64 first, u64 second, const u64 *key);
 struct inode;
-unsigned long ctn_inode_magic(const struct inode *inode);
+struct dentry;
+void ctn_inode_fs(const struct inode *inode, struct ctn_fs_facts *out);
+void ctn_dentry_fs(const struct dentry *dentry, struct ctn_fs_facts *out);
+struct iattr;
+unsigned int ctn_iattr_valid(const struct iattr *attr);

@@ -8,13 +8,16 @@
 //!   may open it (see [`OpenFacts`]): a device node (character or block) outside its list is
 //!   refused with `EPERM`, as the device cgroup refuses it (a node made by `mknod` or brought
 //!   in a root cannot reach `/dev/kmsg`, `/dev/mem` or a disk); a file of a kernel interface
-//!   (debugfs, tracefs), or a write to a file system that stores no data of its own (sysfs,
-//!   cgroupfs, securityfs, configfs, binfmt_misc, efivarfs, ...), with `EACCES`. Opening with
+//!   (debugfs, tracefs), or a write (or a read of a file others may not read) on a file
+//!   system that stores no data of its own (sysfs, cgroupfs, securityfs, configfs,
+//!   binfmt_misc, efivarfs, ...), with `EACCES`. Opening with
 //!   `O_PATH` is no open (the kernel does not ask). Requires `CONFIG_SECURITY` (every
 //!   distribution kernel): without it the hooks cannot be installed and no container starts.
 //! - `proc_reg_open`, /proc's open of the entries the kernel registers (`/proc/sysrq-trigger`,
-//!   `/proc/irq/*`, `/proc/bus/pci/*`, `/proc/net/*`, ...): a write is refused with `EACCES`.
-//!   A process's own directory (`/proc/PID/`, of a process in reach) stays writable.
+//!   `/proc/irq/*`, `/proc/bus/pci/*`, `/proc/net/*`, `/proc/kcore`, ...): a write, or a read
+//!   of an entry others may not read, is refused with `EACCES`, as on any kernel interface
+//!   (see [`privilege::file_refusal`]). A process's own directory (`/proc/PID/`, of a
+//!   process in reach) stays writable.
 //! - `proc_sys_permission`, asked for every open of a `/proc/sys` file (a write there is a
 //!   host-wide setting: `kernel/core_pattern`, `kernel/hostname`, `net/*`): a write or
 //!   append is refused with `EACCES`; reading stays allowed.
@@ -31,11 +34,16 @@
 //!   [`privilege::ioctl_refused`]) are refused with `EPERM`. The terminal a member
 //!   has as its controlling terminal may be the host's (the admin's, for `ctnctl exec`):
 //!   `TIOCSTI` on it types commands into the admin's shell after the member exits.
-//! - `security_inode_create` and `security_inode_unlink`, asked for every name made or
-//!   removed in a directory: refused with `EACCES` on the POSIX message queues' file system,
-//!   whose one name space (per IPC namespace, whatever the root) holds the host's queues:
-//!   `mq_open(O_CREAT)` and `mq_unlink` end there, and `mq_open` of an existing queue at
-//!   `security_file_open` (see [`FileSystem::MessageQueues`]).
+//! - `security_inode_create`, `_unlink`, `_mkdir`, `_rmdir`, `_mknod`, `_symlink`, `_link`
+//!   and `_rename`, asked for every name made, removed or moved in a directory, and
+//!   `security_inode_setattr`, `_setxattr`, `_removexattr`, `_set_acl` and `_remove_acl`,
+//!   asked for every change of a file's mode, owner or extended attributes:
+//!   refused (names `EACCES`, attributes `EPERM`) on every file system but those of data
+//!   (see [`privilege::changes_refused`]). A kernel interface's names and modes are the
+//!   host's: `chmod 0222 /proc/sysrq-trigger` or a cgroup made, an EFI variable or a pinned
+//!   BPF map removed, a tracefs instance made. The POSIX message queues' one name space (per
+//!   IPC namespace, whatever the root) holds the host's queues: `mq_open(O_CREAT)` and
+//!   `mq_unlink` end here, and `mq_open` of an existing queue at `security_file_open`.
 //! - `security_key_alloc` and `security_key_permission`, asked when a key or keyring is made
 //!   and whenever one is used (add_key, keyctl, request_key, and the kernel on the caller's
 //!   behalf): keyrings belong to users, and uid 0 inside is the host's uid 0 (its user
@@ -74,25 +82,43 @@ pub(crate) enum FileSystem {
 }
 
 impl FileSystem {
-    /// The kind of a file system without a block device that holds no files of data, by
-    /// its magic number.
-    fn of_magic(magic: u64) -> Self {
-        match magic {
+    /// The kind of a file system by its magic number and whether it keeps its files on a
+    /// block device (`FS_REQUIRES_DEV`).
+    fn of(fs: &bindings::ctn_fs_facts) -> Self {
+        match fs.magic as u64 {
+            _ if fs.on_device => FileSystem::Data,
+            m if m == bindings::PROC_SUPER_MAGIC as u64 => FileSystem::Proc,
+            m if m == bindings::DEBUGFS_MAGIC as u64 || m == bindings::TRACEFS_MAGIC as u64 => {
+                FileSystem::Internals
+            }
+            m if DATA_WITHOUT_DEVICE.contains(&m) => FileSystem::Data,
             MQUEUE_MAGIC => FileSystem::MessageQueues,
             _ => FileSystem::Interface,
         }
     }
 
-    /// The kind of the file system `inode` is on (for a directory a name is made in, whose
-    /// file system has a device or not: only the message queues' matter there).
+    /// The kind of the file system `inode` (a directory a name is made in) is on.
     ///
     /// # Safety
     ///
     /// `inode` is an inode the caller holds.
     unsafe fn of_inode(inode: usize) -> Self {
-        // SAFETY: caller's contract.
-        let magic = unsafe { bindings::ctn_inode_magic(inode as *const bindings::inode) };
-        Self::of_magic(magic as u64)
+        let mut fs = bindings::ctn_fs_facts::default();
+        // SAFETY: `inode` is held (caller's contract); `fs` is writable.
+        unsafe { bindings::ctn_inode_fs(inode as *const bindings::inode, &mut fs) };
+        Self::of(&fs)
+    }
+
+    /// The kind of the file system `dentry` (a file whose attributes change) is on.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` is a dentry the caller holds.
+    unsafe fn of_dentry(dentry: usize) -> Self {
+        let mut fs = bindings::ctn_fs_facts::default();
+        // SAFETY: `dentry` is held (caller's contract); `fs` is writable.
+        unsafe { bindings::ctn_dentry_fs(dentry as *const bindings::dentry, &mut fs) };
+        Self::of(&fs)
     }
 }
 
@@ -169,10 +195,8 @@ pub(crate) struct OpenFacts {
     pub(crate) mode: u32,
     /// The device number (`dev_t`) of a device node.
     pub(crate) rdev: u32,
-    /// The magic number of the file system the file is on.
-    magic: u64,
-    /// Whether that file system keeps its files on a block device (`FS_REQUIRES_DEV`).
-    on_device: bool,
+    /// The file system the file is on.
+    fs: FileSystem,
     /// Whether the file is opened for writing.
     pub(crate) writes: bool,
 }
@@ -190,23 +214,19 @@ impl OpenFacts {
         Self {
             mode: raw.mode,
             rdev: raw.rdev,
-            magic: raw.magic as u64,
-            on_device: raw.on_device,
+            fs: FileSystem::of(&raw.fs),
             writes: raw.writes,
         }
     }
 
     /// The kind of file system the file is on.
     pub(crate) fn file_system(&self) -> FileSystem {
-        match self.magic {
-            _ if self.on_device => FileSystem::Data,
-            m if m == bindings::PROC_SUPER_MAGIC as u64 => FileSystem::Proc,
-            m if m == bindings::DEBUGFS_MAGIC as u64 || m == bindings::TRACEFS_MAGIC as u64 => {
-                FileSystem::Internals
-            }
-            m if DATA_WITHOUT_DEVICE.contains(&m) => FileSystem::Data,
-            m => FileSystem::of_magic(m),
-        }
+        self.fs
+    }
+
+    /// Whether the file is readable by its owner and group only (no `S_IROTH`).
+    pub(crate) fn private(&self) -> bool {
+        self.mode & bindings::S_IROTH == 0
     }
 
     /// Whether the file is a device node (character or block).
@@ -253,9 +273,17 @@ enum Check {
     /// `int security_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)`,
     /// and `security_file_ioctl_compat` of the same arguments.
     Ioctl,
-    /// `int security_inode_create(struct inode *dir, struct dentry *, umode_t)` and
-    /// `int security_inode_unlink(struct inode *dir, struct dentry *)`.
-    Name,
+    /// A name made, removed or moved in the directories (`struct inode *dir`) at these
+    /// argument positions: `security_inode_create`, `_unlink`, `_mkdir`, `_rmdir`,
+    /// `_mknod`, `_symlink` (`dir` first), `_link` (second), `_rename` (first and third).
+    Names(&'static [u32]),
+    /// A file's mode or owner changed: `int security_inode_setattr(struct mnt_idmap *,
+    /// struct dentry *, struct iattr *)` (a size or times alone pass: `O_TRUNC` of a
+    /// process's own `/proc/PID/` file sets the size).
+    Owner,
+    /// A file's extended attributes changed, its file (`struct dentry *`) the second
+    /// argument: `security_inode_setxattr`, `_removexattr`, `_set_acl`, `_remove_acl`.
+    Attributes,
     /// `int security_key_alloc(struct key *, const struct cred *, unsigned long flags)`.
     KeyAlloc,
     /// `int security_key_permission(key_ref_t, const struct cred *, enum key_need_perm)`.
@@ -271,8 +299,15 @@ impl Check {
     /// What the hooked function returns for a refused call (an open: see `refusal_of`).
     fn errno(self) -> Error {
         match self {
-            Check::Write | Check::ProcEntry | Check::Open | Check::Name | Check::KeyUse => EACCES,
-            Check::ModuleRequest | Check::Bpf | Check::Ioctl | Check::KeyAlloc => EPERM,
+            Check::Write | Check::ProcEntry | Check::Open | Check::Names(_) | Check::KeyUse => {
+                EACCES
+            }
+            Check::ModuleRequest
+            | Check::Bpf
+            | Check::Ioctl
+            | Check::KeyAlloc
+            | Check::Owner
+            | Check::Attributes => EPERM,
         }
     }
 }
@@ -295,12 +330,29 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
             }
             Check::ProcEntry => {
                 // SAFETY: argument 1 of `proc_reg_open` is the file being opened.
-                unsafe { OpenFacts::of(args.word(1)) }.writes
+                let open = unsafe { OpenFacts::of(args.word(1)) };
+                // An entry the kernel registers is one of its interfaces.
+                privilege::file_refusal(FileSystem::Interface, open.writes, open.private())
+                    .is_some()
             }
-            Check::Name => {
-                // SAFETY: argument 0 is the directory the name is made or removed in, which
-                // the caller holds (locked).
-                privilege::names_refused(unsafe { FileSystem::of_inode(args.word(0)) })
+            Check::Names(dirs) => dirs.iter().any(|&dir| {
+                // SAFETY: the argument at `dir` is a directory a name is made, removed or
+                // moved in, which the caller holds (locked).
+                privilege::changes_refused(unsafe { FileSystem::of_inode(args.word(dir)) })
+            }),
+            Check::Owner => {
+                const OWNER: u32 = bindings::ATTR_MODE | bindings::ATTR_UID | bindings::ATTR_GID;
+                // SAFETY: argument 2 is the change asked for, argument 1 the file it is
+                // asked of, both held by the caller.
+                unsafe {
+                    bindings::ctn_iattr_valid(args.word(2) as *const bindings::iattr) & OWNER != 0
+                        && privilege::changes_refused(FileSystem::of_dentry(args.word(1)))
+                }
+            }
+            Check::Attributes => {
+                // SAFETY: argument 1 is the file whose attributes change, which the caller
+                // holds.
+                privilege::changes_refused(unsafe { FileSystem::of_dentry(args.word(1)) })
             }
             Check::ModuleRequest | Check::Bpf | Check::KeyAlloc | Check::KeyUse => true,
             // The kernel takes `cmd` as an unsigned int.
@@ -356,8 +408,31 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
         kernel::c_str!("security_file_ioctl_compat"),
         Check::Ioctl,
     ))?;
-    hook(kernel::c_str!("security_inode_create"), Check::Name)?;
-    hook(kernel::c_str!("security_inode_unlink"), Check::Name)?;
+    const DIR: &[u32] = &[0];
+    for symbol in [
+        kernel::c_str!("security_inode_create"),
+        kernel::c_str!("security_inode_unlink"),
+        kernel::c_str!("security_inode_mkdir"),
+        kernel::c_str!("security_inode_rmdir"),
+        kernel::c_str!("security_inode_mknod"),
+        kernel::c_str!("security_inode_symlink"),
+    ] {
+        hook(symbol, Check::Names(DIR))?;
+    }
+    hook(kernel::c_str!("security_inode_link"), Check::Names(&[1]))?;
+    hook(
+        kernel::c_str!("security_inode_rename"),
+        Check::Names(&[0, 2]),
+    )?;
+    hook(kernel::c_str!("security_inode_setattr"), Check::Owner)?;
+    for symbol in [
+        kernel::c_str!("security_inode_setxattr"),
+        kernel::c_str!("security_inode_removexattr"),
+        kernel::c_str!("security_inode_set_acl"),
+        kernel::c_str!("security_inode_remove_acl"),
+    ] {
+        hook(symbol, Check::Attributes)?;
+    }
     // Only with CONFIG_KEYS: without it there are no keyrings.
     optional(hook(kernel::c_str!("security_key_alloc"), Check::KeyAlloc))?;
     optional(hook(

@@ -76,6 +76,16 @@ pub enum Host {
     CapsetAll,
     /// Writes TEXT to PATH (open O_WRONLY, then write(2)).
     Write { path: String, text: String },
+    /// Changes a name or an attribute of PATH (chmod MODE in octal, chown to UID:GID,
+    /// mkdir, rmdir, unlink, rename to ARG, symlink ARG -> PATH, setxattr of name ARG to
+    /// "x").
+    Change {
+        #[arg(value_enum)]
+        op: ChangeOp,
+        path: String,
+        #[arg(default_value = "")]
+        arg: String,
+    },
     /// Opens PATH with O_RDONLY|O_NONBLOCK and reads up to 64 bytes (a read that would
     /// block is `ok` too: the open is the check).
     Read { path: String },
@@ -155,6 +165,18 @@ pub enum RtnlOp {
     Addr,
     /// RTM_NEWLINK of a dummy device ctn-esc0.
     Link,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ChangeOp {
+    Chmod,
+    Chown,
+    Mkdir,
+    Rmdir,
+    Unlink,
+    Rename,
+    Symlink,
+    Setxattr,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -646,6 +668,7 @@ fn host(h: &Host) -> Result<String, Errno> {
             f.write_all(text.as_bytes()).map_err(io_err)?;
             Ok("ok".into())
         }
+        Host::Change { op, path, arg } => change(*op, path, arg).map(|()| "ok".into()),
         Host::Read { path } => {
             use std::io::Read;
             use std::os::unix::fs::OpenOptionsExt;
@@ -718,6 +741,36 @@ fn host(h: &Host) -> Result<String, Errno> {
             ioctl,
         } => setown(*who, *signal, *ex, *ioctl),
     }
+}
+
+/// One change of a name or an attribute of `path` (see [`Host::Change`]).
+fn change(op: ChangeOp, path: &str, arg: &str) -> Result<(), Errno> {
+    let (p, a) = (c(path), c(arg));
+    // SAFETY: each call takes NUL-terminated strings that live across it, and a value buffer
+    // of the length given.
+    let r = unsafe {
+        match op {
+            ChangeOp::Chmod => {
+                let mode = u32::from_str_radix(arg, 8).map_err(|_| Errno::EINVAL)?;
+                libc::chmod(p.as_ptr(), mode)
+            }
+            ChangeOp::Chown => {
+                let (uid, gid) = arg.split_once(':').ok_or(Errno::EINVAL)?;
+                let uid = uid.parse().map_err(|_| Errno::EINVAL)?;
+                let gid = gid.parse().map_err(|_| Errno::EINVAL)?;
+                libc::chown(p.as_ptr(), uid, gid)
+            }
+            ChangeOp::Mkdir => libc::mkdir(p.as_ptr(), 0o755),
+            ChangeOp::Rmdir => libc::rmdir(p.as_ptr()),
+            ChangeOp::Unlink => libc::unlink(p.as_ptr()),
+            ChangeOp::Rename => libc::rename(p.as_ptr(), a.as_ptr()),
+            ChangeOp::Symlink => libc::symlink(a.as_ptr(), p.as_ptr()),
+            ChangeOp::Setxattr => {
+                libc::setxattr(p.as_ptr(), a.as_ptr(), b"x".as_ptr().cast(), 1, 0)
+            }
+        }
+    };
+    ret(r.into()).map(drop)
 }
 
 pub fn run(h: &Host) -> ExitCode {
