@@ -64,7 +64,7 @@ pub(crate) fn file_refusal(fs: FileSystem, writes: bool, private: bool) -> Optio
 }
 
 /// Whether a member may not make, remove or move names in a directory of a file system of
-/// kind `fs`, or change the mode, owner, times or extended attributes of a file there: on
+/// kind `fs`, or change the mode, owner or extended attributes of a file there: on
 /// every file system but those that keep data. A kernel interface's names and modes are
 /// host-wide (a mode set on `/proc/sysrq-trigger` is everyone's, a directory made in
 /// cgroupfs, configfs or tracefs makes a kernel object, an unlink in efivarfs, pstore or

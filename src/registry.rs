@@ -675,7 +675,7 @@ impl Registry {
                     || privilege::device_allowed(rdev >> 20, rdev & 0xfffff);
                 (!allowed).then(|| hostconf::open_errno(open))
             } else {
-                privilege::file_refusal(open.file_system(), open.writes, open.private())
+                privilege::file_refusal(open.fs, open.writes, open.private())
             };
             if let Some(errno) = refusal {
                 c.refused(errno);

@@ -362,11 +362,6 @@ notrace const struct cred *ctn_current_cred(void)
 	return current_cred();
 }
 
-/*
- * What an open is of, for the host-configuration rule: the inode's type bits, device number,
- * file system magic and whether that file system stores data on a device, and whether the
- * file is opened for writing. Called from an ftrace callback on a file being opened.
- */
 /* What kind of file system `sb` is: its magic number, whether it keeps files on a device. */
 static __always_inline void ctn_fs_facts_of(const struct super_block *sb,
 					    struct ctn_fs_facts *out)
@@ -375,6 +370,11 @@ static __always_inline void ctn_fs_facts_of(const struct super_block *sb,
 	out->on_device = !!(sb->s_type->fs_flags & FS_REQUIRES_DEV);
 }
 
+/*
+ * What an open is of, for the host-configuration rule: the inode's type bits, device number,
+ * file system magic and whether that file system stores data on a device, and whether the
+ * file is opened for writing. Called from an ftrace callback on a file being opened.
+ */
 notrace void ctn_open_facts(const struct file *file, struct ctn_open_facts *out)
 {
 	const struct inode *inode = file_inode(file);

@@ -195,8 +195,8 @@ pub(crate) struct OpenFacts {
     pub(crate) mode: u32,
     /// The device number (`dev_t`) of a device node.
     pub(crate) rdev: u32,
-    /// The file system the file is on.
-    fs: FileSystem,
+    /// The kind of file system the file is on.
+    pub(crate) fs: FileSystem,
     /// Whether the file is opened for writing.
     pub(crate) writes: bool,
 }
@@ -217,11 +217,6 @@ impl OpenFacts {
             fs: FileSystem::of(&raw.fs),
             writes: raw.writes,
         }
-    }
-
-    /// The kind of file system the file is on.
-    pub(crate) fn file_system(&self) -> FileSystem {
-        self.fs
     }
 
     /// Whether the file is readable by its owner and group only (no `S_IROTH`).

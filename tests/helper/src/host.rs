@@ -77,8 +77,7 @@ pub enum Host {
     /// Writes TEXT to PATH (open O_WRONLY, then write(2)).
     Write { path: String, text: String },
     /// Changes a name or an attribute of PATH (chmod MODE in octal, chown to UID:GID,
-    /// mkdir, rmdir, unlink, rename to ARG, symlink ARG -> PATH, setxattr of name ARG to
-    /// "x").
+    /// mkdir, rmdir, unlink, rename to ARG, symlink ARG -> PATH).
     Change {
         #[arg(value_enum)]
         op: ChangeOp,
@@ -176,7 +175,6 @@ pub enum ChangeOp {
     Unlink,
     Rename,
     Symlink,
-    Setxattr,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -746,8 +744,7 @@ fn host(h: &Host) -> Result<String, Errno> {
 /// One change of a name or an attribute of `path` (see [`Host::Change`]).
 fn change(op: ChangeOp, path: &str, arg: &str) -> Result<(), Errno> {
     let (p, a) = (c(path), c(arg));
-    // SAFETY: each call takes NUL-terminated strings that live across it, and a value buffer
-    // of the length given.
+    // SAFETY: each call takes NUL-terminated strings that live across it.
     let r = unsafe {
         match op {
             ChangeOp::Chmod => {
@@ -765,9 +762,6 @@ fn change(op: ChangeOp, path: &str, arg: &str) -> Result<(), Errno> {
             ChangeOp::Unlink => libc::unlink(p.as_ptr()),
             ChangeOp::Rename => libc::rename(p.as_ptr(), a.as_ptr()),
             ChangeOp::Symlink => libc::symlink(a.as_ptr(), p.as_ptr()),
-            ChangeOp::Setxattr => {
-                libc::setxattr(p.as_ptr(), a.as_ptr(), b"x".as_ptr().cast(), 1, 0)
-            }
         }
     };
     ret(r.into()).map(drop)
