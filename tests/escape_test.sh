@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 113
+ktap_plan 128
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -463,6 +463,72 @@ t_keyring_user() {
     expect_eq "the host's key is as it was" "id=$id text=s3cret" "$(ctntest ipc key-find ctn-secret --keyring user)"
     expect_eq "nothing was planted" errno=ENOKEY "$(ctntest ipc key-find planted --keyring user)"
 }
+# --- the 32-bit entry (int $0x80, which 64-bit programs reach too) and io_uring ---------
+# refused80 WHAT ERRNO CALL [ARG...]: as refused, for `ctntest int80 CALL`; skipped where the
+# kernel has no 32-bit entry (int $0x80 then faults: SIGSEGV).
+refused80() {
+    what=$1 errno=$2; shift 2
+    ctntest int80 uname >/dev/null 2>&1 || skip "no 32-bit system call entry (IA32_EMULATION)"
+    refused "$what through int \$0x80" "$errno" ctntest int80 "$@"
+}
+t_int80_chroot() { refused80 "double chroot" EPERM double-chroot --target /etc/passwd; }
+t_int80_mount() {
+    refused80 "mount" EPERM mount
+    refused80 "umount (oldumount)" EPERM umount
+    refused80 "pivot_root" EPERM pivot-root
+}
+t_int80_unshare() {
+    refused80 "unshare(CLONE_NEWUTS)" EPERM unshare-uts
+    refused80 "unshare(CLONE_NEWUSER)" EPERM unshare-user
+}
+t_unshare_user() { refused "unshare(CLONE_NEWUSER)" EPERM ctntest escape unshare-user; }
+t_int80_setns() { refused80 "setns" EPERM setns; }
+t_int80_modules() {
+    refused80 "init_module" EPERM init-module
+    refused80 "delete_module" EPERM delete-module
+}
+t_int80_reboot() { refused80 "reboot" EPERM reboot; }
+t_int80_clock() {
+    refused80 "settimeofday" EPERM settimeofday
+    refused80 "stime" EPERM stime
+    refused80 "adjtimex" EPERM adjtimex
+}
+t_int80_swapon() { refused80 "swapon" EPERM swapon; }
+t_io_uring() {
+    out=$(ctntest escape io-uring-setup)
+    [ "$out" = ok ] || skip "no io_uring for the host either ($out)"
+    refused "io_uring_setup" EPERM ctntest escape io-uring-setup
+    refused80 "io_uring_setup" EPERM io-uring-setup
+}
+t_int80_ptrace() {
+    refused80 "ptrace(PTRACE_SEIZE) of a host process" ESRCH ptrace-seize --pid $HOST
+    expect_eq "the host process has no tracer" "TracerPid:	0" "$(grep TracerPid /proc/$HOST/status)"
+}
+t_int80_pidfd() { refused80 "pidfd_open of a host process" ESRCH pidfd-open --pid $HOST; }
+t_int80_prlimit() {
+    before=$(grep 'Max open files' /proc/$HOST/limits)
+    refused80 "prlimit(host, RLIMIT_NOFILE, 0)" ESRCH prlimit-set --pid $HOST
+    expect_eq "the host process's limit" "$before" "$(grep 'Max open files' /proc/$HOST/limits)"
+}
+t_int80_uname() {
+    ctntest int80 uname >/dev/null 2>&1 || skip "no 32-bit system call entry (IA32_EMULATION)"
+    name=$($IN hostname)
+    [ "$name" != ctn-vm ] || fail "the container's name is the host's"
+    for call in uname old-uname; do
+        expect_eq "$call through int \$0x80 shows the container's name" "nodename=$name" "$($IN ctntest int80 $call)"
+    done
+    short=$(printf %s "$name" | cut -c1-8)
+    expect_eq "oldolduname (8 bytes) shows the container's name" "nodename=$short" "$($IN ctntest int80 oldold-uname)"
+    expect_eq "the host still sees its own" nodename=ctn-vm "$(ctntest int80 uname)"
+}
+t_int80_sethostname() {
+    ctntest int80 uname >/dev/null 2>&1 || skip "no 32-bit system call entry (IA32_EMULATION)"
+    before=$($IN hostname)
+    expect_eq "sethostname through int \$0x80 names the container" ok "$($IN ctntest int80 sethostname --name named32)"
+    expect_eq "the host's name is unchanged" ctn-vm "$(hostname)"
+    expect_eq "the container's changed" named32 "$($IN hostname)"
+    $IN hostname "$before" || fail "name the container back"
+}
 t_setown_own() { expect_match "F_SETOWN to itself works" '^ok owner=' "$($IN ctntest host setown 0)"; }
 
 run_case "leave by attaching itself to another container: EPERM" t_switch
@@ -577,6 +643,21 @@ run_case "semop on the host's semaphore by id: EINVAL" t_sem_id
 run_case "connect to the host's abstract unix socket: ECONNREFUSED" t_abstract
 run_case "POSIX message queues of the host: EACCES, none made or removed" t_mq
 run_case "the host root's user keyring: ENOKEY, nothing added, its key unchanged" t_keyring_user
+run_case "double chroot through int \$0x80: EPERM" t_int80_chroot
+run_case "mount, umount, pivot_root through int \$0x80: EPERM" t_int80_mount
+run_case "unshare (UTS, user) through int \$0x80: EPERM" t_int80_unshare
+run_case "unshare(CLONE_NEWUSER): EPERM" t_unshare_user
+run_case "setns through int \$0x80: EPERM" t_int80_setns
+run_case "init_module, delete_module through int \$0x80: EPERM" t_int80_modules
+run_case "reboot through int \$0x80: EPERM" t_int80_reboot
+run_case "settimeofday, stime, adjtimex through int \$0x80: EPERM" t_int80_clock
+run_case "swapon through int \$0x80: EPERM" t_int80_swapon
+run_case "io_uring_setup (both entries): EPERM" t_io_uring
+run_case "ptrace a host process through int \$0x80: ESRCH, no tracer" t_int80_ptrace
+run_case "pidfd_open of a host process through int \$0x80: ESRCH" t_int80_pidfd
+run_case "prlimit a host process through int \$0x80: ESRCH, unchanged" t_int80_prlimit
+run_case "uname through int \$0x80 (all three) shows the container's name" t_int80_uname
+run_case "sethostname through int \$0x80 names the container, not the host" t_int80_sethostname
 t_cleanup() {
     kill $HOST $GROUP; wait $HOST $GROUP 2>/dev/null
     ctntest net connect 127.0.31.2 7000 >/dev/null # ends the service

@@ -7,8 +7,8 @@
 //! through the new mount API), entering or making namespaces (`setns`, `unshare` with a
 //! namespace flag; `clone` with one is refused by the clone gate), loading and unloading
 //! modules, loading a kernel to boot (`kexec_*`), rebooting, setting the host's clock and
-//! swapping. Each hook sits on the system call's entry (`__x64_sys_*`), decides in the ftrace
-//! callback and diverts only refusals.
+//! swapping; and io_uring. Each hook sits on the system call's entries (both of them, see
+//! `syscall.rs`), decides in the ftrace callback and diverts only refusals.
 
 use kernel::c_str;
 use kernel::prelude::*;
@@ -16,6 +16,7 @@ use kernel::str::CStr;
 
 use super::bindings;
 use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
+use super::syscall::{entries, Abi};
 
 /// The namespace flags of clone(2), clone3(2) and unshare(2).
 pub(crate) const CLONE_NEW_ANY: u64 = (bindings::CLONE_NEWNS
@@ -27,36 +28,52 @@ pub(crate) const CLONE_NEW_ANY: u64 = (bindings::CLONE_NEWNS
     | bindings::CLONE_NEWNET
     | bindings::CLONE_NEWTIME) as u64;
 
-/// The refused calls (a call the kernel was built without is skipped). unshare(2) is
-/// refused only with a namespace flag: `CLONE_FILES` and `CLONE_FS` alone only unshare the
-/// caller's own tables.
-const CONFINED: &[&CStr] = &[
-    c_str!("__x64_sys_chroot"),
-    c_str!("__x64_sys_pivot_root"),
-    c_str!("__x64_sys_mount"),
-    c_str!("__x64_sys_umount"),
-    c_str!("__x64_sys_fsopen"),
-    c_str!("__x64_sys_fspick"),
-    c_str!("__x64_sys_fsmount"),
-    c_str!("__x64_sys_move_mount"),
-    c_str!("__x64_sys_open_tree"),
-    c_str!("__x64_sys_mount_setattr"),
-    c_str!("__x64_sys_setns"),
+/// The refused calls, on both entries (a call or entry the kernel was built without is
+/// skipped). unshare(2) is refused only with a namespace flag: `CLONE_FILES` and `CLONE_FS`
+/// alone only unshare the caller's own tables. io_uring is refused whole, as Docker's default
+/// seccomp profile does since 2023: its work runs in kernel threads that are no container's
+/// members, which no rule here would follow.
+const CONFINED: &[[&CStr; 2]] = &[
+    entries!("chroot"),
+    entries!("pivot_root"),
+    entries!("mount"),
+    entries!("umount"),
+    entries!("fsopen"),
+    entries!("fspick"),
+    entries!("fsmount"),
+    entries!("move_mount"),
+    entries!("open_tree"),
+    entries!("mount_setattr"),
+    entries!("setns"),
     UNSHARE,
-    c_str!("__x64_sys_init_module"),
-    c_str!("__x64_sys_finit_module"),
-    c_str!("__x64_sys_delete_module"),
-    c_str!("__x64_sys_kexec_load"),
-    c_str!("__x64_sys_kexec_file_load"),
-    c_str!("__x64_sys_reboot"),
-    c_str!("__x64_sys_settimeofday"),
-    c_str!("__x64_sys_clock_settime"),
-    c_str!("__x64_sys_adjtimex"),
-    c_str!("__x64_sys_clock_adjtime"),
-    c_str!("__x64_sys_swapon"),
-    c_str!("__x64_sys_swapoff"),
+    entries!("init_module"),
+    entries!("finit_module"),
+    entries!("delete_module"),
+    entries!("kexec_load"),
+    entries!("kexec_file_load"),
+    entries!("reboot"),
+    entries!("settimeofday"),
+    entries!("clock_settime"),
+    entries!("adjtimex"),
+    entries!("clock_adjtime"),
+    entries!("swapon"),
+    entries!("swapoff"),
+    entries!("io_uring_setup"),
+    entries!("io_uring_enter"),
+    entries!("io_uring_register"),
 ];
-const UNSHARE: &CStr = c_str!("__x64_sys_unshare");
+/// The 32-bit table's own variants of the same calls: older ones (umount without flags,
+/// stime) and those whose 32-bit layout differs (compat structures, 32-bit times).
+const CONFINED_IA32: &[&CStr] = &[
+    c_str!("__ia32_sys_oldumount"),
+    c_str!("__ia32_compat_sys_kexec_load"),
+    c_str!("__ia32_compat_sys_settimeofday"),
+    c_str!("__ia32_sys_stime32"),
+    c_str!("__ia32_sys_clock_settime32"),
+    c_str!("__ia32_sys_adjtimex_time32"),
+    c_str!("__ia32_sys_clock_adjtime32"),
+];
+const UNSHARE: [&CStr; 2] = entries!("unshare");
 
 /// Whose calls are confined. Its [`Divert`] says who is; others pay only that check.
 pub(crate) trait ConfinePolicy: Divert + Clone {
@@ -67,8 +84,8 @@ pub(crate) trait ConfinePolicy: Divert + Clone {
 /// The policy as the hook sees it: one hook for all the calls.
 struct Gate<P> {
     policy: P,
-    /// The fentry site of unshare(2) (0 if the kernel has none).
-    unshare: usize,
+    /// The fentry sites of unshare(2)'s entries (0 where the kernel has none).
+    unshare: [usize; 2],
 }
 
 impl<P: ConfinePolicy> Divert for Gate<P> {
@@ -80,11 +97,15 @@ impl<P: ConfinePolicy> Divert for Gate<P> {
         if !self.policy.divert() {
             return false;
         }
-        if args.site() == self.unshare {
+        if let Some(abi) = [Abi::X64, Abi::Ia32]
+            .into_iter()
+            .zip(self.unshare)
+            .find_map(|(abi, site)| (site == args.site()).then_some(abi))
+        {
             let regs = args.word(0) as *const bindings::pt_regs;
             // SAFETY: argument 0 of a system call's entry is the caller's saved registers,
-            // in kernel memory for the whole call; `di` holds the first argument.
-            let flags = unsafe { (*regs).di } as u64;
+            // in kernel memory for the whole call, entered through `abi`.
+            let flags = unsafe { abi.arg(regs, 0) };
             if flags & CLONE_NEW_ANY == 0 {
                 return false;
             }
@@ -102,15 +123,21 @@ impl<P: ConfinePolicy> Refuse for Gate<P> {
 
 /// Adds the refusals to `hooks` (one hook for every confined call).
 pub(crate) fn add<P: ConfinePolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
-    let mut sites = KVec::with_capacity(CONFINED.len(), GFP_KERNEL)?;
-    let mut unshare = 0;
+    let mut symbols = KVec::with_capacity(CONFINED.len() * 2 + CONFINED_IA32.len(), GFP_KERNEL)?;
+    for &symbol in Iterator::chain(CONFINED.iter().flatten(), CONFINED_IA32) {
+        symbols.push(symbol, GFP_KERNEL)?;
+    }
+    let mut sites = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+    let mut unshare = [0; 2];
     // One lookup for all: one grace period.
-    let found = hooks.sites_of(CONFINED)?;
-    for (&symbol, site) in CONFINED.iter().zip(found.into_iter()) {
+    let found = hooks.sites_of(&symbols)?;
+    for (&symbol, site) in symbols.iter().zip(found.into_iter()) {
         match site {
             Ok(site) => {
-                if symbol.as_bytes() == UNSHARE.as_bytes() {
-                    unshare = site;
+                for (entry, taken) in UNSHARE.iter().zip(unshare.iter_mut()) {
+                    if symbol.as_bytes() == entry.as_bytes() {
+                        *taken = site;
+                    }
                 }
                 sites.push(site, GFP_KERNEL)?;
             }

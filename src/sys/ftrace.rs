@@ -308,6 +308,18 @@ impl<'a> HookSetBuilder<'a> {
         {
             site - 4
         } else {
+            // No ENDBR: a kernel without IBT, or one that sealed this function's (its
+            // address is never taken). Where the CPU enforces IBT, the replacement's
+            // indirect call of the original would fault (#CP, an oops): refuse the hook, so
+            // that the first container fails to start with an errno instead.
+            // SAFETY: reads a CPU feature bit.
+            if unsafe { bindings::ctn_ibt_enforced() } {
+                pr_err!(
+                    "{} has no ENDBR and IBT is enforced: cannot call it from a hook\n",
+                    symbol
+                );
+                return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)));
+            }
             site
         };
         // SAFETY: the caller's guarantees, for the one function at `site`.
@@ -445,13 +457,15 @@ impl HookSetBuilder<'_> {
         symbol: &'static CStr,
         policy: D,
     ) -> Result {
+        let site = self.found.site_of(symbol)?;
         // SAFETY: `refuse::<D>` takes five machine words followed by `*const Hooked<D>`, so
         // the context goes in the sixth argument register, which a function of at most five
         // arguments does not use; it reads only the first of the five (as a plain word, for
         // `refusal_of`), returns its value in the return
         // register (where callers of `int`, `long` and `bool` functions find it), holds an
-        // `InFlight` guard throughout and never calls the original.
-        unsafe { self.hook(symbol, 5, refuse::<D> as usize, policy) }
+        // `InFlight` guard throughout and never calls the original (0: so a function whose
+        // ENDBR is sealed can be refused on an IBT kernel too).
+        unsafe { self.hook_sites(&[site], 0, 5, refuse::<D> as usize, policy) }
     }
 
     /// Hooks `symbol`, a kernel function of at most five arguments, so that `observer` sees

@@ -16,9 +16,10 @@
 //!   root, cwd, exe and fd, and process_vm_readv/writev, kcmp and pidfd_getfd ask: no for a
 //!   task out of reach (`EPERM` from the others; /proc would answer `EACCES`, but for a
 //!   member the directory of a task out of reach is hidden first, see below).
-//! - ptrace(2) itself (`__x64_sys_ptrace`, whose attach asks the kernel's internal check, not
-//!   `ptrace_may_access`): any request naming a task out of reach fails with `ESRCH`;
-//!   PTRACE_TRACEME names none.
+//! - ptrace(2) itself, on both entries (`__x64_sys_ptrace`, `__ia32_compat_sys_ptrace`): any
+//!   request naming a task out of reach fails with `ESRCH`; PTRACE_TRACEME names none. Its
+//!   attach asks the kernel's internal check, not `ptrace_may_access`: that asks
+//!   `security_ptrace_access_check`, hooked too (`EPERM`), whatever the entry.
 //! - `has_pid_permissions`, /proc's own check for its `hidepid` mount option, asked by
 //!   readdir of /proc (a process it says no to is not listed), stat of /proc/PID (`ENOENT`)
 //!   and the permission check of /proc/PID/ (`EPERM`): no for a task the policy does not
@@ -37,12 +38,14 @@
 //!   exist; `__f_setown`, where every path ends (F_SETOWN_EX, inlined into the fcntl syscall,
 //!   reads its target from user memory, which a check cannot read race-free), is skipped for
 //!   such a target (void: the owner stays as it was, so no signal goes out of reach).
-//! - pidfd_open(2) of a task out of reach: `ESRCH`, as for a task that does not exist.
+//! - pidfd_open(2) of a task out of reach, on both entries: `ESRCH`, as for a task that does
+//!   not exist.
 
 use kernel::prelude::*;
 
 use super::bindings;
 use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
+use super::syscall::{entries, Abi};
 use super::task::TaskRef;
 
 /// Who reaches whom. Its [`Divert`] says whose calls are checked.
@@ -59,13 +62,14 @@ pub(crate) trait IsolationPolicy: Divert + Clone {
 enum Call {
     Signal,
     MayAccess,
-    Ptrace,
+    /// ptrace(2) through one of its entries.
+    Ptrace(Abi),
     Visible,
     /// A `security_task_*` check point: argument 0 is the task acted on.
     TaskOp,
     SetOwner,
     SetOwnerPid,
-    PidfdOpen,
+    PidfdOpen(Abi),
 }
 
 struct Gate<P> {
@@ -111,11 +115,11 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
             Call::Visible => {
                 return unsafe { task_pid(args, 1) }.is_some_and(|p| !self.policy.sees(p))
             }
-            Call::Ptrace => {
+            Call::Ptrace(abi) => {
                 let regs = args.word(0) as *const bindings::pt_regs;
                 // SAFETY: argument 0 of a system call's entry is the caller's saved
-                // registers: `di` the request, `si` the pid.
-                let (request, pid) = unsafe { ((*regs).di as u64, (*regs).si as i32) };
+                // registers, entered through `abi`: the request, then the pid.
+                let (request, pid) = unsafe { (abi.arg(regs, 0), abi.arg(regs, 1) as i32) };
                 if request == PTRACE_TRACEME {
                     return false;
                 }
@@ -143,11 +147,11 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
                 // RCU or referenced).
                 unsafe { bindings::ctn_pid_nr(pid) }
             }
-            Call::PidfdOpen => {
+            Call::PidfdOpen(abi) => {
                 let regs = args.word(0) as *const bindings::pt_regs;
                 // SAFETY: argument 0 of a system call's entry is the caller's saved
-                // registers: `di` the pid.
-                unsafe { (*regs).di as i32 }
+                // registers, entered through `abi`: the pid first.
+                unsafe { abi.arg(regs, 0) as i32 }
             }
         };
         !self.policy.may_reach(pid)
@@ -170,7 +174,7 @@ impl<P: IsolationPolicy> Refuse for Gate<P> {
             Call::MayAccess | Call::Visible => 0, // false
             Call::SetOwnerPid => 0,               // void
             Call::Signal | Call::TaskOp => EPERM.to_errno().into(),
-            Call::Ptrace | Call::SetOwner | Call::PidfdOpen => ESRCH.to_errno().into(),
+            Call::Ptrace(_) | Call::SetOwner | Call::PidfdOpen(_) => ESRCH.to_errno().into(),
         }
     }
 }
@@ -190,11 +194,21 @@ pub(crate) fn add<P: IsolationPolicy + 'static>(
     hook(kernel::c_str!("check_kill_permission"), Call::Signal)?;
     hook(kernel::c_str!("do_send_sig_info"), Call::Signal)?;
     hook(kernel::c_str!("ptrace_may_access"), Call::MayAccess)?;
-    hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace)?;
+    hook(kernel::c_str!("__x64_sys_ptrace"), Call::Ptrace(Abi::X64))?;
+    let [pidfd_open, pidfd_open_ia32] = entries!("pidfd_open");
+    hook(pidfd_open, Call::PidfdOpen(Abi::X64))?;
+    // The 32-bit entries, where the kernel has them (IA32_EMULATION).
+    optional(hook(
+        kernel::c_str!("__ia32_compat_sys_ptrace"),
+        Call::Ptrace(Abi::Ia32),
+    ))?;
+    optional(hook(pidfd_open_ia32, Call::PidfdOpen(Abi::Ia32)))?;
     hook(kernel::c_str!("f_setown"), Call::SetOwner)?;
     hook(kernel::c_str!("__f_setown"), Call::SetOwnerPid)?;
-    hook(kernel::c_str!("__x64_sys_pidfd_open"), Call::PidfdOpen)?;
     for check in [
+        // Every attach and every access check, whatever the entry (ptrace's attach asks
+        // `__ptrace_may_access`, which asks this, not `ptrace_may_access`).
+        kernel::c_str!("security_ptrace_access_check"),
         kernel::c_str!("security_task_setnice"),
         kernel::c_str!("security_task_setioprio"),
         kernel::c_str!("security_task_getioprio"),

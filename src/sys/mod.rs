@@ -21,6 +21,7 @@ pub(crate) mod open;
 pub(crate) mod random;
 pub(crate) mod rcu;
 pub(crate) mod resource_view;
+pub(crate) mod syscall;
 pub(crate) mod table;
 pub(crate) mod task;
 pub(crate) mod task_work;

@@ -11,7 +11,8 @@ use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
-use super::ftrace::{Divert, HookSetBuilder, Hooked};
+use super::ftrace::{optional, Divert, HookSetBuilder, Hooked};
+use super::syscall::{entries, Abi};
 
 /// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
 pub(crate) const RLIMIT_NPROC: u32 = 6;
@@ -49,10 +50,12 @@ pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, polic
         kernel::c_str!("__x64_sys_setrlimit"),
         setrlimit::<P> as usize,
     )?;
-    hook(
-        kernel::c_str!("__x64_sys_prlimit64"),
-        prlimit64::<P> as usize,
-    )?;
+    let [prlimit64_x64, prlimit64_ia32] = entries!("prlimit64");
+    hook(prlimit64_x64, prlimit64::<P, false> as usize)?;
+    // The 32-bit entry where the kernel has it (IA32_EMULATION): it reaches other processes
+    // too. (The 32-bit getrlimit, setrlimit and sysinfo, with their own layouts, show the
+    // host's values: a view, not a limit.)
+    optional(hook(prlimit64_ia32, prlimit64::<P, true> as usize))?;
     // SAFETY: as above, for `int meminfo_proc_show(struct seq_file *, void *)` (a static
     // function whose address /proc takes, so it has the C calling convention).
     unsafe {
@@ -216,22 +219,24 @@ unsafe extern "C" fn setrlimit<P: ViewPolicy>(
     core::hint::black_box(unsafe { original(hooked, regs) })
 }
 
-/// `long __x64_sys_prlimit64(const struct pt_regs *regs)`:
-/// `(pid, resource, const struct rlimit64 *new, struct rlimit64 *old)`, the view of the
-/// target process's allocation.
+/// `long __x64_sys_prlimit64(const struct pt_regs *regs)` and its 32-bit entry (the same
+/// layout): `(pid, resource, const struct rlimit64 *new, struct rlimit64 *old)`, the view of
+/// the target process's allocation.
 ///
 /// # Safety
 ///
 /// As [`sysinfo`].
-unsafe extern "C" fn prlimit64<P: ViewPolicy>(
+unsafe extern "C" fn prlimit64<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: as in `sysinfo`.
-    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    let (pid, resource) = (frame.di as i32, frame.si as u32);
-    let (new, old) = (frame.dx as UserPtr, frame.r10 as UserPtr);
+    // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
+    let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
+    let (pid, resource) = (arg(0) as i32, arg(1) as u32);
+    let (new, old) = (arg(2) as UserPtr, arg(3) as UserPtr);
     // Another process's limits, out of reach: as if it did not exist (the kernel's
     // own check lets root change any root process's limits).
     if pid != 0 && !hooked.policy().reaches(pid) {

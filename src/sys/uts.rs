@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Host and domain names as tasks see them: hooks on uname(2), sethostname(2) and
-//! setdomainname(2) that serve the tasks a policy picks from the policy instead of the UTS
+//! setdomainname(2) (both entries of each, and the 32-bit table's older unames) that serve the tasks a policy picks from the policy instead of the UTS
 //! namespace. The syscalls' own contracts (privilege, length, faults, in the kernel's order)
 //! are kept here; the policy only decides names.
 
@@ -11,7 +11,8 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
 use super::cred;
-use super::ftrace::{Divert, HookSetBuilder, Hooked};
+use super::ftrace::{optional, Divert, HookSetBuilder, Hooked};
+use super::syscall::{entries, Abi};
 
 /// Length of a name field of `struct new_utsname`, including the NUL.
 pub(crate) const UTS_LEN: usize = 65;
@@ -36,36 +37,42 @@ pub(crate) trait UtsPolicy: Divert {
     fn set(&self, field: UtsField, name: UtsName) -> Result;
 }
 
-/// Adds the name hooks to `hooks`.
+/// Adds the name hooks to `hooks`, on both entries of each call.
 pub(crate) fn add<P: UtsPolicy + Clone + 'static>(
     hooks: &mut HookSetBuilder<'_>,
     policy: P,
 ) -> Result {
-    // SAFETY (all three): each replacement below takes the syscall wrapper's one parameter
-    // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
-    // `InFlight` guard throughout, and calls the original (if at all) through
-    // `Hooked::original`, not in tail position.
-    unsafe {
-        hooks.hook(
-            kernel::c_str!("__x64_sys_newuname"),
-            1,
-            newuname::<P> as usize,
-            policy.clone(),
-        )?;
-        hooks.hook(
-            kernel::c_str!("__x64_sys_sethostname"),
-            1,
-            sethostname::<P> as usize,
-            policy.clone(),
-        )?;
-        hooks.hook(
-            kernel::c_str!("__x64_sys_setdomainname"),
-            1,
-            setdomainname::<P> as usize,
-            policy,
-        )
-    }
+    let [newuname_x64, newuname_ia32] = entries!("newuname");
+    let [sethostname_x64, sethostname_ia32] = entries!("sethostname");
+    let [setdomainname_x64, setdomainname_ia32] = entries!("setdomainname");
+    let mut hook = |symbol, replacement: usize| {
+        // SAFETY: each replacement below takes the syscall wrapper's one parameter
+        // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
+        // `InFlight` guard throughout, and calls the original (if at all) through
+        // `Hooked::original`, not in tail position; it reads the arguments of the entry it
+        // is instantiated for (`IA32`).
+        unsafe { hooks.hook(symbol, 1, replacement, policy.clone()) }
+    };
+    hook(newuname_x64, newuname::<P, false> as usize)?;
+    hook(sethostname_x64, sethostname::<P, false> as usize)?;
+    hook(setdomainname_x64, setdomainname::<P, false> as usize)?;
+    // The 32-bit entries (IA32_EMULATION): the same calls, and the 32-bit table's older
+    // uname(2)s, whose shorter structures carry the host name as their second field.
+    optional(hook(newuname_ia32, newuname::<P, true> as usize))?;
+    optional(hook(sethostname_ia32, sethostname::<P, true> as usize))?;
+    optional(hook(setdomainname_ia32, setdomainname::<P, true> as usize))?;
+    optional(hook(
+        kernel::c_str!("__ia32_sys_uname"),
+        olduname::<P, UTS_LEN> as usize,
+    ))?;
+    optional(hook(
+        kernel::c_str!("__ia32_sys_olduname"),
+        olduname::<P, OLD_UTS_LEN> as usize,
+    ))
 }
+
+/// Length of a field of `struct oldold_utsname` (`__OLD_UTS_LEN` + 1), for oldolduname(2).
+const OLD_UTS_LEN: usize = 9;
 
 // SAFETY: `new_utsname` is six byte arrays: no padding, every byte initialised.
 unsafe impl kernel::types::AsBytes for bindings::new_utsname {}
@@ -80,15 +87,15 @@ unsafe impl kernel::types::AsBytes for bindings::new_utsname {}
 ///
 /// Reached only through the hook's redirection, with the arguments of a real call and the
 /// live hook state.
-unsafe extern "C" fn newuname<P: UtsPolicy>(
+unsafe extern "C" fn newuname<P: UtsPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    // SAFETY: `regs` is the syscall's register frame, valid for the call.
-    let buf = unsafe { (*regs).di } as UserPtr;
+    // SAFETY: `regs` is the syscall's register frame, of the entry `IA32` says.
+    let buf = unsafe { Abi::of(IA32).arg(regs, 0) } as UserPtr;
     // SAFETY: reads the current task's personality.
     if !unsafe { bindings::ctn_uname_personality_rewrites() } {
         // Bytes count here (uname is mostly copying): one copy of the namespace's answer, the
@@ -140,14 +147,25 @@ unsafe extern "C" fn newuname<P: UtsPolicy>(
 }
 
 /// sethostname(2) and setdomainname(2) for a diverted task: `(const char *name, int len)`.
-fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs) -> c_long {
+///
+/// # Safety
+///
+/// `regs` is the register frame of a call entered through `abi`.
+unsafe fn set_name<P: UtsPolicy>(
+    policy: &P,
+    field: UtsField,
+    regs: *const bindings::pt_regs,
+    abi: Abi,
+) -> c_long {
     // The member's own root: naming its container is not the host's business (the
     // capability set does not decide).
     if !cred::own_root() {
         return EPERM.to_errno() as c_long;
     }
+    // SAFETY: the caller's promise.
+    let (name_at, len) = unsafe { (abi.arg(regs, 0), abi.arg(regs, 1)) };
     // The kernel takes `len` as an int.
-    let len = regs.si as i32;
+    let len = len as i32;
     let Ok(len) = usize::try_from(len) else {
         return EINVAL.to_errno() as c_long;
     };
@@ -155,7 +173,7 @@ fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs)
         return EINVAL.to_errno() as c_long;
     }
     let mut name = [0u8; UTS_LEN];
-    let copied = UserSlice::new(regs.di as UserPtr, len)
+    let copied = UserSlice::new(name_at as UserPtr, len)
         .reader()
         .read_slice(&mut name[..len]);
     let result = copied.and_then(|()| policy.set(field, name));
@@ -165,32 +183,79 @@ fn set_name<P: UtsPolicy>(policy: &P, field: UtsField, regs: &bindings::pt_regs)
     }
 }
 
-/// `long __x64_sys_sethostname(const struct pt_regs *regs)`.
+/// `long __x64_sys_sethostname(const struct pt_regs *regs)`, and its 32-bit entry.
 ///
 /// # Safety
 ///
 /// As [`newuname`].
-unsafe extern "C" fn sethostname<P: UtsPolicy>(
+unsafe extern "C" fn sethostname<P: UtsPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `newuname`; `regs` is valid for the call.
-    let (hooked, regs) = unsafe { (&*hooked, &*regs) };
+    // SAFETY: as in `newuname`.
+    let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    core::hint::black_box(set_name(hooked.policy(), UtsField::Host, regs))
+    // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
+    core::hint::black_box(unsafe { set_name(hooked.policy(), UtsField::Host, regs, Abi::of(IA32)) })
 }
 
-/// `long __x64_sys_setdomainname(const struct pt_regs *regs)`.
+/// `long __x64_sys_setdomainname(const struct pt_regs *regs)`, and its 32-bit entry.
 ///
 /// # Safety
 ///
 /// As [`newuname`].
-unsafe extern "C" fn setdomainname<P: UtsPolicy>(
+unsafe extern "C" fn setdomainname<P: UtsPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `newuname`; `regs` is valid for the call.
-    let (hooked, regs) = unsafe { (&*hooked, &*regs) };
+    // SAFETY: as in `newuname`.
+    let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    core::hint::black_box(set_name(hooked.policy(), UtsField::Domain, regs))
+    // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
+    core::hint::black_box(unsafe {
+        set_name(hooked.policy(), UtsField::Domain, regs, Abi::of(IA32))
+    })
+}
+
+/// The 32-bit table's older uname(2)s for a diverted task: `long __ia32_sys_uname(regs)`
+/// (`struct old_utsname`, five fields of 65 bytes) and `__ia32_sys_olduname(regs)`
+/// (`struct oldold_utsname`, five of 9): the kernel's answer with the policy's host name over
+/// the second field, cut to `FIELD - 1` bytes and NUL-ended as the kernel cuts its own.
+///
+/// # Safety
+///
+/// As [`newuname`], for these two 32-bit entries.
+unsafe extern "C" fn olduname<P: UtsPolicy, const FIELD: usize>(
+    regs: *const bindings::pt_regs,
+    hooked: *const Hooked<P>,
+) -> c_long {
+    // SAFETY: as in `newuname`.
+    let hooked = unsafe { &*hooked };
+    let _in_flight = hooked.enter();
+    // SAFETY: `original` is the start of this syscall wrapper, whose type this is; `regs` is
+    // the caller's frame, passed through.
+    let ret = unsafe {
+        let original: unsafe extern "C" fn(*const bindings::pt_regs) -> c_long =
+            core::mem::transmute(hooked.original());
+        original(regs)
+    };
+    let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
+    if ret != 0 || !hooked.policy().copy_names(&mut host, &mut domain) {
+        return core::hint::black_box(ret);
+    }
+    if let Some(cut) = host.get_mut(FIELD.saturating_sub(1)..) {
+        cut.fill(0);
+    }
+    let Some(field) = host.get(..FIELD) else {
+        return ret;
+    };
+    // SAFETY: `regs` is the frame of a 32-bit entry's call.
+    let buf = unsafe { Abi::Ia32.arg(regs, 0) } as UserPtr;
+    match UserSlice::new(buf.wrapping_add(FIELD), FIELD)
+        .writer()
+        .write_slice(field)
+    {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
+    }
 }

@@ -23,6 +23,10 @@ pub enum Call {
     OpenTree,
     Setns,
     UnshareNet,
+    /// unshare(CLONE_NEWUSER): a user namespace, with every capability in it.
+    UnshareUser,
+    /// io_uring_setup(1 entry): a ring, whose work runs in kernel threads.
+    IoUringSetup,
     /// unshare(CLONE_FILES): no namespace, allowed.
     UnshareFiles,
     CloneNewns,
@@ -122,6 +126,15 @@ fn call(which: Call, target: &str) -> Result<String, Errno> {
             )),
             Call::Setns => result(libc::setns(-1, 0).into()),
             Call::UnshareNet => result(libc::unshare(libc::CLONE_NEWNET).into()),
+            Call::UnshareUser => result(libc::unshare(libc::CLONE_NEWUSER).into()),
+            Call::IoUringSetup => {
+                let mut params = [0u8; 120]; // struct io_uring_params
+                let fd = libc::syscall(libc::SYS_io_uring_setup, 1u32, params.as_mut_ptr());
+                if fd >= 0 {
+                    libc::close(fd as i32);
+                }
+                result(fd)
+            }
             Call::UnshareFiles => result(libc::unshare(libc::CLONE_FILES).into()),
             Call::CloneNewns => {
                 let pid = libc::syscall(

@@ -2,6 +2,7 @@
 //! bad pointers and reserved bits). Prints one line: the result, or `errno=NAME`.
 //! Exit status: 0 the call succeeded, 1 it failed with an errno, 2 bad usage.
 
+mod compat;
 mod escape;
 mod host;
 mod ipc;
@@ -147,6 +148,21 @@ enum Command {
         /// For `double-chroot`: a host file to try to read once out.
         #[arg(long, default_value = "/tests/lib.sh")]
         target: String,
+    },
+    /// One escape attempt through the 32-bit system call entry, `int $0x80` (see
+    /// `compat.rs`); prints `ok` (or what it read) or `errno=E`.
+    Int80 {
+        #[arg(value_enum)]
+        call: compat::Call,
+        /// The process acted on (ptrace-seize, pidfd-open, prlimit-set).
+        #[arg(long, default_value_t = 0)]
+        pid: i32,
+        /// For `double-chroot`: a host file to try to read once out.
+        #[arg(long, default_value = "/tests/lib.sh")]
+        target: String,
+        /// For `sethostname`.
+        #[arg(long, default_value = "escaped")]
+        name: String,
     },
     /// Reaching another process: signal, ptrace, /proc (see `reach.rs`).
     #[command(subcommand)]
@@ -1233,6 +1249,12 @@ fn main() -> ExitCode {
         Command::Net(n) => return net::run(n),
         Command::Res(r) => return resources::run(r),
         Command::Escape { call, target } => return escape::run(*call, target),
+        Command::Int80 {
+            call,
+            pid,
+            target,
+            name,
+        } => return compat::run(*call, *pid, target, name),
         Command::Reach(r) => return reach::run(r),
         Command::Host(h) => return host::run(h),
         Command::Ipc(i) => return ipc::run(i),
@@ -1295,6 +1317,7 @@ fn main() -> ExitCode {
         | Command::Net(_)
         | Command::Res(_)
         | Command::Escape { .. }
+        | Command::Int80 { .. }
         | Command::Reach(_)
         | Command::Host(_)
         | Command::Ipc(_)
