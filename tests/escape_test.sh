@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 128
+ktap_plan 129
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -521,6 +521,11 @@ t_int80_uname() {
     expect_eq "oldolduname (8 bytes) shows the container's name" "nodename=$short" "$($IN ctntest int80 oldold-uname)"
     expect_eq "the host still sees its own" nodename=ctn-vm "$(ctntest int80 uname)"
 }
+t_int80_ifconf() {
+    ctntest int80 uname >/dev/null 2>&1 || skip "no 32-bit system call entry (IA32_EMULATION)"
+    expect_match "the host's own 32-bit SIOCGIFCONF lists its loopback" 'addr=127\.0\.0\.1' "$(ctntest int80 ifconf)"
+    refused80 "SIOCGIFCONF in the 32-bit layout (not rewritten)" EOPNOTSUPP ifconf
+}
 t_int80_sethostname() {
     ctntest int80 uname >/dev/null 2>&1 || skip "no 32-bit system call entry (IA32_EMULATION)"
     before=$($IN hostname)
@@ -658,6 +663,7 @@ run_case "pidfd_open of a host process through int \$0x80: ESRCH" t_int80_pidfd
 run_case "prlimit a host process through int \$0x80: ESRCH, unchanged" t_int80_prlimit
 run_case "uname through int \$0x80 (all three) shows the container's name" t_int80_uname
 run_case "sethostname through int \$0x80 names the container, not the host" t_int80_sethostname
+run_case "SIOCGIFCONF through int \$0x80: EOPNOTSUPP, no host address shown" t_int80_ifconf
 t_cleanup() {
     kill $HOST $GROUP; wait $HOST $GROUP 2>/dev/null
     ctntest net connect 127.0.31.2 7000 >/dev/null # ends the service

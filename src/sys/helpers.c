@@ -34,6 +34,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/binfmts.h>
+#include <linux/compat.h>
 
 #include "helpers.h"
 
@@ -166,6 +167,12 @@ void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *siz
 bool ctn_ibt_enforced(void)
 {
 	return cpu_feature_enabled(X86_FEATURE_IBT);
+}
+
+/* Whether the current system call came through a 32-bit entry (its structures are compat). */
+bool ctn_in_compat_syscall(void)
+{
+	return in_compat_syscall();
 }
 
 void ctn_tracepoint_synchronize_unregister(void)

@@ -25,6 +25,7 @@ void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned i
 unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned int n);
 void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *size);
 bool ctn_ibt_enforced(void);
+bool ctn_in_compat_syscall(void);
 void ctn_tracepoint_synchronize_unregister(void);
 struct new_utsname;
 const struct new_utsname *ctn_utsname(void);

@@ -777,6 +777,12 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     // SAFETY: as in `bind`.
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
+    // The 32-bit layout (`compat_ifconf`, 32-byte entries) is not rewritten: refused to a
+    // member, rather than the host's addresses shown.
+    // SAFETY: reads the current task's system call state.
+    if hooked.policy().policy.rules().is_some() && unsafe { bindings::ctn_in_compat_syscall() } {
+        return core::hint::black_box(-(bindings::EOPNOTSUPP as c_int));
+    }
     // SAFETY: as in `bind`.
     let ret = unsafe {
         let original: Ifconf = core::mem::transmute(hooked.original());

@@ -51,6 +51,8 @@ pub enum Call {
     OldoldUname,
     /// sethostname(--name).
     Sethostname,
+    /// ioctl(SIOCGIFCONF) on a UDP socket, 32-bit layout: prints `addr=A.B.C.D` per entry.
+    Ifconf,
 }
 
 /// i386 system call numbers.
@@ -75,6 +77,7 @@ mod nr {
     pub const PRLIMIT64: u32 = 340;
     pub const SETNS: u32 = 346;
     pub const IO_URING_SETUP: u32 = 425;
+    pub const IOCTL: u32 = 54;
     pub const PIDFD_OPEN: u32 = 434;
 }
 
@@ -284,6 +287,30 @@ fn call(which: Call, pid: i32, target: &str, name: &str) -> Result<String, Errno
                 let buf = low.zeroed(9 * 5);
                 result(int80(nr::OLDOLDUNAME, [buf, 0, 0, 0, 0]))?;
                 Ok(nodename(&low, buf, 9))
+            }
+            Call::Ifconf => {
+                const SIOCGIFCONF: u32 = 0x8912;
+                const COMPAT_IFREQ: usize = 32; // name[16], then the sockaddr
+                let sock = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+                if sock < 0 {
+                    return Err(Errno::last());
+                }
+                let buf = low.zeroed(COMPAT_IFREQ * 8);
+                // struct compat_ifconf { int ifc_len; compat_caddr_t ifc_buf; }
+                let mut ifc = ((COMPAT_IFREQ * 8) as u32).to_ne_bytes().to_vec();
+                ifc.extend_from_slice(&buf.to_ne_bytes());
+                let at = low.put(&ifc);
+                let ret = int80(nr::IOCTL, [sock as u32, SIOCGIFCONF, at, 0, 0]);
+                libc::close(sock);
+                result(ret)?;
+                let len = u32::from_ne_bytes(low.read(at, 4).try_into().unwrap_or_default());
+                let entries = low.read(buf, COMPAT_IFREQ * 8);
+                let out: Vec<String> = entries
+                    .chunks(COMPAT_IFREQ)
+                    .take(len as usize / COMPAT_IFREQ)
+                    .map(|e| format!("addr={}.{}.{}.{}", e[20], e[21], e[22], e[23]))
+                    .collect();
+                Ok(out.join(" "))
             }
             Call::Sethostname => {
                 let at = low.str(name);
