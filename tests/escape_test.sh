@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 129
+ktap_plan 130
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -292,6 +292,20 @@ t_proc_modes() {
     refused "chown /proc/sysrq-trigger" EPERM ctntest host change chown $f 1000:1000
     after=$(stat -c %a:%u:%g $f)
     [ "$after" = "$before" ] || { chmod 200 $f; chown 0:0 $f; fail "its mode and owner: $before became $after"; }
+}
+t_dev_names() {
+    grep -q "^devtmpfs /dev " /proc/mounts || skip "/dev is no devtmpfs"
+    : > /dev/ctn-escape-probe || fail "the host makes a file in /dev"
+    before=$(stat -c %a:%u:%g /dev/ttyS0)
+    refused "unlink a name in the host's /dev (devtmpfs)" EACCES ctntest host change unlink /dev/ctn-escape-probe
+    refused "mkdir in the host's /dev" EACCES ctntest host change mkdir /dev/ctn-escape-dir
+    refused "chmod the host's /dev/ttyS0" EPERM ctntest host change chmod /dev/ttyS0 666
+    [ -e /dev/ctn-escape-probe ] || fail "the host's /dev lost a name"
+    [ ! -e /dev/ctn-escape-dir ] || { rmdir /dev/ctn-escape-dir; fail "a directory was made in the host's /dev"; }
+    after=$(stat -c %a:%u:%g /dev/ttyS0)
+    [ "$after" = "$before" ] || { chmod ${before%%:*} /dev/ttyS0; fail "/dev/ttyS0's mode and owner: $before became $after"; }
+    rm -f /dev/ctn-escape-probe
+    expect_match "/dev/null still opens for writing" '^ok' "$($IN ctntest host write /dev/null x)"
 }
 t_sysfs_modes() {
     f=/sys/kernel/uevent_seqnum; [ -e $f ] || skip "no $f"
@@ -611,6 +625,7 @@ run_case "register a binfmt_misc interpreter: EACCES, none registered" t_binfmt_
 run_case "write and read tracefs: EACCES, tracing_on unchanged" t_tracefs
 run_case "chmod, chown /proc/sysrq-trigger: EPERM, unchanged" t_proc_modes
 run_case "chmod a sysfs file: EPERM, unchanged" t_sysfs_modes
+run_case "names and modes in the host's /dev (devtmpfs): EACCES, EPERM, unchanged" t_dev_names
 run_case "mkdir, rmdir in tracefs: EACCES, no instance made or removed" t_tracefs_names
 run_case "names and modes of its own files change" t_own_changes
 run_case "read a sysfs file for root only (ACPI table, PCI registers): EACCES" t_sysfs_private

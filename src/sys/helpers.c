@@ -35,6 +35,7 @@
 #include <linux/fs.h>
 #include <linux/binfmts.h>
 #include <linux/compat.h>
+#include <linux/magic.h>
 
 #include "helpers.h"
 
@@ -379,12 +380,27 @@ notrace const struct cred *ctn_current_cred(void)
 	return current_cred();
 }
 
-/* What kind of file system `sb` is: its magic number, whether it keeps files on a device. */
+/*
+ * What kind of file system `sb` is: its magic number, whether it keeps files on a device.
+ * devtmpfs is a tmpfs by its magic, but it is the host's /dev (its names and modes are
+ * every process's): it gets a magic of its own, CTN_DEVTMPFS_MAGIC.
+ */
 static __always_inline void ctn_fs_facts_of(const struct super_block *sb,
 					    struct ctn_fs_facts *out)
 {
+	static const char devtmpfs[] = "devtmpfs";
+	const char *name = sb->s_type->name;
+	unsigned int i;
+
 	out->magic = sb->s_magic;
 	out->on_device = !!(sb->s_type->fs_flags & FS_REQUIRES_DEV);
+	if (out->magic != TMPFS_MAGIC || !name)
+		return;
+	/* A loop, not strcmp(): nothing called from the ftrace callback may be traceable. */
+	for (i = 0; i < sizeof(devtmpfs); i++)
+		if (name[i] != devtmpfs[i])
+			return;
+	out->magic = CTN_DEVTMPFS_MAGIC;
 }
 
 /*

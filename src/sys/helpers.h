@@ -65,6 +65,8 @@ struct cred;
 struct pid;
 const struct cred *ctn_current_cred(void);
 /* See ctn_fs_facts_of() in helpers.c. */
+/* The magic ctn_fs_facts reports for devtmpfs (its own is tmpfs's): "devt". */
+#define CTN_DEVTMPFS_MAGIC 0x74766564UL
 struct ctn_fs_facts {
 	unsigned long magic;
 	bool on_device;

@@ -93,6 +93,7 @@ impl FileSystem {
             }
             m if DATA_WITHOUT_DEVICE.contains(&m) => FileSystem::Data,
             MQUEUE_MAGIC => FileSystem::MessageQueues,
+            // devtmpfs (see `ctn_fs_facts_of`): the host's /dev, an interface.
             _ => FileSystem::Interface,
         }
     }
