@@ -779,8 +779,9 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     let _in_flight = hooked.enter();
     // The 32-bit layout (`compat_ifconf`, 32-byte entries) is not rewritten: refused to a
     // member, rather than the host's addresses shown.
+    let rules = hooked.policy().policy.rules();
     // SAFETY: reads the current task's system call state.
-    if hooked.policy().policy.rules().is_some() && unsafe { bindings::ctn_in_compat_syscall() } {
+    if rules.is_some() && unsafe { bindings::ctn_in_compat_syscall() } {
         return core::hint::black_box(-(bindings::EOPNOTSUPP as c_int));
     }
     // SAFETY: as in `bind`.
@@ -791,7 +792,7 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     if ret != 0 {
         return core::hint::black_box(ret);
     }
-    let Some(rules) = hooked.policy().policy.rules() else {
+    let Some(rules) = rules else {
         return core::hint::black_box(ret);
     };
     match rewrite_ifconf(net, uifc as UserPtr, rules.own()) {

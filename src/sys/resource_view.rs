@@ -12,7 +12,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
 use super::ftrace::{optional, Divert, HookSetBuilder, Hooked};
-use super::syscall::{entries, Abi};
+use super::syscall::{call_original, entries, Abi};
 
 /// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
 pub(crate) const RLIMIT_NPROC: u32 = 6;
@@ -68,18 +68,6 @@ pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, polic
     }
 }
 
-type Syscall = unsafe extern "C" fn(*const bindings::pt_regs) -> c_long;
-
-/// Calls the hooked syscall wrapper.
-///
-/// # Safety
-///
-/// `hooked` is the hook of a syscall wrapper; `regs` the frame of the diverted call.
-unsafe fn original<P: ViewPolicy>(hooked: &Hooked<P>, regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: `original` is the start of a syscall wrapper, of this type (caller's promise).
-    unsafe { core::mem::transmute::<usize, Syscall>(hooked.original())(regs) }
-}
-
 fn errno(e: Error) -> c_long {
     e.to_errno() as c_long
 }
@@ -129,7 +117,7 @@ unsafe extern "C" fn sysinfo<P: ViewPolicy>(
     let (hooked, frame) = unsafe { (&*hooked, &*regs) };
     let _in_flight = hooked.enter();
     // SAFETY: `hooked` hooks a syscall wrapper; `regs` is passed through.
-    let ret = unsafe { original(hooked, regs) };
+    let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
         return core::hint::black_box(ret);
     }
@@ -187,7 +175,7 @@ unsafe extern "C" fn getrlimit<P: ViewPolicy>(
     let (hooked, frame) = unsafe { (&*hooked, &*regs) };
     let _in_flight = hooked.enter();
     // SAFETY: as in `sysinfo`.
-    let ret = unsafe { original(hooked, regs) };
+    let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
         return core::hint::black_box(ret);
     }
@@ -216,7 +204,7 @@ unsafe extern "C" fn setrlimit<P: ViewPolicy>(
         }
     }
     // SAFETY: as in `sysinfo`.
-    core::hint::black_box(unsafe { original(hooked, regs) })
+    core::hint::black_box(unsafe { call_original(hooked, regs) })
 }
 
 /// `long __x64_sys_prlimit64(const struct pt_regs *regs)` and its 32-bit entry (the same
@@ -249,7 +237,7 @@ unsafe extern "C" fn prlimit64<P: ViewPolicy, const IA32: bool>(
         }
     }
     // SAFETY: as in `sysinfo`.
-    let ret = unsafe { original(hooked, regs) };
+    let ret = unsafe { call_original(hooked, regs) };
     let capped = match (cap, ret == 0 && old != 0) {
         (Some(cap), true) => cap_rlimit(old, cap),
         _ => Ok(()),

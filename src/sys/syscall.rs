@@ -7,7 +7,10 @@
 //! covers only the entry it is on, so every rule that sits on one names both; rules that
 //! sit behind the entries (`security_*`, the kernel's common functions) need neither.
 
+use kernel::ffi::c_long;
+
 use super::bindings;
+use super::ftrace::{Divert, Hooked};
 
 /// Which entry a system call came through: where its arguments are in the caller's saved
 /// registers.
@@ -42,29 +45,45 @@ impl Abi {
     pub(crate) unsafe fn arg(self, regs: *const bindings::pt_regs, n: u32) -> u64 {
         // SAFETY: the caller's promise.
         let r = unsafe { &*regs };
-        let word = match self {
-            Self::X64 => match n {
-                0 => r.di,
-                1 => r.si,
-                2 => r.dx,
-                3 => r.r10,
-                4 => r.r8,
-                _ => r.r9,
-            },
-            Self::Ia32 => match n {
-                0 => r.bx,
-                1 => r.cx,
-                2 => r.dx,
-                3 => r.si,
-                4 => r.di,
-                _ => r.bp,
-            },
-        } as u64;
         match self {
-            Self::X64 => word,
-            Self::Ia32 => u64::from(word as u32),
+            Self::X64 => {
+                (match n {
+                    0 => r.di,
+                    1 => r.si,
+                    2 => r.dx,
+                    3 => r.r10,
+                    4 => r.r8,
+                    _ => r.r9,
+                }) as u64
+            }
+            Self::Ia32 => u64::from(
+                (match n {
+                    0 => r.bx,
+                    1 => r.cx,
+                    2 => r.dx,
+                    3 => r.si,
+                    4 => r.di,
+                    _ => r.bp,
+                }) as u32,
+            ),
         }
     }
+}
+
+/// Calls the system call entry `hooked` hooks, for a replacement that runs it.
+///
+/// # Safety
+///
+/// `hooked` is the hook of a system call entry (`long (const struct pt_regs *)`); `regs` the
+/// frame of the diverted call. Not in tail position (see `HookSetBuilder::hook`).
+pub(crate) unsafe fn call_original<D: Divert>(
+    hooked: &Hooked<D>,
+    regs: *const bindings::pt_regs,
+) -> c_long {
+    type Entry = unsafe extern "C" fn(*const bindings::pt_regs) -> c_long;
+    // SAFETY: `original` is the start of a system call entry, of this type (caller's
+    // promise).
+    unsafe { core::mem::transmute::<usize, Entry>(hooked.original())(regs) }
 }
 
 /// Both entries of a system call defined with `SYSCALL_DEFINE` (same layout on both ABIs):

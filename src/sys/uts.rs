@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Host and domain names as tasks see them: hooks on uname(2), sethostname(2) and
-//! setdomainname(2) (both entries of each, and the 32-bit table's older unames) that serve the tasks a policy picks from the policy instead of the UTS
-//! namespace. The syscalls' own contracts (privilege, length, faults, in the kernel's order)
+//! setdomainname(2) (both entries of each, and the 32-bit table's older unames) that serve
+//! the tasks a policy picks from the policy instead of the UTS namespace. The syscalls' own contracts (privilege, length, faults, in the kernel's order)
 //! are kept here; the policy only decides names.
 
 use kernel::ffi::c_long;
@@ -12,7 +12,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 use super::bindings;
 use super::cred;
 use super::ftrace::{optional, Divert, HookSetBuilder, Hooked};
-use super::syscall::{entries, Abi};
+use super::syscall::{call_original, entries, Abi};
 
 /// Length of a name field of `struct new_utsname`, including the NUL.
 pub(crate) const UTS_LEN: usize = 65;
@@ -116,13 +116,9 @@ unsafe extern "C" fn newuname<P: UtsPolicy, const IA32: bool>(
             });
         }
     }
-    // SAFETY: `original` is the start of this syscall wrapper, whose type this is; `regs` is
-    // the caller's frame, passed through.
-    let ret = unsafe {
-        let original: unsafe extern "C" fn(*const bindings::pt_regs) -> c_long =
-            core::mem::transmute(hooked.original());
-        original(regs)
-    };
+    // SAFETY: `hooked` hooks this system call entry; `regs` is the caller's frame, passed
+    // through.
+    let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
         return core::hint::black_box(ret);
     }
@@ -232,13 +228,9 @@ unsafe extern "C" fn olduname<P: UtsPolicy, const FIELD: usize>(
     // SAFETY: as in `newuname`.
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    // SAFETY: `original` is the start of this syscall wrapper, whose type this is; `regs` is
-    // the caller's frame, passed through.
-    let ret = unsafe {
-        let original: unsafe extern "C" fn(*const bindings::pt_regs) -> c_long =
-            core::mem::transmute(hooked.original());
-        original(regs)
-    };
+    // SAFETY: `hooked` hooks this system call entry; `regs` is the caller's frame, passed
+    // through.
+    let ret = unsafe { call_original(hooked, regs) };
     let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
     if ret != 0 || !hooked.policy().copy_names(&mut host, &mut domain) {
         return core::hint::black_box(ret);
