@@ -7,6 +7,7 @@
 #                   1,000,000 fuzzed ioctls; kmemleak scanned at the end
 #   make demo       build everything and boot a VM that shows ctn working
 #   make vm-test    the VM suite only (TEST=name runs one test script)
+#   make ibt-check  list the kernel functions ctn calls back, and prove each IBT-safe
 #   make bench      hook overhead as ratios to no module (one VM boot, QEMU -icount)
 #   make clean      remove build products (the kernel cache stays in ~/.cache/ctn)
 #
@@ -36,7 +37,7 @@ DEBUG_MODULE_DIR := out/debug/module
 TARGET_DIR := target/x86_64-unknown-linux-gnu/release
 CTNCTL := $(TARGET_DIR)/ctnctl
 
-.PHONY: all module module-debug ctnctl toolchain kernel host-test vm-test check check-debug demo bench clean
+.PHONY: all module module-debug ctnctl toolchain kernel ibt-check host-test vm-test check check-debug demo bench clean
 
 all: module ctnctl
 
@@ -74,11 +75,17 @@ host-test:
 	$(CARGO) fmt --all --check
 	rustfmt --edition 2021 --check src/ctn.rs
 
+# Every kernel function ctn calls back is entered by a RET, never by an indirect branch to a
+# sealed ENDBR (IBT): read from the kernel's vmlinux and ctn.ko.
+ibt-check: module
+	@kdir=$(KDIR_SH) && scripts/ibt-check "$$kdir/vmlinux" ctn.ko
+
 vm-test: all
 	scripts/vm --suite $(if $(TEST),--test $(TEST))
 
 check: toolchain
 	$(MAKE) all
+	$(MAKE) ibt-check
 	$(MAKE) host-test
 	$(MAKE) vm-test
 

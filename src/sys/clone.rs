@@ -6,7 +6,7 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{Divert, HookSetBuilder, Hooked};
+use super::ftrace::{original, Divert, HookSetBuilder, Hooked};
 
 /// Who may create tasks. Its [`Divert`] says whose clones are subject to `admit`; tasks it
 /// says no to pay only that check.
@@ -24,10 +24,10 @@ pub(crate) trait ClonePolicy: Divert {
 pub(crate) fn add<P: ClonePolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed by
     // `*const Hooked<P>`, returns `pid_t`, holds an `InFlight` guard throughout and calls the
-    // original through `Hooked::original`, not in tail position.
+    // original through `Hooked::call_original`.
     unsafe {
         hooks.hook(
-            kernel::c_str!("kernel_clone"),
+            original!(kernel::c_str!("kernel_clone")),
             1,
             kernel_clone_replacement::<P> as usize,
             policy,
@@ -54,13 +54,9 @@ unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
         Ok(ticket) => ticket,
         Err(e) => return e.to_errno(),
     };
-    // SAFETY: `original` is the start of `kernel_clone`, whose type this is; `args` is the
-    // caller's, passed through unchanged.
-    let ret = unsafe {
-        let original: unsafe extern "C" fn(*mut bindings::kernel_clone_args) -> i32 =
-            core::mem::transmute(hooked.original());
-        original(args)
-    };
+    // SAFETY: the hook is `kernel_clone`'s, of this type; `args` is the caller's, passed
+    // through unchanged.
+    let ret: i32 = unsafe { hooked.call_original((args,)) };
     hooked.policy().done(ticket, ret > 0);
-    core::hint::black_box(ret)
+    ret
 }

@@ -7,6 +7,12 @@
 //! The replacement receives the hook's context as one extra argument after the hooked
 //! function's own: the callback writes it into the next argument register, which the x86
 //! ftrace trampoline reloads from `ftrace_regs` before returning into the replacement.
+//!
+//! A replacement calls the function it hooks only through [`Hooked::call_original`], which
+//! enters it by a RET (`call_original.S`): IBT-safe for functions whose ENDBR the kernel
+//! sealed, and outside kCFI's checks. The functions hooked that way are named with
+//! [`original!`], which records each name in ctn.ko's `.ctn_originals` section, for
+//! `scripts/ibt-check`.
 
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -115,9 +121,31 @@ impl<D: Divert> Hooked<D> {
         self.stopping.load(Ordering::Relaxed)
     }
 
-    /// The address of the hooked function, for the replacement to call.
-    pub(crate) fn original(&self) -> usize {
-        self.original
+    /// Calls the hooked function with `args` and returns its result, for the replacement.
+    /// The call goes through `ctn_call_original` (see the module comment), whose return
+    /// address is in this module's text, so the callback lets it run; a tail call of this
+    /// function is therefore fine too.
+    ///
+    /// # Safety
+    ///
+    /// The hook was made by [`HookSetBuilder::hook`] for a function whose parameters are the
+    /// types of `A` (in order) and whose return type is `R`; `args` are valid arguments for
+    /// it now.
+    pub(crate) unsafe fn call_original<A: Args, R: Word>(&self, args: A) -> R {
+        let [a0, a1, a2, a3, a4] = args.words();
+        // SAFETY: `original` is the start of the hooked function (set by `hook`), which takes
+        // these arguments (caller's promise); the thunk passes five words in the argument
+        // registers of the C calling convention, and a function of fewer ignores the rest.
+        R::from_word(unsafe {
+            bindings::ctn_call_original(
+                a0 as c_ulong,
+                a1 as c_ulong,
+                a2 as c_ulong,
+                a3 as c_ulong,
+                a4 as c_ulong,
+                self.original as c_ulong,
+            )
+        } as usize)
     }
 
     /// Marks the calling task as running the replacement until the guard is dropped. A
@@ -128,6 +156,132 @@ impl<D: Divert> Hooked<D> {
         InFlight(&self.in_flight)
     }
 }
+
+/// A value passed to or returned by a hooked function in one register.
+pub(crate) trait Word: Copy {
+    fn into_word(self) -> usize;
+    /// The value of this type in a return register (the bits above its width are ignored).
+    fn from_word(word: usize) -> Self;
+}
+
+macro_rules! word_as_cast {
+    ($($t:ty),*) => {$(
+        impl Word for $t {
+            fn into_word(self) -> usize {
+                self as usize
+            }
+            fn from_word(word: usize) -> Self {
+                word as $t
+            }
+        }
+    )*};
+}
+word_as_cast!(usize, isize, i32, u32, u64, i64);
+
+impl Word for bool {
+    fn into_word(self) -> usize {
+        usize::from(self)
+    }
+    fn from_word(word: usize) -> Self {
+        word as u8 != 0
+    }
+}
+
+impl<T> Word for *mut T {
+    fn into_word(self) -> usize {
+        self as usize
+    }
+    fn from_word(word: usize) -> Self {
+        word as *mut T
+    }
+}
+
+impl<T> Word for *const T {
+    fn into_word(self) -> usize {
+        self as usize
+    }
+    fn from_word(word: usize) -> Self {
+        word as *const T
+    }
+}
+
+/// The arguments of a call of an original, as a tuple of at most five [`Word`]s.
+pub(crate) trait Args {
+    fn words(self) -> [usize; 5];
+}
+
+macro_rules! args_tuple {
+    ($($a:ident),*) => {
+        impl<$($a: Word),*> Args for ($($a,)*) {
+            #[allow(non_snake_case)]
+            fn words(self) -> [usize; 5] {
+                let ($($a,)*) = self;
+                let mut words = [0; 5];
+                let mut _n = 0;
+                $(
+                    words[_n] = $a.into_word();
+                    _n += 1;
+                )*
+                words
+            }
+        }
+    };
+}
+args_tuple!(A0);
+args_tuple!(A0, A1);
+args_tuple!(A0, A1, A2);
+args_tuple!(A0, A1, A2, A3);
+args_tuple!(A0, A1, A2, A3, A4);
+
+/// A kernel function that a hook's replacement calls (see [`HookSetBuilder::hook`]): made by
+/// [`original!`] only, so that every such function is listed in `.ctn_originals`.
+#[derive(Clone, Copy)]
+pub(crate) struct Original(&'static CStr);
+
+impl Original {
+    /// # Safety
+    ///
+    /// `name` is recorded in the `.ctn_originals` section (what [`original!`] does).
+    #[doc(hidden)]
+    pub(crate) const unsafe fn recorded(name: &'static CStr) -> Self {
+        Self(name)
+    }
+
+    pub(crate) fn name(self) -> &'static CStr {
+        self.0
+    }
+}
+
+/// The bytes of `name` with its NUL, for a `.ctn_originals` record.
+#[doc(hidden)]
+pub(crate) const fn record<const N: usize>(name: &CStr) -> [u8; N] {
+    let bytes = name.as_bytes_with_nul();
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
+/// `original!(NAME)`, for a constant `&CStr`: the [`Original`] of that kernel function, whose
+/// name the module then carries in its `.ctn_originals` section (NUL-terminated names one
+/// after another), where `scripts/ibt-check` reads which functions ctn calls back.
+macro_rules! original {
+    ($name:expr) => {{
+        const NAME: &kernel::str::CStr = $name;
+        #[link_section = ".ctn_originals"]
+        #[used]
+        static RECORD: [u8; NAME.len_with_nul()] = $crate::sys::ftrace::record(NAME);
+        // An item of its own, so that the macro may be used inside an `unsafe` block.
+        // SAFETY: `NAME` is recorded just above.
+        const ORIGINAL: $crate::sys::ftrace::Original =
+            unsafe { $crate::sys::ftrace::Original::recorded(NAME) };
+        ORIGINAL
+    }};
+}
+pub(crate) use original;
 
 /// See [`Hooked::enter`].
 pub(crate) struct InFlight<'a>(&'a AtomicUsize);
@@ -264,6 +418,9 @@ unsafe impl Sync for HookSet {}
 
 /// `endbr64`, which starts every indirectly callable function when the kernel has IBT.
 const ENDBR64: u32 = 0xfa1e_0ff3;
+/// What the kernel writes over the ENDBR of a function whose address it never takes
+/// (`gen_endbr_poison`: `osp nop3`, 66 0f 1f 00), on a CPU with IBT.
+const ENDBR64_POISON: u32 = 0x001f_0f66;
 
 impl<'a> HookSetBuilder<'a> {
     /// A builder that finds functions through `sites` (kept by the caller from one
@@ -290,36 +447,28 @@ impl<'a> HookSetBuilder<'a> {
     /// `replacement` must be the address of an `extern "C"` function whose parameters are the
     /// hooked function's `nargs` parameters followed by `*const Hooked<D>`, whose return type
     /// is the hooked function's, which holds an [`InFlight`] guard from its first statement to
-    /// its return, and which calls the hooked function only through [`Hooked::original`],
-    /// never in tail position (a tail call would leave this module's text and be diverted
-    /// again).
+    /// its return, and which calls the hooked function only through
+    /// [`Hooked::call_original`].
     pub(crate) unsafe fn hook<D: Divert + 'static>(
         &mut self,
-        symbol: &'static CStr,
+        symbol: Original,
         nargs: u32,
         replacement: usize,
         policy: D,
     ) -> Result {
-        let site = self.found.site_of(symbol)?;
+        let site = self.found.site_of(symbol.name())?;
         // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
         // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
         // kernel text is always allowed.
-        let original = if unsafe { core::ptr::read_unaligned((site - 4) as *const u32) } == ENDBR64
-        {
+        // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
+        // IBT it follows a 4-byte ENDBR64 (or, if the kernel sealed it, the 4-byte NOP it was
+        // turned into), which is then where the function starts. Reading kernel text is
+        // always allowed.
+        let start = unsafe { core::ptr::read_unaligned((site - 4) as *const u32) };
+        // Entered by a RET (`call_original`), the function needs no ENDBR: start at either.
+        let original = if start == ENDBR64 || start == ENDBR64_POISON {
             site - 4
         } else {
-            // No ENDBR: a kernel without IBT, or one that sealed this function's (its
-            // address is never taken). Where the CPU enforces IBT, the replacement's
-            // indirect call of the original would fault (#CP, an oops): refuse the hook, so
-            // that the first container fails to start with an errno instead.
-            // SAFETY: reads a CPU feature bit.
-            if unsafe { bindings::ctn_ibt_enforced() } {
-                pr_err!(
-                    "{} has no ENDBR and IBT is enforced: cannot call it from a hook\n",
-                    symbol
-                );
-                return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)));
-            }
             site
         };
         // SAFETY: the caller's guarantees, for the one function at `site`.
@@ -521,7 +670,7 @@ unsafe extern "C" fn refuse<D: Refuse>(
     // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    core::hint::black_box(hooked.policy().refusal_of(a0))
+    hooked.policy().refusal_of(a0)
 }
 
 impl Drop for HookSet {

@@ -160,16 +160,6 @@ void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *siz
 	*size = mod->mem[MOD_TEXT].size;
 }
 
-/*
- * Whether the CPU enforces indirect branch tracking for the kernel: then an indirect call
- * must land on an ENDBR, which the kernel sealed at boot in every function whose address
- * the kernel never takes.
- */
-bool ctn_ibt_enforced(void)
-{
-	return cpu_feature_enabled(X86_FEATURE_IBT);
-}
-
 /* Whether the current system call came through a 32-bit entry (its structures are compat). */
 bool ctn_in_compat_syscall(void)
 {

@@ -24,7 +24,9 @@ void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned i
 			 unsigned long value);
 unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned int n);
 void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *size);
-bool ctn_ibt_enforced(void);
+/* call_original.S: calls fn(a0, ..., a4), entering it by a RET (IBT-safe). */
+unsigned long ctn_call_original(unsigned long a0, unsigned long a1, unsigned long a2,
+				unsigned long a3, unsigned long a4, unsigned long fn);
 bool ctn_in_compat_syscall(void);
 void ctn_tracepoint_synchronize_unregister(void);
 struct new_utsname;

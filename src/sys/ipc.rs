@@ -29,7 +29,7 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, HookSetBuilder, Hooked, Observe, Refuse};
+use super::ftrace::{original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Refuse};
 use super::task;
 
 /// Who owns which objects. Its [`Divert`] says whose calls are checked.
@@ -142,11 +142,9 @@ impl<P: IpcPolicy> Refuse for Gate<P> {
     }
 }
 
-/// `int ipc_addid(struct ipc_ids *ids, struct kern_ipc_perm *new, int limit)`: the index of
-/// the new object, or a negative errno.
-type AddId = unsafe extern "C" fn(usize, usize, i32) -> i32;
-
-/// `ipc_addid`, for picked tasks: records the object once the kernel has given it its id.
+/// `int ipc_addid(struct ipc_ids *ids, struct kern_ipc_perm *new, int limit)` (the index of
+/// the new object, or a negative errno), for picked tasks: records the object once the
+/// kernel has given it its id.
 ///
 /// # Safety
 ///
@@ -163,21 +161,18 @@ unsafe extern "C" fn add_id<P: IpcPolicy>(
     let _in_flight = hooked.enter();
     // SAFETY: `original` is the start of `ipc_addid`, whose type `AddId` is; the arguments
     // are the caller's, unchanged.
-    let index = unsafe { core::mem::transmute::<usize, AddId>(hooked.original())(ids, new, limit) };
+    let index: i32 = unsafe { hooked.call_original((ids, new, limit)) };
     if index >= 0 {
         hooked.policy().made(new, index);
     }
-    core::hint::black_box(index)
+    index
 }
-
-/// `struct kern_ipc_perm *ipc_obtain_object_check(struct ipc_ids *ids, int id)`: the object
-/// or an `ERR_PTR`.
-type ObtainCheck = unsafe extern "C" fn(usize, i32) -> usize;
 
 /// The largest errno an `ERR_PTR` carries (`MAX_ERRNO`).
 const MAX_ERRNO: usize = 4095;
 
-/// `ipc_obtain_object_check`, for picked tasks: an object out of reach is not found.
+/// `struct kern_ipc_perm *ipc_obtain_object_check(struct ipc_ids *ids, int id)` (the object or
+/// an `ERR_PTR`), for picked tasks: an object out of reach is not found.
 ///
 /// # Safety
 ///
@@ -193,13 +188,13 @@ unsafe extern "C" fn obtain_check<P: IpcPolicy>(
     let _in_flight = hooked.enter();
     // SAFETY: `original` is the start of `ipc_obtain_object_check`, whose type `ObtainCheck`
     // is; the arguments are the caller's, unchanged.
-    let object = unsafe { core::mem::transmute::<usize, ObtainCheck>(hooked.original())(ids, id) };
+    let object: usize = unsafe { hooked.call_original((ids, id)) };
     let found = object.wrapping_neg() > MAX_ERRNO; // not IS_ERR
     if found && !hooked.policy().reaches(object, id) {
         // ERR_PTR(-EINVAL)
-        return core::hint::black_box(EINVAL.to_errno() as isize as usize);
+        return EINVAL.to_errno() as isize as usize;
     }
-    core::hint::black_box(object)
+    object
 }
 
 /// Reaches-or-not for a lookup by id, deciding whose lookups are diverted: a task that is
@@ -251,17 +246,24 @@ pub(crate) fn add<P: IpcPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy
     if found.first().is_some_and(|s| s.is_err()) {
         return Ok(()); // no SysV IPC in this kernel
     }
-    let [add_id_fn, obtain_fn, get, shm_assoc, msg_assoc, sem_assoc, shmctl, msgctl, semctl, shm_free, msg_free, sem_free] =
+    let [_, _, get, shm_assoc, msg_assoc, sem_assoc, shmctl, msgctl, semctl, shm_free, msg_free, sem_free] =
         SYMBOLS;
     hooks.observing(get, FileKeys(policy.clone()))?;
     // SAFETY: `add_id::<P>` has `ipc_addid`'s three parameters followed by
     // `*const Hooked<P>`, returns its `int`, holds an `InFlight` guard throughout and calls
-    // the original through `Hooked::original`, not in tail position.
-    unsafe { hooks.hook(add_id_fn, 3, add_id::<P> as usize, policy.clone())? };
+    // the original through `Hooked::call_original`.
+    unsafe {
+        hooks.hook(
+            original!(SYMBOLS[0]),
+            3,
+            add_id::<P> as usize,
+            policy.clone(),
+        )?
+    };
     // SAFETY: as above, for `ipc_obtain_object_check`'s two parameters and its pointer.
     unsafe {
         hooks.hook(
-            obtain_fn,
+            original!(SYMBOLS[1]),
             2,
             obtain_check::<Lookup<P>> as usize,
             Lookup(policy.clone()),

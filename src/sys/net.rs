@@ -17,7 +17,9 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
 use super::clock;
-use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Hooked, Observe};
+use super::ftrace::{
+    optional, original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Original,
+};
 use super::task;
 
 /// An IPv4 address, in host byte order.
@@ -416,7 +418,7 @@ impl<P: NetPolicy> Observe for Received<P> {
 
 /// Adds the network hooks to `hooks`.
 pub(crate) fn add<P: NetPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
-    let mut hook = |symbol: &'static CStr, op: Op, nargs: u32, replacement: usize| {
+    let mut hook = |symbol: Original, op: Op, nargs: u32, replacement: usize| {
         let gate = Gate {
             policy: policy.clone(),
             op,
@@ -424,56 +426,71 @@ pub(crate) fn add<P: NetPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy
         // SAFETY: every call below pairs a kernel function with the replacement of the same
         // signature written for it in this file (plus `*const Hooked<Gate<P>>`), each of
         // which holds an `InFlight` guard throughout and calls the original through
-        // `Hooked::original`, not in tail position.
+        // `Hooked::call_original`.
         unsafe { hooks.hook(symbol, nargs, replacement, gate) }
     };
-    hook(c_str!("inet_bind"), Op::Bind, 3, bind::<P> as usize)?;
-    optional(hook(c_str!("inet6_bind"), Op::Bind, 3, bind::<P> as usize))?;
-    hook(c_str!("inet_listen"), Op::Listen, 2, listen::<P> as usize)?;
     hook(
-        c_str!("inet_stream_connect"),
-        Op::Connect,
-        4,
-        connect::<P> as usize,
+        original!(c_str!("inet_bind")),
+        Op::Bind,
+        3,
+        bind::<P> as usize,
     )?;
-    hook(
-        c_str!("inet_dgram_connect"),
-        Op::Connect,
-        4,
-        connect::<P> as usize,
-    )?;
-    hook(c_str!("inet_sendmsg"), Op::Send, 3, sendmsg::<P> as usize)?;
     optional(hook(
-        c_str!("inet6_sendmsg"),
+        original!(c_str!("inet6_bind")),
+        Op::Bind,
+        3,
+        bind::<P> as usize,
+    ))?;
+    hook(
+        original!(c_str!("inet_listen")),
+        Op::Listen,
+        2,
+        listen::<P> as usize,
+    )?;
+    hook(
+        original!(c_str!("inet_stream_connect")),
+        Op::Connect,
+        4,
+        connect::<P> as usize,
+    )?;
+    hook(
+        original!(c_str!("inet_dgram_connect")),
+        Op::Connect,
+        4,
+        connect::<P> as usize,
+    )?;
+    hook(
+        original!(c_str!("inet_sendmsg")),
+        Op::Send,
+        3,
+        sendmsg::<P> as usize,
+    )?;
+    optional(hook(
+        original!(c_str!("inet6_sendmsg")),
         Op::Send,
         3,
         sendmsg::<P> as usize,
     ))?;
-    hook(c_str!("dev_ioctl"), Op::Query, 5, dev_ioctl::<P> as usize)?;
     hook(
-        c_str!("devinet_ioctl"),
+        original!(c_str!("dev_ioctl")),
+        Op::Query,
+        5,
+        dev_ioctl::<P> as usize,
+    )?;
+    hook(
+        original!(c_str!("devinet_ioctl")),
         Op::Query,
         3,
         devinet_ioctl::<P> as usize,
     )?;
-    hook(c_str!("dev_ifconf"), Op::Query, 2, dev_ifconf::<P> as usize)?;
+    hook(
+        original!(c_str!("dev_ifconf")),
+        Op::Query,
+        2,
+        dev_ifconf::<P> as usize,
+    )?;
     hooks.observing(c_str!("skb_copy_datagram_iter"), Received(policy))
 }
-
-// The C types of the hooked functions, for calling the originals.
-type SockaddrOp = unsafe extern "C" fn(*mut bindings::socket, *mut c_void, c_int) -> c_int;
-type ListenOp = unsafe extern "C" fn(*mut bindings::socket, c_int) -> c_int;
-type ConnectOp = unsafe extern "C" fn(*mut bindings::socket, *mut c_void, c_int, c_int) -> c_int;
-type SendmsgOp = unsafe extern "C" fn(*mut bindings::socket, *mut bindings::msghdr, usize) -> c_int;
-type DevIoctl = unsafe extern "C" fn(
-    *mut bindings::net,
-    c_uint,
-    *mut bindings::ifreq,
-    *mut c_void,
-    *mut bool,
-) -> c_int;
-type DevinetIoctl = unsafe extern "C" fn(*mut bindings::net, c_uint, *mut bindings::ifreq) -> c_int;
-type Ifconf = unsafe extern "C" fn(*mut bindings::net, *mut c_void) -> c_int;
 
 /// `int inet_bind(struct socket *, struct sockaddr *, int)` and `inet6_bind` (same type).
 ///
@@ -499,12 +516,10 @@ unsafe extern "C" fn bind<P: NetPolicy>(
     let ret = match verdict {
         // SAFETY: `original` is the hooked function, of this type; the arguments are passed
         // through.
-        Ok(()) => unsafe {
-            core::mem::transmute::<usize, SockaddrOp>(hooked.original())(sock, uaddr, len)
-        },
+        Ok(()) => unsafe { hooked.call_original((sock, uaddr, len)) },
         Err(e) => e,
     };
-    core::hint::black_box(ret)
+    ret
 }
 
 /// `int inet_listen(struct socket *, int backlog)`: an unbound socket listens on the rules'
@@ -528,13 +543,10 @@ unsafe extern "C" fn listen<P: NetPolicy>(
     };
     let ret = match verdict {
         // SAFETY: as in `bind`.
-        Ok(()) => unsafe {
-            let original: ListenOp = core::mem::transmute(hooked.original());
-            original(sock, backlog)
-        },
+        Ok(()) => unsafe { hooked.call_original((sock, backlog)) },
         Err(e) => e,
     };
-    core::hint::black_box(ret)
+    ret
 }
 
 /// `int inet_stream_connect(struct socket *, struct sockaddr *, int, int flags)` and
@@ -565,13 +577,10 @@ unsafe extern "C" fn connect<P: NetPolicy>(
     };
     let ret = match verdict {
         // SAFETY: as in `bind`.
-        Ok(()) => unsafe {
-            let original: ConnectOp = core::mem::transmute(hooked.original());
-            original(sock, uaddr, len, flags)
-        },
+        Ok(()) => unsafe { hooked.call_original((sock, uaddr, len, flags)) },
         Err(e) => e,
     };
-    core::hint::black_box(ret)
+    ret
 }
 
 /// `int inet_sendmsg(struct socket *, struct msghdr *, size_t)` and `inet6_sendmsg`: the
@@ -593,7 +602,7 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
     if let Err(wait) = hooked.policy().policy.admit_send(size as u64) {
         // SAFETY: `msg` is the operation's message header, in kernel memory.
         let nonblocking = unsafe { (*msg).msg_flags } & bindings::MSG_DONTWAIT != 0;
-        return core::hint::black_box(wait_to_send(hooked, nonblocking, wait));
+        return wait_to_send(hooked, nonblocking, wait);
     }
     let verdict = match hooked.policy().policy.rules() {
         Some(rules) => {
@@ -614,13 +623,10 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
     };
     let ret = match verdict {
         // SAFETY: as in `bind`.
-        Ok(()) => unsafe {
-            let original: SendmsgOp = core::mem::transmute(hooked.original());
-            original(sock, msg, size)
-        },
+        Ok(()) => unsafe { hooked.call_original((sock, msg, size)) },
         Err(e) => e,
     };
-    core::hint::black_box(ret)
+    ret
 }
 
 /// Longest single sleep of a send waiting for its rate, so that a signal or the hook's
@@ -673,10 +679,7 @@ unsafe extern "C" fn dev_ioctl<P: NetPolicy>(
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: as in `bind`.
-    let ret = unsafe {
-        let original: DevIoctl = core::mem::transmute(hooked.original());
-        original(net, cmd, ifr, data, need_copyout)
-    };
+    let ret: c_int = unsafe { hooked.call_original((net, cmd, ifr, data, need_copyout)) };
     if ret == 0 && cmd == bindings::SIOCGIFHWADDR {
         if let Some(mac) = hooked.policy().policy.mac() {
             // SAFETY: `ifr` is valid (see above); SIOCGIFHWADDR answers in `ifru_hwaddr`,
@@ -691,7 +694,7 @@ unsafe extern "C" fn dev_ioctl<P: NetPolicy>(
             }
         }
     }
-    core::hint::black_box(ret)
+    ret
 }
 
 /// Whether the device `name` (NUL-terminated within `IFNAMSIZ`) exists and is not loopback.
@@ -720,10 +723,7 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: as in `bind`.
-    let ret = unsafe {
-        let original: DevinetIoctl = core::mem::transmute(hooked.original());
-        original(net, cmd, ifr)
-    };
+    let ret: c_int = unsafe { hooked.call_original((net, cmd, ifr)) };
     let query = matches!(
         cmd,
         bindings::SIOCGIFADDR
@@ -732,15 +732,15 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
             | bindings::SIOCGIFNETMASK
     );
     if !query || (ret != 0 && ret != eaddrnotavail().to_errno()) {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let Some(rules) = hooked.policy().policy.rules() else {
-        return core::hint::black_box(ret);
+        return ret;
     };
     // SAFETY: `ifr` is valid (see above); the name is a byte array.
     let name = unsafe { (*ifr).ifr_ifrn.ifrn_name.map(|c| c as u8) };
     if !is_other_device(net, &name) {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let value = match cmd {
         bindings::SIOCGIFNETMASK => Ipv4::BROADCAST,
@@ -759,7 +759,7 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
             sin,
         )
     };
-    core::hint::black_box(0)
+    0
 }
 
 /// `int dev_ifconf(struct net *, struct ifconf __user *)`: the IPv4 addresses listed for
@@ -782,21 +782,18 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     let rules = hooked.policy().policy.rules();
     // SAFETY: reads the current task's system call state.
     if rules.is_some() && unsafe { bindings::ctn_in_compat_syscall() } {
-        return core::hint::black_box(-(bindings::EOPNOTSUPP as c_int));
+        return -(bindings::EOPNOTSUPP as c_int);
     }
     // SAFETY: as in `bind`.
-    let ret = unsafe {
-        let original: Ifconf = core::mem::transmute(hooked.original());
-        original(net, uifc)
-    };
+    let ret: c_int = unsafe { hooked.call_original((net, uifc)) };
     if ret != 0 {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let Some(rules) = rules else {
-        return core::hint::black_box(ret);
+        return ret;
     };
     match rewrite_ifconf(net, uifc as UserPtr, rules.own()) {
-        Ok(()) => core::hint::black_box(0),
+        Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }

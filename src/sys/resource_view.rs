@@ -11,7 +11,7 @@ use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
-use super::ftrace::{optional, Divert, HookSetBuilder, Hooked};
+use super::ftrace::{optional, original, Divert, HookSetBuilder, Hooked, Original};
 use super::syscall::{call_original, entries, Abi};
 
 /// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
@@ -34,23 +34,27 @@ pub(crate) trait ViewPolicy: Divert + Clone {
 
 /// Adds the resource-view hooks to `hooks`.
 pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
-    let mut hook = |symbol: &'static CStr, replacement: usize| {
+    let mut hook = |symbol: Original, replacement: usize| {
         // SAFETY: each replacement below takes the syscall wrapper's one parameter
         // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
-        // `InFlight` guard throughout and calls the original through `Hooked::original`, not
-        // in tail position.
+        // `InFlight` guard throughout and calls the original through
+        // `Hooked::call_original`.
         unsafe { hooks.hook(symbol, 1, replacement, policy.clone()) }
     };
-    hook(kernel::c_str!("__x64_sys_sysinfo"), sysinfo::<P> as usize)?;
     hook(
-        kernel::c_str!("__x64_sys_getrlimit"),
+        original!(kernel::c_str!("__x64_sys_sysinfo")),
+        sysinfo::<P> as usize,
+    )?;
+    hook(
+        original!(kernel::c_str!("__x64_sys_getrlimit")),
         getrlimit::<P> as usize,
     )?;
     hook(
-        kernel::c_str!("__x64_sys_setrlimit"),
+        original!(kernel::c_str!("__x64_sys_setrlimit")),
         setrlimit::<P> as usize,
     )?;
-    let [prlimit64_x64, prlimit64_ia32] = entries!("prlimit64");
+    let prlimit64_x64 = original!(entries!("prlimit64")[0]);
+    let prlimit64_ia32 = original!(entries!("prlimit64")[1]);
     hook(prlimit64_x64, prlimit64::<P, false> as usize)?;
     // The 32-bit entry where the kernel has it (IA32_EMULATION): it reaches other processes
     // too. (The 32-bit getrlimit, setrlimit and sysinfo, with their own layouts, show the
@@ -60,7 +64,7 @@ pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, polic
     // function whose address /proc takes, so it has the C calling convention).
     unsafe {
         hooks.hook(
-            kernel::c_str!("meminfo_proc_show"),
+            original!(kernel::c_str!("meminfo_proc_show")),
             2,
             meminfo::<P> as usize,
             policy,
@@ -119,14 +123,14 @@ unsafe extern "C" fn sysinfo<P: ViewPolicy>(
     // SAFETY: `hooked` hooks a syscall wrapper; `regs` is passed through.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let policy = hooked.policy();
     let rewritten = match (policy.memory(), policy.tasks()) {
         (Some(memory), tasks) => rewrite_sysinfo(frame.di as UserPtr, memory, tasks),
         _ => Ok(()),
     };
-    core::hint::black_box(rewritten.map_or_else(errno, |()| 0))
+    rewritten.map_or_else(errno, |()| 0)
 }
 
 fn rewrite_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>) -> Result {
@@ -177,13 +181,13 @@ unsafe extern "C" fn getrlimit<P: ViewPolicy>(
     // SAFETY: as in `sysinfo`.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let capped = match hooked.policy().rlimit_cap(0, frame.di as u32) {
         Some(cap) => cap_rlimit(frame.si as UserPtr, cap),
         None => Ok(()),
     };
-    core::hint::black_box(capped.map_or_else(errno, |()| 0))
+    capped.map_or_else(errno, |()| 0)
 }
 
 /// `long __x64_sys_setrlimit(const struct pt_regs *regs)`: `(resource, const struct rlimit *)`.
@@ -204,7 +208,7 @@ unsafe extern "C" fn setrlimit<P: ViewPolicy>(
         }
     }
     // SAFETY: as in `sysinfo`.
-    core::hint::black_box(unsafe { call_original(hooked, regs) })
+    unsafe { call_original(hooked, regs) }
 }
 
 /// `long __x64_sys_prlimit64(const struct pt_regs *regs)` and its 32-bit entry (the same
@@ -242,11 +246,11 @@ unsafe extern "C" fn prlimit64<P: ViewPolicy, const IA32: bool>(
         (Some(cap), true) => cap_rlimit(old, cap),
         _ => Ok(()),
     };
-    core::hint::black_box(if ret != 0 {
+    if ret != 0 {
         ret
     } else {
         capped.map_or_else(errno, |()| 0)
-    })
+    }
 }
 
 /// A `/proc/meminfo` for an allocation of `total` bytes of which `used` are in use: what
@@ -322,15 +326,9 @@ unsafe extern "C" fn meminfo<P: ViewPolicy>(
     let _in_flight = hooked.enter();
     if let Some(memory) = hooked.policy().memory() {
         write_meminfo(m, memory);
-        return core::hint::black_box(0);
+        return 0;
     }
     // SAFETY: `original` is `meminfo_proc_show`, of this type; the arguments are passed on.
-    let ret = unsafe {
-        let original: unsafe extern "C" fn(
-            *mut bindings::seq_file,
-            *mut core::ffi::c_void,
-        ) -> kernel::ffi::c_int = core::mem::transmute(hooked.original());
-        original(m, v)
-    };
-    core::hint::black_box(ret)
+    let ret = unsafe { hooked.call_original((m, v)) };
+    ret
 }

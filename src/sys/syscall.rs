@@ -75,15 +75,13 @@ impl Abi {
 /// # Safety
 ///
 /// `hooked` is the hook of a system call entry (`long (const struct pt_regs *)`); `regs` the
-/// frame of the diverted call. Not in tail position (see `HookSetBuilder::hook`).
+/// frame of the diverted call.
 pub(crate) unsafe fn call_original<D: Divert>(
     hooked: &Hooked<D>,
     regs: *const bindings::pt_regs,
 ) -> c_long {
-    type Entry = unsafe extern "C" fn(*const bindings::pt_regs) -> c_long;
-    // SAFETY: `original` is the start of a system call entry, of this type (caller's
-    // promise).
-    unsafe { core::mem::transmute::<usize, Entry>(hooked.original())(regs) }
+    // SAFETY: the hook is a system call entry's, of this type (caller's promise).
+    unsafe { hooked.call_original((regs,)) }
 }
 
 /// Both entries of a system call defined with `SYSCALL_DEFINE` (same layout on both ABIs):

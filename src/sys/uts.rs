@@ -11,7 +11,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
 use super::cred;
-use super::ftrace::{optional, Divert, HookSetBuilder, Hooked};
+use super::ftrace::{optional, original, Divert, HookSetBuilder, Hooked};
 use super::syscall::{call_original, entries, Abi};
 
 /// Length of a name field of `struct new_utsname`, including the NUL.
@@ -42,14 +42,17 @@ pub(crate) fn add<P: UtsPolicy + Clone + 'static>(
     hooks: &mut HookSetBuilder<'_>,
     policy: P,
 ) -> Result {
-    let [newuname_x64, newuname_ia32] = entries!("newuname");
-    let [sethostname_x64, sethostname_ia32] = entries!("sethostname");
-    let [setdomainname_x64, setdomainname_ia32] = entries!("setdomainname");
+    let newuname_x64 = original!(entries!("newuname")[0]);
+    let newuname_ia32 = original!(entries!("newuname")[1]);
+    let sethostname_x64 = original!(entries!("sethostname")[0]);
+    let sethostname_ia32 = original!(entries!("sethostname")[1]);
+    let setdomainname_x64 = original!(entries!("setdomainname")[0]);
+    let setdomainname_ia32 = original!(entries!("setdomainname")[1]);
     let mut hook = |symbol, replacement: usize| {
         // SAFETY: each replacement below takes the syscall wrapper's one parameter
         // (`const struct pt_regs *`) followed by `*const Hooked<P>`, returns `long`, holds an
         // `InFlight` guard throughout, and calls the original (if at all) through
-        // `Hooked::original`, not in tail position; it reads the arguments of the entry it
+        // `Hooked::call_original`; it reads the arguments of the entry it
         // is instantiated for (`IA32`).
         unsafe { hooks.hook(symbol, 1, replacement, policy.clone()) }
     };
@@ -62,11 +65,11 @@ pub(crate) fn add<P: UtsPolicy + Clone + 'static>(
     optional(hook(sethostname_ia32, sethostname::<P, true> as usize))?;
     optional(hook(setdomainname_ia32, setdomainname::<P, true> as usize))?;
     optional(hook(
-        kernel::c_str!("__ia32_sys_uname"),
+        original!(kernel::c_str!("__ia32_sys_uname")),
         olduname::<P, UTS_LEN> as usize,
     ))?;
     optional(hook(
-        kernel::c_str!("__ia32_sys_olduname"),
+        original!(kernel::c_str!("__ia32_sys_olduname")),
         olduname::<P, OLD_UTS_LEN> as usize,
     ))
 }
@@ -110,21 +113,21 @@ unsafe extern "C" fn newuname<P: UtsPolicy, const IA32: bool>(
             let written = UserSlice::new(buf, core::mem::size_of::<bindings::new_utsname>())
                 .writer()
                 .write(&answer);
-            return core::hint::black_box(match written {
+            return match written {
                 Ok(()) => 0,
                 Err(e) => e.to_errno() as c_long,
-            });
+            };
         }
     }
     // SAFETY: `hooked` hooks this system call entry; `regs` is the caller's frame, passed
     // through.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
     if !hooked.policy().copy_names(&mut host, &mut domain) {
-        return core::hint::black_box(ret);
+        return ret;
     }
     let host_at = core::mem::offset_of!(bindings::new_utsname, nodename);
     let domain_at = core::mem::offset_of!(bindings::new_utsname, domainname);
@@ -192,7 +195,7 @@ unsafe extern "C" fn sethostname<P: UtsPolicy, const IA32: bool>(
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
-    core::hint::black_box(unsafe { set_name(hooked.policy(), UtsField::Host, regs, Abi::of(IA32)) })
+    unsafe { set_name(hooked.policy(), UtsField::Host, regs, Abi::of(IA32)) }
 }
 
 /// `long __x64_sys_setdomainname(const struct pt_regs *regs)`, and its 32-bit entry.
@@ -208,9 +211,7 @@ unsafe extern "C" fn setdomainname<P: UtsPolicy, const IA32: bool>(
     let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
-    core::hint::black_box(unsafe {
-        set_name(hooked.policy(), UtsField::Domain, regs, Abi::of(IA32))
-    })
+    unsafe { set_name(hooked.policy(), UtsField::Domain, regs, Abi::of(IA32)) }
 }
 
 /// The 32-bit table's older uname(2)s for a diverted task: `long __ia32_sys_uname(regs)`
@@ -233,7 +234,7 @@ unsafe extern "C" fn olduname<P: UtsPolicy, const FIELD: usize>(
     let ret = unsafe { call_original(hooked, regs) };
     let (mut host, mut domain) = ([0; UTS_LEN], [0; UTS_LEN]);
     if ret != 0 || !hooked.policy().copy_names(&mut host, &mut domain) {
-        return core::hint::black_box(ret);
+        return ret;
     }
     if let Some(cut) = host.get_mut(FIELD.saturating_sub(1)..) {
         cut.fill(0);
