@@ -230,17 +230,31 @@ impl Charges {
 
     /// The fast path of a request for `n` more by process `tgid`, which holds `held` now:
     /// one change of the usage from its old charge to `held + n`, if that fits.
+    ///
+    /// The usage always moves by exactly what the charge moved: the charge is swapped from
+    /// the value the change was computed from, and a change whose charge another thread of
+    /// the process (or a recount) swapped first is undone and computed again. (A load, a
+    /// change and a store let two threads opening at once both add the same difference,
+    /// once each, for one charge: the usage drifted up until every open was refused.)
     pub(crate) fn admit(&self, counter: &Counter, tgid: i32, held: u64, n: u64) -> bool {
         let Some(entry) = self.entry(tgid) else {
             return true;
         };
-        let charge = held.saturating_add(n).min(u64::from(u32::MAX));
-        let before = u64::from(entry.load(Ordering::Relaxed));
-        if !counter.try_change(charge as i64 - before as i64) {
-            return false;
+        let charge = held.saturating_add(n).min(u64::from(u32::MAX)) as u32;
+        let mut before = entry.load(Ordering::Relaxed);
+        loop {
+            let delta = i64::from(charge) - i64::from(before);
+            if !counter.try_change(delta) {
+                return false;
+            }
+            match entry.compare_exchange(before, charge, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(now) => {
+                    counter.add(-delta);
+                    before = now;
+                }
+            }
         }
-        entry.store(charge as u32, Ordering::Relaxed);
-        true
     }
 
     /// Takes `n` more for process `tgid` if it fits (after its charge is up to date).

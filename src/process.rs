@@ -11,7 +11,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::ipc::NamePrefix;
-use crate::registry::Registry;
+use crate::registry::{CloneTicket, Registry};
 use crate::sys::capable::CapabilityPolicy;
 use crate::sys::clone::ClonePolicy;
 use crate::sys::confine::ConfinePolicy;
@@ -90,22 +90,21 @@ impl Divert for ProcessHooks {
 }
 
 impl ClonePolicy for ProcessHooks {
-    /// Whether a task was reserved for the creation.
-    type Ticket = bool;
+    type Ticket = CloneTicket;
 
-    fn admit(&self, flags: u64) -> Result<bool> {
+    fn admit(&self, flags: u64) -> Result<CloneTicket> {
         // Members make no namespaces (a way out of the container's view): `EPERM`, as the
         // confinement gate answers unshare(2).
         if flags & crate::sys::confine::CLONE_NEW_ANY != 0 {
             self.0.confined_call_refused();
             return Err(EPERM);
         }
-        self.0.admit_clone()
+        self.0.admit_clone(flags)
     }
 
-    fn done(&self, reserved: bool, _created: bool) {
+    fn done(&self, ticket: CloneTicket, _created: bool) {
         // Whether a task was created is what the fork tracepoint saw (see `clone_done`).
-        self.0.clone_done(reserved);
+        self.0.clone_done(ticket);
     }
 }
 

@@ -31,6 +31,7 @@ use crate::network::Addresses;
 use crate::opened::OpenedFiles;
 use crate::privilege;
 use crate::sys::clock;
+use crate::sys::clone;
 use crate::sys::hostconf::{self, OpenFacts};
 use crate::sys::mm;
 use crate::sys::net::eaddrinuse;
@@ -53,6 +54,8 @@ const CLONING: u16 = 0x8000;
 
 /// Most containers that can exist at once (slot 0 means "none").
 pub(crate) const MAX_CONTAINERS: usize = SLOT_MASK as usize;
+/// Least time between two recounts of one container by refusals (`Container::recount_due`).
+const RECOUNT_INTERVAL_NS: u64 = 10_000_000;
 
 /// A valid container name: 1-63 bytes of `[A-Za-z0-9_.-]`, not `.` or `..` (a name becomes a
 /// directory and a file name on the host), stored NUL-filled.
@@ -117,6 +120,13 @@ impl Target {
 }
 
 /// One container.
+/// What `Registry::admit_clone` reserved for a creation: a task, and the pages of the
+/// address space a new process copies.
+pub(crate) struct CloneTicket {
+    task: bool,
+    pages: u64,
+}
+
 pub(crate) struct Container {
     pub(crate) id: u32,
     slot: u16,
@@ -153,6 +163,8 @@ pub(crate) struct Container {
     ipc: ipc::Secrets,
     /// How many SysV objects `Registry::ipc_owners` records as its.
     ipc_objects: AtomicU32,
+    /// When a refusal last recounted its processes (monotonic ns; see `recount_due`).
+    last_recount_ns: AtomicU64,
     _live: Live,
 }
 
@@ -167,6 +179,19 @@ impl Drop for Container {
 }
 
 impl Container {
+    /// Whether a refusal may recount its processes now: at most once per
+    /// `RECOUNT_INTERVAL_NS`, since a recount walks every process of the host inside the
+    /// hook's callback (a member retrying at its limit would make each retry a walk).
+    fn recount_due(&self) -> bool {
+        let now = clock::now_mono_ns();
+        let last = self.last_recount_ns.load(Ordering::Relaxed);
+        now.wrapping_sub(last) >= RECOUNT_INTERVAL_NS
+            && self
+                .last_recount_ns
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
     pub(crate) fn is_sealed(&self) -> bool {
         self.sealed.load(Ordering::Relaxed)
     }
@@ -532,42 +557,73 @@ impl Registry {
         (cap != 0).then_some(cap)
     }
 
-    /// Whether the current task may create a task now. A member's creation takes its task
-    /// from the limit now (exactly: concurrent creations cannot overshoot) and marks the
-    /// creator `CLONING`; the fork tracepoint then does not count the new task again, and
-    /// `clone_done` gives the task back if none was created.
-    pub(crate) fn admit_clone(&self) -> Result<bool> {
+    /// Whether the current task may create a task now, with clone `flags`. A member's
+    /// creation takes its task from the limit now (exactly: concurrent creations cannot
+    /// overshoot) and marks the creator `CLONING`; the fork tracepoint then does not count
+    /// the new task again, and `clone_done` gives the task back if none was created.
+    ///
+    /// A new process without `CLONE_VM` gets a copy of the creator's address space: it must
+    /// fit beside the container's other memory (`ENOMEM` otherwise, as a growth would get),
+    /// so the creation reserves the creator's size until `clone_done`, by when the fork
+    /// tracepoint has charged the child with its own.
+    pub(crate) fn admit_clone(&self, flags: u64) -> Result<CloneTicket> {
+        let none = CloneTicket {
+            task: false,
+            pages: 0,
+        };
         let pid = task::current_pid();
         let guard = ReadGuard::new();
         let (Some(c), Some(entry)) = (self.container_of(pid, &guard), self.member_slot(pid)) else {
-            return Ok(false);
+            return Ok(none);
         };
         if c.is_sealed() {
             return Err(EAGAIN);
         }
+        let pages = if flags & clone::CLONE_VM == 0 {
+            mm::current_total_vm()
+        } else {
+            0
+        };
+        let memory = &c.limits.memory;
+        if !memory.try_add(pages) && !(c.recount_due() && self.recounted(c, &guard, pages)) {
+            memory.refused();
+            c.refused(ENOMEM);
+            return Err(ENOMEM);
+        }
         if !c.limits.tasks.try_add(1) {
+            memory.add(-(pages as i64));
             c.limits.tasks.refused();
             c.refused(EAGAIN);
             return Err(EAGAIN);
         }
         entry.fetch_or(CLONING, Ordering::SeqCst);
-        Ok(true)
+        Ok(CloneTicket { task: true, pages })
     }
 
-    /// The creation `admit_clone` admitted (`reserved`) is over.
-    pub(crate) fn clone_done(&self, reserved: bool) {
-        if !reserved {
+    /// Recounts `c`'s processes, then takes `pages` of memory if they fit.
+    fn recounted(&self, c: &Container, guard: &ReadGuard, pages: u64) -> bool {
+        self.recount(c, guard);
+        c.limits.memory.try_add(pages)
+    }
+
+    /// The creation `admit_clone` admitted (`ticket`) is over.
+    pub(crate) fn clone_done(&self, ticket: CloneTicket) {
+        if !ticket.task {
             return;
         }
         let pid = task::current_pid();
+        let guard = ReadGuard::new();
+        let c = self.container_of(pid, &guard);
+        if let Some(c) = c {
+            c.limits.memory.add(-(ticket.pages as i64));
+        }
         let Some(entry) = self.member_slot(pid) else {
             return;
         };
         if entry.fetch_and(!CLONING, Ordering::SeqCst) & CLONING == 0 {
             return; // the fork tracepoint took the reservation: a task was created
         }
-        let guard = ReadGuard::new();
-        if let Some(c) = self.container_of(pid, &guard) {
+        if let Some(c) = c {
             c.task_removed();
         }
     }
@@ -878,10 +934,11 @@ impl Registry {
             return true;
         };
         let tgid = task::current_tgid();
-        let granted = charges.admit(counter(c), tgid, now, n) || {
-            self.recount(c, &guard);
-            charges.try_add(counter(c), tgid, n)
-        };
+        let granted = charges.admit(counter(c), tgid, now, n)
+            || (c.recount_due() && {
+                self.recount(c, &guard);
+                charges.try_add(counter(c), tgid, n)
+            });
         if granted {
             admitted(c);
             return true;
@@ -981,6 +1038,7 @@ impl Registry {
                 opened,
                 ipc: ipc::Secrets::new(),
                 ipc_objects: AtomicU32::new(0),
+                last_recount_ns: AtomicU64::new(0),
                 _live: Live::new(&live::CONTAINERS),
             },
             GFP_KERNEL,

@@ -56,6 +56,11 @@ t_memory_each_growth() {
     expect_eq "brk beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow brk 100M)"
     expect_eq "mremap beyond" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mremap 100M)"
     expect_eq "within" ok "$(ctnctl exec mem -- ctntest res grow mmap 16M)"
+    # A fork copies the address space: 40M and its copy do not fit in 64M (ENOMEM, the
+    # parent lives on); 16M and its copy do.
+    expect_eq "a fork past the limit: ENOMEM" "ok fork=errno=ENOMEM" "$(ctnctl exec mem -- ctntest res grow mmap 40M --fork | tr '\n' ' ' | sed 's/ $//')"
+    expect_eq "a fork within it" "ok fork=ok" "$(ctnctl exec mem -- ctntest res grow mmap 16M --fork | tr '\n' ' ' | sed 's/ $//')"
+    expect_eq "threads share the address space: not charged again" "processes=0 threads=4 errno=none" "$(ctnctl exec mem -- ctntest res tasks --threads 4)"
     expect_eq "the host is not limited" ok "$(ctntest res grow mmap 100M)"
 }
 t_memory_steps() {
@@ -149,6 +154,10 @@ t_files() {
     expect_match "after the first exits, it can" '^opened=5 errno=none$' "$(ctnctl exec fl -- ctntest res open 5)"
     expect_eq "ulimit -n shows the limit" 20 "$(ctnctl exec fl -- sh -c 'ulimit -n')"
     expect_match "stats" 'fl +files +[0-9]+ +20 +20 +[1-9]' "$(ctnctl stats fl)"
+    # Threads of one process opening at once: each open is counted once, and all are given
+    # back (the per-process charge is swapped, not stored over another thread's).
+    expect_eq "concurrent opens: none refused" refused=0 "$(ctnctl exec fl -- ctntest res churn 4 3000)"
+    expect_eq "and nothing left counted" 0 "$(field "$(usage fl)" files 1)"
     ctnctl set fl --max-files none >/dev/null
     expect_eq "no limit" "opened=50 errno=none" "$(ctnctl exec fl -- ctntest res open 50)"
     ctnctl destroy fl >/dev/null
@@ -183,14 +192,17 @@ t_cpu_time() {
     ctnctl destroy cpu >/dev/null
 }
 t_accounting() {
-    ctnctl create acct >/dev/null
+    # With an address, each send with a destination is diverted (the address rules apply)
+    # and then passed on to the kernel's send.
+    ctnctl create acct --ip 127.0.30.1 >/dev/null
     rm -f /tmp/acct.serve
-    ctntest net serve 9100 --addr 127.0.0.1 --udp --count 1 --reply pong > /tmp/acct.serve &
+    ctntest net serve 9100 --addr 127.0.30.1 --udp --count 5 --reply pong > /tmp/acct.serve &
     wait_for "the UDP service" has_line /tmp/acct.serve listening
-    ctnctl exec acct -- sh -c 'ctntest res open 10 >/dev/null; ctntest net connect --udp 127.0.0.1 9100 >/dev/null'
+    # Five datagrams of 4 bytes: counted once each, not again when passed on.
+    ctnctl exec acct -- sh -c 'ctntest res open 10 >/dev/null; for i in 1 2 3 4 5; do ctntest net connect --udp 127.0.30.1 9100 >/dev/null; done'
     wait
     out=$(ctnctl --json stats acct)
-    expect_match "bytes sent counted" '"net_sent": [4-9]' "$out"
+    expect_match "bytes sent counted exactly once" '"net_sent": 20,' "$out"
     opened=$(echo "$out" | sed -n 's/.*"files_opened": \([0-9]*\).*/\1/p')
     [ "${opened:-0}" -ge 11 ] || fail "files opened: $opened"
     expect_match "table rows" 'acct +files-opened +[0-9]+' "$(ctnctl stats acct)"
@@ -215,6 +227,7 @@ t_view_rlimits() {
     expect_eq "ulimit -v (busybox, getrlimit)" 65536 "$(ctnctl exec view -- sh -c 'ulimit -v')"
     expect_eq "the host's are its own" "cur=inf max=inf" "$(ctntest res rlimit as)"
     expect_eq "raising above the allocation: EPERM" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000000000:1000000000)"
+    expect_eq "soft above hard: EINVAL, the argument error first (as the kernel orders it)" errno=EINVAL "$(ctnctl exec view -- ctntest res rlimit as --set 2000:1000)"
     expect_eq "keeping max at infinity is raising it" errno=EPERM "$(ctnctl exec view -- ctntest res rlimit as --set 1000:inf)"
     expect_eq "lowering is fine" "cur=30000000 max=67108864" "$(ctnctl exec view -- sh -c 'ctntest res rlimit as --pid $$ --set 30000000:67108864 >/dev/null; ctntest res rlimit as')"
     ctnctl exec view -- sleep 3 &

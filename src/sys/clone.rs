@@ -20,6 +20,9 @@ pub(crate) trait ClonePolicy: Divert {
     fn done(&self, ticket: Self::Ticket, created: bool);
 }
 
+/// The clone flag of a task that shares its creator's address space (a thread, vfork).
+pub(crate) const CLONE_VM: u64 = bindings::CLONE_VM as u64;
+
 /// Adds the gate to `hooks`.
 pub(crate) fn add<P: ClonePolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     // SAFETY: `kernel_clone_replacement::<P>` has `kernel_clone`'s one parameter followed by

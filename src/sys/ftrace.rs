@@ -302,12 +302,15 @@ trait Hook: Send + Sync {
 
 impl<D: Divert> Hook for Hooked<D> {
     fn on_call(&self, args: &CallArgs<'_>, parent_ip: usize) {
-        if !self.policy.divert_call(args) {
-            return;
-        }
+        // First: a call from this module (a replacement calling its original) is neither
+        // diverted nor shown to the policy, whose `divert_call` may count it (a send that
+        // the replacement passes on was charged twice).
         let (text, len) = self.text;
         if parent_ip.wrapping_sub(text) < len {
-            return; // the replacement calling the original
+            return;
+        }
+        if !self.policy.divert_call(args) {
+            return;
         }
         // SAFETY: `args.fregs` is the traced call's register frame, which the trampoline
         // reloads (a `CallArgs` is made in `callback` only); `self` lives in its `HookSet`,

@@ -329,6 +329,16 @@ bool ctn_sleep_interruptible_ns(u64 ns)
 }
 
 /*
+ * A point where a long loop in a system call may be rescheduled: false if the task has a
+ * fatal signal pending (the loop should stop).
+ */
+bool ctn_may_continue(void)
+{
+	cond_resched();
+	return !fatal_signal_pending(current);
+}
+
+/*
  * Restart the current system call after it returns: -ERESTARTNOINTR, with TIF_NOTIFY_SIGNAL
  * set (on current, which runs: no wake-up) so that the exit path takes the signal path.
  */

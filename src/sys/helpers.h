@@ -55,6 +55,7 @@ u64 ctn_now_mono_ns(void);
 struct callback_head;
 int ctn_task_work_add_resume(struct task_struct *t, struct callback_head *work);
 bool ctn_sleep_interruptible_ns(u64 ns);
+bool ctn_may_continue(void);
 int ctn_restart_syscall(void);
 struct sk_buff;
 u16 ctn_skb_sock_family(const struct sk_buff *skb);

@@ -814,7 +814,14 @@ fn rewrite_ifconf(net: *mut bindings::net, uifc: UserPtr, own: Ipv4) -> Result {
     let (Ok(len), true) = (usize::try_from(len), buf != 0) else {
         return Ok(()); // a size query
     };
+    // `len` is read back from the caller's memory, which another of its threads may have
+    // made huge: the loop yields and stops for a fatal signal (it runs in the caller's own
+    // system call, on its time).
     for entry in (0..len / IFREQ).map(|i| buf.wrapping_add(i * IFREQ)) {
+        // SAFETY: called in process context (the caller's ioctl), no lock held.
+        if !unsafe { bindings::ctn_may_continue() } {
+            return Err(EINTR);
+        }
         let mut req = [0u8; SIN_LEN + NAME];
         UserSlice::new(entry, req.len())
             .reader()

@@ -100,6 +100,10 @@ fn cap_rlimit(ptr: UserPtr, cap: u64) -> Result {
 /// A new limit above the cap is refused as an unprivileged raise of a hard limit is.
 fn check_new_rlimit(ptr: UserPtr, cap: u64) -> Result {
     let [cur, max] = read_rlimit(ptr)?;
+    // The kernel's own argument check comes first (do_prlimit: EINVAL before any EPERM).
+    if cur > max {
+        return Err(EINVAL);
+    }
     if cur > cap || max > cap {
         return Err(EPERM);
     }

@@ -157,13 +157,17 @@ impl<T: OnReturn> Drop for ReturnWork<T> {
         // Nothing queues any more (the caller removed what queues before dropping the pool):
         // every queued work is on its task's way back to user mode or out of `do_exit`.
         self.inner.stopping.store(true, Ordering::SeqCst);
-        // A queued work's owner is cleared by its run, after it counted itself in flight.
-        while self.inner.in_flight.load(Ordering::Acquire) != 0
-            || self
-                .inner
-                .slots
-                .iter()
-                .any(|s| !s.owner.load(Ordering::Acquire).is_null())
+        // A queued work's owner is cleared by its run, after it counted itself in flight: so
+        // the owners are read first, then the count. (The other order can read the count
+        // before a run adds itself and the owner after it cleared it, and miss the run.)
+        // Seeing an owner cleared acquires the run's count, which is then read as set, or
+        // already dropped by a run that is over.
+        while self
+            .inner
+            .slots
+            .iter()
+            .any(|s| !s.owner.load(Ordering::Acquire).is_null())
+            || self.inner.in_flight.load(Ordering::Acquire) != 0
         {
             // SAFETY: sleeping is allowed here (process context, no locks held).
             unsafe { bindings::msleep(10) };

@@ -45,6 +45,10 @@ pub enum Resources {
         /// `mapped=BYTES errno=E` and exits 0 (the process is not killed).
         #[arg(long)]
         step: Option<String>,
+        /// After growing (and touching every page), fork(2) once; prints `fork=ok` or
+        /// `fork=errno=E` (the child exits at once).
+        #[arg(long)]
+        fork: bool,
     },
     /// Open up to N descriptors (/dev/null), then (with --sockets) as many sockets; prints
     /// `opened=N errno=E`. With --hold SECONDS, keeps them that long.
@@ -53,6 +57,9 @@ pub enum Resources {
         #[arg(long, default_value_t = 0)]
         hold: u64,
     },
+    /// Open and close /dev/null ROUNDS times in each of THREADS threads at once; prints
+    /// `refused=N` (opens that failed).
+    Churn { threads: u32, rounds: u32 },
     /// Write SIZE bytes (K/M suffixes) to FILE in 64 KiB write(2) calls; prints
     /// `written=N errno=E` (E: none, or why a write failed).
     Write { file: String, size: String },
@@ -96,9 +103,11 @@ pub fn run(cmd: &Resources) -> ExitCode {
             hold,
             release,
             step: None,
-        } => grow(*how, size, *hold, *release),
+            fork,
+        } => grow(*how, size, *hold, *release, *fork),
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
         Resources::Open { n, hold } => open(*n, *hold),
+        Resources::Churn { threads, rounds } => churn(*threads, *rounds),
         Resources::Write { file, size } => write(file, size),
         Resources::WriteCount { file, count } => write_count(file, *count),
         Resources::Spin { seconds, cpu } => spin(*seconds, *cpu),
@@ -208,7 +217,7 @@ fn parse_size(s: &str) -> Option<usize> {
     n.checked_mul(mult)
 }
 
-fn grow(how: Growth, size: &str, hold: u64, release: bool) -> ExitCode {
+fn grow(how: Growth, size: &str, hold: u64, release: bool, fork: bool) -> ExitCode {
     let Some(len) = parse_size(size) else {
         eprintln!("ctntest: bad size {size}");
         return ExitCode::from(2);
@@ -223,6 +232,9 @@ fn grow(how: Growth, size: &str, hold: u64, release: bool) -> ExitCode {
                 let p = libc::mmap(std::ptr::null_mut(), len, prot, flags, -1, 0);
                 if p != libc::MAP_FAILED && release {
                     libc::munmap(p, len);
+                } else if p != libc::MAP_FAILED && fork {
+                    // Touched, so that the child's copy would be memory of its own.
+                    std::ptr::write_bytes(p.cast::<u8>(), 1, len);
                 }
                 p != libc::MAP_FAILED
             }
@@ -238,6 +250,18 @@ fn grow(how: Growth, size: &str, hold: u64, release: bool) -> ExitCode {
         println!("ok");
     } else {
         println!("errno={:?}", Errno::last());
+    }
+    if ok && fork {
+        // SAFETY: the child only exits; the parent waits for it.
+        match unsafe { libc::fork() } {
+            0 => unsafe { libc::_exit(0) },
+            -1 => println!("fork=errno={:?}", Errno::last()),
+            child => {
+                // SAFETY: waits for the child just made.
+                unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
+                println!("fork=ok");
+            }
+        }
     }
     std::thread::sleep(std::time::Duration::from_secs(hold));
     if ok {
@@ -323,6 +347,21 @@ fn open(n: u32, hold: u64) -> ExitCode {
         error.map_or("none".to_string(), |e| format!("{e:?}"))
     );
     std::thread::sleep(std::time::Duration::from_secs(hold));
+    ExitCode::SUCCESS
+}
+
+fn churn(threads: u32, rounds: u32) -> ExitCode {
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            std::thread::spawn(move || {
+                (0..rounds)
+                    .filter(|_| std::fs::File::open("/dev/null").is_err())
+                    .count()
+            })
+        })
+        .collect();
+    let refused: usize = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
+    println!("refused={refused}");
     ExitCode::SUCCESS
 }
 
