@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 19
+ktap_plan 20
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -170,13 +170,33 @@ t_disk() {
     ctnctl exec dq -- sh -c 'ctntest res write /dev/stdout 256K | cat >/dev/null' || fail "a write to a pipe"
     u=$(usage dq)
     expect_eq "usage is what was written to files (not to the device or the pipe)" 1048576 "$(field "$u" disk 1)"
-    expect_eq "a count beyond any quota is refused, not wrapped" errno=EDQUOT "$(ctnctl exec dq -- ctntest res write-count /tmp/dq.3 18446744073709551615)"
+    # The kernel's argument check comes first: a count beyond the buffer is its EFAULT.
+    expect_eq "a count beyond any buffer: the kernel's EFAULT, not a quota refusal" errno=EFAULT "$(ctnctl exec dq -- ctntest res write-count /tmp/dq.3 18446744073709551615)"
     expect_eq "and counts nothing" 1048576 "$(field "$(usage dq)" disk 1)"
     [ "$(field "$u" disk 4)" -ge 1 ] || fail "no refusal counted: $u"
     expect_match "stats" 'dq +disk +1\.0M +1\.0M +1\.0M +[1-9]' "$(ctnctl stats dq)"
     expect_eq "the host is not limited" "written=2097152 errno=none" "$(ctntest res write /tmp/dq.host 2M)"
     rm -f /tmp/dq.*
     ctnctl destroy dq >/dev/null
+}
+t_disk_every_way() {
+    # Every way of giving a file bytes or space counts (1M quota): four of 128K fit...
+    ctnctl create dw --max-disk 1M >/dev/null || fail "create --max-disk"
+    ctntest res write /tmp/dw.src 2M >/dev/null
+    for how in writev pwritev2 fallocate truncate; do
+        expect_eq "$how within the quota" "filled=131072 errno=none" "$(ctnctl exec dw -- ctntest res fill $how /tmp/dw.$how 128K)"
+    done
+    expect_eq "usage: exactly what they put there" 524288 "$(field "$(usage dw)" disk 1)"
+    # ...and each of these, asking for 2M, is refused whole.
+    for how in writev fallocate truncate copy sendfile aio memfd shm; do
+        expect_eq "$how beyond it: EDQUOT" "filled=0 errno=EDQUOT" "$(ctnctl exec dw -- ctntest res fill $how /tmp/dw.big 2M --from /tmp/dw.src)"
+    done
+    expect_eq "refusals count nothing" 524288 "$(field "$(usage dw)" disk 1)"
+    expect_eq "splice: 64K at a time, until the quota" "filled=524288 errno=EDQUOT" "$(ctnctl exec dw -- ctntest res fill splice /tmp/dw.splice 1M --from /tmp/dw.src)"
+    expect_eq "usage is the quota" 1048576 "$(field "$(usage dw)" disk 1)"
+    expect_eq "the host is not limited (fallocate)" "filled=2097152 errno=none" "$(ctntest res fill fallocate /tmp/dw.host 2M)"
+    rm -f /tmp/dw.*
+    ctnctl destroy dw >/dev/null
 }
 t_cpu_time() {
     ctnctl create cpu --max-cpu-time 2s >/dev/null || fail "create --max-cpu-time"
@@ -256,6 +276,7 @@ run_case "admission: memory reservations fit in physical memory; --dry-run" t_ad
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "disk: bytes written to files, EDQUOT beyond" t_disk
+run_case "disk: writev, pwritev2, fallocate, truncate, copy_file_range, sendfile, splice, AIO, memfd, SysV shm all count" t_disk_every_way
 run_case "CPU time: SIGXCPU beyond the limit, then SIGKILL" t_cpu_time
 run_case "accounting: bytes sent and descriptors opened" t_accounting
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory

@@ -5,6 +5,7 @@
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/magic.h>
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>

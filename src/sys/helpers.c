@@ -291,6 +291,18 @@ notrace bool ctn_file_is_regular(struct file *file)
 	return S_ISREG(file_inode(file)->i_mode);
 }
 
+/* What truncating the file of dentry to length adds to its size (0 if not a regular file). */
+notrace long long ctn_truncate_growth(struct dentry *dentry, loff_t length)
+{
+	struct inode *inode = d_inode(dentry);
+	loff_t size;
+
+	if (!inode || !S_ISREG(inode->i_mode))
+		return 0;
+	size = i_size_read(inode);
+	return length > size ? length - size : 0;
+}
+
 u64 ctn_total_ram_bytes(void)
 {
 	return (u64)totalram_pages() << PAGE_SHIFT;

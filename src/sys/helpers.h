@@ -40,6 +40,8 @@ unsigned int ctn_current_open_files(void);
 bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b);
 struct file;
 bool ctn_file_is_regular(struct file *file);
+struct dentry;
+long long ctn_truncate_growth(struct dentry *dentry, long long length);
 unsigned long ctn_mm_total_vm(struct mm_struct *mm);
 u64 ctn_total_ram_bytes(void);
 struct delayed_work;

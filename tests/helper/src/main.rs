@@ -4,6 +4,7 @@
 
 mod compat;
 mod escape;
+mod fill;
 mod host;
 mod ipc;
 mod net;

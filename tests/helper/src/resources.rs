@@ -70,6 +70,16 @@ pub enum Resources {
         #[arg(long)]
         cpu: Option<usize>,
     },
+    /// Put SIZE bytes (K/M suffixes) into FILE with one kind of call (sources from --from,
+    /// default /dev/zero); prints `filled=N errno=E`.
+    Fill {
+        #[arg(value_enum)]
+        how: crate::fill::How,
+        file: String,
+        size: String,
+        #[arg(long)]
+        from: Option<String>,
+    },
     /// One write(2) to FILE of a one-byte buffer with COUNT as its length, whatever it is;
     /// prints `ok N` or `errno=E`.
     WriteCount { file: String, count: u64 },
@@ -110,6 +120,18 @@ pub fn run(cmd: &Resources) -> ExitCode {
         Resources::Churn { threads, rounds } => churn(*threads, *rounds),
         Resources::Write { file, size } => write(file, size),
         Resources::WriteCount { file, count } => write_count(file, *count),
+        Resources::Fill {
+            how,
+            file,
+            size,
+            from,
+        } => match parse_size(size) {
+            Some(size) => crate::fill::fill(*how, file, size, from.as_deref()),
+            None => {
+                eprintln!("ctntest: bad size {size}");
+                ExitCode::from(2)
+            }
+        },
         Resources::Spin { seconds, cpu } => spin(*seconds, *cpu),
     }
 }
