@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 130
+ktap_plan 135
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -17,7 +17,7 @@ if [ -n "$CTN_ESCAPE_ROOT" ]; then
     JAIL_ROOT=/srv/jail BINFMT=/tmp/binfmt_misc
     mkdir -p $BINFMT
     for fs in binfmt_misc:$BINFMT tracefs:/sys/kernel/tracing debugfs:/sys/kernel/debug \
-        securityfs:/sys/kernel/security; do
+        securityfs:/sys/kernel/security cgroup2:/sys/fs/cgroup; do
         mount -t ${fs%%:*} ${fs%%:*} ${fs#*:} 2>/dev/null
     done
     mkdir -p /srv && mount -t tmpfs tmpfs /srv && mkdir -p $JAIL_ROOT/proc || { echo "Bail out! no /srv"; exit 1; }
@@ -313,6 +313,39 @@ t_sysfs_modes() {
     refused "chmod a sysfs file" EPERM ctntest host change chmod $f 666
     after=$(stat -c %a:%u:%g $f)
     [ "$after" = "$before" ] || { chmod 444 $f; fail "its mode: $before became $after"; }
+}
+# --- the rest of a distribution kernel (issue 15): /dev/mem, tun, loop, netfilter, cgroups --
+t_dev_mem() {
+    [ -c /dev/mem ] || skip "no /dev/mem (CONFIG_DEVMEM)"
+    refused "read /dev/mem (the host's physical memory)" EPERM ctntest host read /dev/mem
+    [ -c /dev/port ] || return 0
+    refused "write /dev/port (the host's I/O ports)" EPERM ctntest host write /dev/port x
+}
+t_dev_tun() {
+    [ -c /dev/net/tun ] || skip "no /dev/net/tun (CONFIG_TUN)"
+    refused "open /dev/net/tun (make a host network interface)" EPERM ctntest host read /dev/net/tun
+}
+t_dev_loop() {
+    [ -c /dev/loop-control ] || skip "no /dev/loop-control (CONFIG_BLK_DEV_LOOP)"
+    refused "open /dev/loop-control (make a loop device)" EPERM ctntest host read /dev/loop-control
+    [ -b /dev/loop0 ] || return 0
+    refused "open a loop device (/dev/loop0)" EPERM ctntest host read /dev/loop0
+}
+t_nft() {
+    out=$(ctntest escape nft-del-table)
+    [ "$out" = errno=ENOENT ] || skip "no nf_tables for the host either ($out)"
+    refused "nf_tables: change the host's firewall over netlink (CAP_NET_ADMIN)" EPERM ctntest escape nft-del-table
+}
+t_cgroupfs() {
+    d=/sys/fs/cgroup; mounted_at cgroup2 $d
+    refused "move itself into the host's root cgroup (cgroup.procs)" EACCES ctntest host write $d/cgroup.procs 0
+    refused "make a cgroup (mkdir in cgroupfs)" EACCES ctntest host change mkdir $d/ctnesc
+    [ ! -d $d/ctnesc ] || { rmdir $d/ctnesc; fail "the cgroup was made"; }
+    mkdir $d/ctnhost || fail "the host cannot make a cgroup (the check proves nothing)"
+    refused "change a host cgroup's limits (cgroup.max.descendants)" EACCES ctntest host write $d/ctnhost/cgroup.max.descendants 0
+    expect_eq "the host cgroup's limit" max "$(cat $d/ctnhost/cgroup.max.descendants)"
+    refused "remove the host's cgroup" EACCES ctntest host change rmdir $d/ctnhost
+    rmdir $d/ctnhost || fail "the host's cgroup is gone"
 }
 t_tracefs_names() {
     d=/sys/kernel/tracing; mounted_at tracefs $d
@@ -673,6 +706,11 @@ run_case "reboot through int \$0x80: EPERM" t_int80_reboot
 run_case "settimeofday, stime, adjtimex through int \$0x80: EPERM" t_int80_clock
 run_case "swapon through int \$0x80: EPERM" t_int80_swapon
 run_case "io_uring_setup (both entries): EPERM" t_io_uring
+run_case "/dev/mem and /dev/port: EPERM" t_dev_mem
+run_case "/dev/net/tun: EPERM" t_dev_tun
+run_case "/dev/loop-control and loop devices: EPERM" t_dev_loop
+run_case "nf_tables over netlink: EPERM" t_nft
+run_case "cgroupfs: cgroup.procs, mkdir, limits, rmdir: EACCES" t_cgroupfs
 run_case "ptrace a host process through int \$0x80: ESRCH, no tracer" t_int80_ptrace
 run_case "pidfd_open of a host process through int \$0x80: ESRCH" t_int80_pidfd
 run_case "prlimit a host process through int \$0x80: ESRCH, unchanged" t_int80_prlimit

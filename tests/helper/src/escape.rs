@@ -45,6 +45,9 @@ pub enum Call {
     Clone3,
     /// clone3(2) with CLONE_NEWUTS: a new UTS namespace, to set another host name.
     Clone3Newuts,
+    /// An nf_tables batch over netlink deleting the table `inet ctn_escape` (which does not
+    /// exist: ENOENT where it is allowed): the host's firewall, CAP_NET_ADMIN.
+    NftDelTable,
 }
 
 /// clone3(2) with `flags` (and SIGCHLD as the exit signal); the child exits at once.
@@ -211,6 +214,95 @@ fn call(which: Call, target: &str) -> Result<String, Errno> {
             }
             Call::Clone3 => result(clone3(0)),
             Call::Clone3Newuts => result(clone3(libc::CLONE_NEWUTS as u64)),
+            Call::NftDelTable => nft_del_table(),
+        }
+    }
+}
+
+/// One netlink message: header, `struct nfgenmsg`, attributes (already padded).
+fn nfnl_message(kind: u16, flags: u16, seq: u32, family: u8, res_id: u16, attrs: &[u8]) -> Vec<u8> {
+    let len = 16 + 4 + attrs.len();
+    let mut m = Vec::with_capacity(len);
+    m.extend_from_slice(&(len as u32).to_ne_bytes());
+    m.extend_from_slice(&kind.to_ne_bytes());
+    m.extend_from_slice(&flags.to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(&[family, 0]); // NFNETLINK_V0
+    m.extend_from_slice(&res_id.to_be_bytes());
+    m.extend_from_slice(attrs);
+    m
+}
+
+fn nft_del_table() -> Result<String, Errno> {
+    const NETLINK_NETFILTER: i32 = 12;
+    const NFNL_SUBSYS_NFTABLES: u16 = 10;
+    const NFNL_MSG_BATCH_BEGIN: u16 = 0x10;
+    const NFNL_MSG_BATCH_END: u16 = 0x11;
+    const NFT_MSG_DELTABLE: u16 = 2;
+    const NFTA_TABLE_NAME: u16 = 1;
+    const NFPROTO_INET: u8 = 1;
+    let request = libc::NLM_F_REQUEST as u16;
+    let ack = libc::NLM_F_ACK as u16;
+    let name = b"ctn_escape\0";
+    let mut attr = Vec::new();
+    attr.extend_from_slice(&((4 + name.len()) as u16).to_ne_bytes());
+    attr.extend_from_slice(&NFTA_TABLE_NAME.to_ne_bytes());
+    attr.extend_from_slice(name);
+    attr.resize(attr.len().next_multiple_of(4), 0);
+    let mut batch = nfnl_message(
+        NFNL_MSG_BATCH_BEGIN,
+        request,
+        1,
+        0,
+        NFNL_SUBSYS_NFTABLES,
+        &[],
+    );
+    batch.extend(nfnl_message(
+        (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE,
+        request | ack,
+        2,
+        NFPROTO_INET,
+        0,
+        &attr,
+    ));
+    batch.extend(nfnl_message(
+        NFNL_MSG_BATCH_END,
+        request,
+        3,
+        0,
+        NFNL_SUBSYS_NFTABLES,
+        &[],
+    ));
+    // SAFETY: a socket, a send of a buffer that lives, a receive into one, a close.
+    unsafe {
+        let fd = libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            NETLINK_NETFILTER,
+        );
+        if fd < 0 {
+            return Err(Errno::last());
+        }
+        let sent = libc::send(fd, batch.as_ptr().cast(), batch.len(), 0);
+        let mut reply = [0u8; 4096];
+        let got = if sent < 0 {
+            -1
+        } else {
+            libc::recv(fd, reply.as_mut_ptr().cast(), reply.len(), 0)
+        };
+        let error = Errno::last();
+        libc::close(fd);
+        if got < 0 {
+            return Err(error);
+        }
+        // The first answer: NLMSG_ERROR with the errno (negative), after the 16-byte header.
+        let kind = u16::from_ne_bytes([reply[4], reply[5]]);
+        let code = i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
+        match (kind as i32, code) {
+            (libc::NLMSG_ERROR, 0) => Ok("ok".to_string()),
+            (libc::NLMSG_ERROR, e) => Err(Errno::from_raw(-e)),
+            _ => Ok(format!("ok kind={kind}")),
         }
     }
 }
