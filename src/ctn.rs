@@ -52,7 +52,7 @@ struct Ctn {
 impl kernel::Module for Ctn {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let registry = Registry::new()?;
-        let handler = device::Control::new(module, registry.clone())?;
+        let handler = device::Control::new(registry.clone())?;
         // Registered last: /dev/ctn can be opened as soon as it exists.
         let control = MiscDevice::register(c_str!("ctn"), 0o600, module, handler)?;
         // Before any container exists (they are made through the device): members may open it.

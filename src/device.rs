@@ -13,7 +13,6 @@ use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserPtr;
-use kernel::ThisModule;
 
 use crate::abi::{capacity, fixed_str, read_request, write_entries};
 use crate::hooks::Hooks;
@@ -36,7 +35,6 @@ const MODULE_VERSION: &str = "0.14.0";
 /// module with no container costs the rest of the system nothing. Creating and destroying a
 /// container holds the `hooks` mutex, so no container (and so no member) exists without them.
 pub(crate) struct Control {
-    module: &'static ThisModule,
     registry: Arc<Registry>,
     hooks: Pin<KBox<Mutex<HookState>>>,
 }
@@ -48,9 +46,8 @@ struct HookState {
 }
 
 impl Control {
-    pub(crate) fn new(module: &'static ThisModule, registry: Arc<Registry>) -> Result<Self> {
+    pub(crate) fn new(registry: Arc<Registry>) -> Result<Self> {
         Ok(Self {
-            module,
             registry,
             hooks: KBox::pin_init(
                 new_mutex!(
@@ -125,12 +122,12 @@ impl Control {
         let mut state = self.hooks.lock();
         let HookState { hooks, sites } = &mut *state;
         if hooks.is_none() {
-            *hooks = Some(Hooks::install(self.module, &self.registry, sites)?);
+            *hooks = Some(Hooks::install(&self.registry, sites)?);
         }
         let mut created = self.registry.create(name, req.history_len, record);
         if let (Ok(_), true, Some(h)) = (&created, record, hooks.as_mut()) {
             // Before it can have a member: the recorder must see its first open.
-            if let Err(e) = h.record_opens(self.module, &self.registry, sites, true) {
+            if let Err(e) = h.record_opens(&self.registry, sites, true) {
                 let _ = self.registry.destroy(Target::Name(name));
                 created = Err(e);
             }
@@ -157,12 +154,7 @@ impl Control {
             // The last container had no member: nothing needs the hooks any more.
             *hooks = None;
         } else if let Some(h) = hooks.as_mut() {
-            h.record_opens(
-                self.module,
-                &self.registry,
-                sites,
-                self.registry.is_recording(),
-            )?;
+            h.record_opens(&self.registry, sites, self.registry.is_recording())?;
         }
         Ok(0)
     }

@@ -5,7 +5,6 @@
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::ThisModule;
 
 use crate::identity::Identity;
 use crate::network::Network;
@@ -42,15 +41,11 @@ impl Periodic for CpuWatch {
 
 impl Hooks {
     /// Installs every hook but the recorder, finding functions through `sites`.
-    pub(crate) fn install(
-        module: &'static ThisModule,
-        registry: &Arc<Registry>,
-        sites: &mut Sites,
-    ) -> Result<Self> {
+    pub(crate) fn install(registry: &Arc<Registry>, sites: &mut Sites) -> Result<Self> {
         let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
         let process = || ProcessHooks(registry.clone());
-        let mut functions = HookSetBuilder::new(module, sites);
+        let mut functions = HookSetBuilder::new(sites);
         clone::add(&mut functions, process())?;
         tids::add(&mut functions, process())?;
         uts::add(&mut functions, Identity(registry.clone()))?;
@@ -78,14 +73,13 @@ impl Hooks {
     /// Installs the open recorder if `needed` and it is not, removes it if not `needed`.
     pub(crate) fn record_opens(
         &mut self,
-        module: &'static ThisModule,
         registry: &Arc<Registry>,
         sites: &mut Sites,
         needed: bool,
     ) -> Result {
         match (needed, self.recorder.is_some()) {
             (true, false) => {
-                let mut recorder = HookSetBuilder::new(module, sites);
+                let mut recorder = HookSetBuilder::new(sites);
                 open::add(&mut recorder, ProcessHooks(registry.clone()))?;
                 self.recorder = Some(recorder.install()?);
             }

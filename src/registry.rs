@@ -414,15 +414,14 @@ impl Registry {
             c.task_added();
         }
         if child.pid() == child.tgid() {
-            // A new process: its own copy of the address space and of the descriptors,
-            // unless it shares them (vfork, CLONE_VM, CLONE_FILES).
+            // A new process is charged what it holds: its own copy of the address space and
+            // of the descriptors, or the ones it shares with its creator (vfork, CLONE_VM,
+            // CLONE_FILES), counted twice then, until it execs or exits: shared ones outlive
+            // the creator (a creator that exits after a CLONE_VM child is made left the
+            // whole address space held and charged to no one).
             let held = child.process_holdings(&guard);
-            if !child.shares_mm(&parent) {
-                self.pages.set(&c.limits.memory, child.tgid(), held.pages);
-            }
-            if !child.shares_files(&parent) {
-                self.files.set(&c.limits.files, child.tgid(), held.files);
-            }
+            self.pages.set(&c.limits.memory, child.tgid(), held.pages);
+            self.files.set(&c.limits.files, child.tgid(), held.files);
         }
         c.forks.fetch_add(1, Ordering::Relaxed);
         c.record(uapi::CTN_EVENT_FORK, &child, parent.pid());

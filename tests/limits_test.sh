@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 20
+ktap_plan 22
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -83,6 +83,15 @@ t_memory_container_wide() {
     expect_eq "the first one had it" ok "$(cat /tmp/mem.first)"
     expect_eq "after it exits, it fits" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
     expect_eq "nothing charged with no process" 0 "$(field "$(usage mem)" memory 1)"
+    # A process that shares an address space (CLONE_VM) keeps it charged after its
+    # creator exits: it holds the memory.
+    out=$(ctnctl exec mem -- ctntest res grow mmap 40M --vm-holder)
+    holder=$(echo "$out" | sed -n 's/^holder=\([0-9]*\)$/\1/p')
+    [ -n "$holder" ] || fail "no holder: $out"
+    expect_eq "an address space a CLONE_VM process holds still counts" errno=ENOMEM "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
+    kill -9 "$holder"
+    wait_for "the holder to exit" tasks_in mem 0
+    expect_eq "once it is gone, it fits" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
 }
 t_memory_given_back() {
     # The first process maps and unmaps 40M, then waits without growing again: the second
@@ -187,16 +196,45 @@ t_disk_every_way() {
         expect_eq "$how within the quota" "filled=131072 errno=none" "$(ctnctl exec dw -- ctntest res fill $how /tmp/dw.$how 128K)"
     done
     expect_eq "usage: exactly what they put there" 524288 "$(field "$(usage dw)" disk 1)"
-    # ...and each of these, asking for 2M, is refused whole.
-    for how in writev fallocate truncate copy sendfile aio memfd shm; do
-        expect_eq "$how beyond it: EDQUOT" "filled=0 errno=EDQUOT" "$(ctnctl exec dw -- ctntest res fill $how /tmp/dw.big 2M --from /tmp/dw.src)"
+    # ...each of these, asking for 2M in one piece, is refused whole...
+    for how in writev fallocate truncate aio memfd shm; do
+        expect_eq "$how beyond it: EDQUOT" "filled=0 errno=EDQUOT" "$(ctnctl exec dw -- ctntest res fill $how /tmp/dw.big 2M)"
     done
     expect_eq "refusals count nothing" 524288 "$(field "$(usage dw)" disk 1)"
-    expect_eq "splice: 64K at a time, until the quota" "filled=524288 errno=EDQUOT" "$(ctnctl exec dw -- ctntest res fill splice /tmp/dw.splice 1M --from /tmp/dw.src)"
+    # ...and a copy through the kernel (64K at a time) writes what fits, counted as written.
+    expect_eq "sendfile of 1M: the half that fits" "filled=524288 errno=none" "$(ctnctl exec dw -- ctntest res fill sendfile /tmp/dw.sendfile 1M --from /tmp/dw.src)"
     expect_eq "usage is the quota" 1048576 "$(field "$(usage dw)" disk 1)"
+    for how in copy splice; do
+        expect_eq "$how with nothing left: EDQUOT" "filled=0 errno=EDQUOT" "$(ctnctl exec dw -- ctntest res fill $how /tmp/dw.$how 1M --from /tmp/dw.src)"
+    done
     expect_eq "the host is not limited (fallocate)" "filled=2097152 errno=none" "$(ctntest res fill fallocate /tmp/dw.host 2M)"
     rm -f /tmp/dw.*
     ctnctl destroy dw >/dev/null
+}
+t_disk_counted_once() {
+    # A request larger than its data costs its data only (splice of 1G from a 64K pipe).
+    ctnctl create dw1 --max-disk 1M >/dev/null || fail "create --max-disk"
+    ctntest res write /tmp/dw1.src 64K >/dev/null
+    expect_eq "splice asking 1G, 64K there" "filled=65536 errno=none" "$(ctnctl exec dw1 -- ctntest res fill splice /tmp/dw1.out 1G --from /tmp/dw1.src)"
+    expect_eq "counted: 64K" 65536 "$(field "$(usage dw1)" disk 1)"
+    rm -f /tmp/dw1.*
+    ctnctl destroy dw1 >/dev/null
+}
+t_disk_core() {
+    # A crash's core file is a write like any other: the quota cuts it short.
+    rm -rf /tmp/dwh /tmp/dw2; mkdir -p /tmp/dwh /tmp/dw2
+    (cd /tmp/dwh && exec ctntest res grow mmap 2M --crash) >/dev/null 2>&1
+    [ -n "$(ls /tmp/dwh)" ] || skip "the host makes no core file here (core_pattern $(cat /proc/sys/kernel/core_pattern))"
+    ctnctl create dw2 --max-disk 1M >/dev/null || fail "create --max-disk"
+    ctnctl exec dw2 -- sh -c 'cd /tmp/dw2 && exec ctntest res grow mmap 2M --crash' >/dev/null 2>&1
+    [ -n "$(ls /tmp/dw2)" ] || fail "a member's crash made no core file"
+    used=$(field "$(usage dw2)" disk 1)
+    [ "$used" -gt 0 ] && [ "$used" -le 1048576 ] || fail "the core dump counted $used bytes (quota 1M; host's: $(ls -l /tmp/dwh))"
+    # (Its size may be larger: a dump skips zero pages, leaving holes.)
+    held=$(( $(stat -c '%b * %B' /tmp/dw2/*) ))
+    [ "$held" -le 1048576 ] || fail "the core file holds $held bytes, beyond the quota"
+    rm -rf /tmp/dwh /tmp/dw2
+    ctnctl destroy dw2 >/dev/null
 }
 t_cpu_time() {
     ctnctl create cpu --max-cpu-time 2s >/dev/null || fail "create --max-cpu-time"
@@ -277,6 +315,8 @@ run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "disk: bytes written to files, EDQUOT beyond" t_disk
 run_case "disk: writev, pwritev2, fallocate, truncate, copy_file_range, sendfile, splice, AIO, memfd, SysV shm all count" t_disk_every_way
+run_case "disk: a request costs the bytes it writes" t_disk_counted_once
+run_case "disk: a member's core dump counts, cut at the quota" t_disk_core
 run_case "CPU time: SIGXCPU beyond the limit, then SIGKILL" t_cpu_time
 run_case "accounting: bytes sent and descriptors opened" t_accounting
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory

@@ -12,8 +12,9 @@
  * hook's replacement the same way), with its rebalancing CALL so that the return stack
  * buffer predicts fn's return to here.
  *
- * The original's return address is in ctn_call_original, in this module's text: the ftrace callback
- * sees the call as coming from ctn and lets it run undiverted.
+ * The original's return address is ctn_original_return, and %r9 still holds fn when it is
+ * entered: the ftrace callback lets exactly such a call run undiverted (a function the
+ * original tail-calls has the same return address, but not itself in %r9).
  */
 #include <linux/linkage.h>
 #include <linux/objtool.h>
@@ -27,7 +28,10 @@ SYM_FUNC_START(ctn_call_original)
 	push	%rbp
 	mov	%rsp, %rbp
 	call	ctn_enter_original
-	/* fn returns here (its return address), with its result in %rax */
+/* fn's return address: the ftrace callback lets a call from here through (with %r9 = fn). */
+SYM_INNER_LABEL(ctn_original_return, SYM_L_GLOBAL)
+	ANNOTATE_NOENDBR	/* a return address, compared, never a branch target */
+	/* fn returns here, with its result in %rax */
 	pop	%rbp
 	RET
 SYM_FUNC_END(ctn_call_original)

@@ -22,7 +22,6 @@ use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
-use kernel::ThisModule;
 
 use super::bindings;
 use super::rcu;
@@ -94,10 +93,6 @@ pub(crate) trait Refuse: Divert {
 /// The state of one hook (of one or several functions); replacements receive a reference to
 /// it.
 pub(crate) struct Hooked<D> {
-    /// This module's core text (start, length): a call from there is a replacement calling
-    /// the original, which runs undiverted. Two compares, where `within_module` walks every
-    /// memory region of the module.
-    text: (usize, usize),
     /// Start of the hooked function (its ENDBR with IBT): where the replacement calls it.
     original: usize,
     replacement: usize,
@@ -123,8 +118,8 @@ impl<D: Divert> Hooked<D> {
 
     /// Calls the hooked function with `args` and returns its result, for the replacement.
     /// The call goes through `ctn_call_original` (see the module comment), whose return
-    /// address is in this module's text, so the callback lets it run; a tail call of this
-    /// function is therefore fine too.
+    /// address is the thunk's, so the callback lets it run; a tail call of this function is
+    /// therefore fine too.
     ///
     /// # Safety
     ///
@@ -302,11 +297,13 @@ trait Hook: Send + Sync {
 
 impl<D: Divert> Hook for Hooked<D> {
     fn on_call(&self, args: &CallArgs<'_>, parent_ip: usize) {
-        // First: a call from this module (a replacement calling its original) is neither
-        // diverted nor shown to the policy, whose `divert_call` may count it (a send that
-        // the replacement passes on was charged twice).
-        let (text, len) = self.text;
-        if parent_ip.wrapping_sub(text) < len {
+        // First: the replacement calling its original (through `ctn_call_original`) is
+        // neither diverted nor shown to the policy, whose `divert_call` may count it (a send
+        // that the replacement passes on was charged twice). Exactly that call: its return
+        // address is the thunk's and %r9 holds the function (a function the original
+        // tail-calls returns there too, but is not in %r9; ctn's own direct calls are
+        // decided as its caller's).
+        if parent_ip == original_return() && args.word(5) == self.original {
             return;
         }
         if !self.policy.divert_call(args) {
@@ -394,7 +391,6 @@ pub(crate) fn optional(hook: Result) -> Result {
 pub(crate) struct HookSetBuilder<'a> {
     /// Where the kernel's functions are.
     found: &'a mut Sites,
-    text: (usize, usize),
     /// (fentry site, index in `hooks`)
     sites: KVec<(usize, usize)>,
     hooks: KVec<Arc<dyn Hook>>,
@@ -419,25 +415,70 @@ unsafe impl Send for HookSet {}
 // SAFETY: as above.
 unsafe impl Sync for HookSet {}
 
+extern "C" {
+    /// The return address of the original's call in `call_original.S` (a code label).
+    static ctn_original_return: u8;
+}
+
+/// The return address of every call `Hooked::call_original` makes.
+fn original_return() -> usize {
+    // Only the label's address is taken (no read: no `unsafe`).
+    core::ptr::addr_of!(ctn_original_return) as usize
+}
+
 /// `endbr64`, which starts every indirectly callable function when the kernel has IBT.
 const ENDBR64: u32 = 0xfa1e_0ff3;
 /// What the kernel writes over the ENDBR of a function whose address it never takes
 /// (`gen_endbr_poison`: `osp nop3`, 66 0f 1f 00), on a CPU with IBT.
 const ENDBR64_POISON: u32 = 0x001f_0f66;
 
+/// The start of the kernel function whose fentry site is `site`: with IBT the site follows a
+/// 4-byte ENDBR64 (or, if the kernel sealed it, the 4-byte NOP it was turned into).
+///
+/// # Safety
+///
+/// `site` is the fentry call site of a kernel function.
+unsafe fn start_of(site: usize) -> usize {
+    // SAFETY: the four bytes before a function's fentry site are its text (caller's
+    // promise); reading kernel text is always allowed.
+    let before = unsafe { core::ptr::read_unaligned((site - 4) as *const u32) };
+    if before == ENDBR64 || before == ENDBR64_POISON {
+        site - 4
+    } else {
+        site
+    }
+}
+
+/// Whether the function at fentry site `caller` calls (or jumps to) the function at fentry
+/// site `callee` directly within its first `len` bytes: whether the compiler kept the call,
+/// for a hook that must also catch the inlined copy.
+///
+/// # Safety
+///
+/// `caller` and `callee` are fentry sites of kernel functions, and the `len` bytes from
+/// `caller` are kernel text.
+pub(crate) unsafe fn calls_function(caller: usize, callee: usize, len: usize) -> bool {
+    // SAFETY: fentry sites (caller's promise).
+    let target = unsafe { start_of(callee) };
+    (caller..caller + len).any(|at| {
+        // SAFETY: text within the `len` bytes (caller's promise; the rel32 may read 4 bytes
+        // past them, still text: a function is followed by padding or the next one).
+        let (op, rel) = unsafe {
+            (
+                core::ptr::read(at as *const u8),
+                core::ptr::read_unaligned((at + 1) as *const i32),
+            )
+        };
+        matches!(op, 0xe8 | 0xe9) && (at + 5).wrapping_add(rel as isize as usize) == target
+    })
+}
+
 impl<'a> HookSetBuilder<'a> {
     /// A builder that finds functions through `sites` (kept by the caller from one
     /// installation to the next).
-    pub(crate) fn new(module: &'static ThisModule, sites: &'a mut Sites) -> Self {
-        let (mut text_base, mut text_size) = (0, 0);
-        // SAFETY: `module` is this module, live while its code runs; the helper reads two
-        // fields.
-        unsafe {
-            bindings::ctn_module_text(module.as_ptr().cast(), &mut text_base, &mut text_size)
-        };
+    pub(crate) fn new(sites: &'a mut Sites) -> Self {
         Self {
             found: sites,
-            text: (text_base as usize, text_size as usize),
             sites: KVec::new(),
             hooks: KVec::new(),
         }
@@ -463,17 +504,9 @@ impl<'a> HookSetBuilder<'a> {
         // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
         // IBT it follows a 4-byte ENDBR64, which is then where the function starts. Reading
         // kernel text is always allowed.
-        // SAFETY: `site` is the fentry call site of a kernel function (found by kprobes); with
-        // IBT it follows a 4-byte ENDBR64 (or, if the kernel sealed it, the 4-byte NOP it was
-        // turned into), which is then where the function starts. Reading kernel text is
-        // always allowed.
-        let start = unsafe { core::ptr::read_unaligned((site - 4) as *const u32) };
-        // Entered by a RET (`call_original`), the function needs no ENDBR: start at either.
-        let original = if start == ENDBR64 || start == ENDBR64_POISON {
-            site - 4
-        } else {
-            site
-        };
+        // Entered by a RET (`call_original`), the function needs no ENDBR.
+        // SAFETY: `site` is the fentry site of a kernel function (found by kprobes).
+        let original = unsafe { start_of(site) };
         // SAFETY: the caller's guarantees, for the one function at `site`.
         unsafe { self.hook_sites(&[site], original, nargs, replacement, policy) }
     }
@@ -503,7 +536,6 @@ impl<'a> HookSetBuilder<'a> {
         }
         let hook: Arc<dyn Hook> = Arc::new(
             Hooked {
-                text: self.text,
                 original,
                 replacement,
                 context_arg: nargs,

@@ -33,6 +33,7 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/uio.h>
 #include <linux/binfmts.h>
 #include <linux/compat.h>
 #include <linux/magic.h>
@@ -153,13 +154,6 @@ notrace unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned in
 	return ftrace_regs_get_argument(fregs, n);
 }
 
-/* Where the module's core text is: its replacements, which call the functions they hook. */
-void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *size)
-{
-	*base = (unsigned long)mod->mem[MOD_TEXT].base;
-	*size = mod->mem[MOD_TEXT].size;
-}
-
 /* Whether the current system call came through a 32-bit entry (its structures are compat). */
 bool ctn_in_compat_syscall(void)
 {
@@ -221,12 +215,6 @@ bool ctn_task_group_dead(struct task_struct *t)
 	return atomic_read(&t->signal->live) == 0;
 }
 
-/* Whether a and b use one address space (CLONE_VM: threads, vfork). */
-bool ctn_task_shares_mm(struct task_struct *a, struct task_struct *b)
-{
-	return a->mm && a->mm == b->mm;
-}
-
 /* Called from the may_expand_vm hook's ftrace callback. */
 notrace struct mm_struct *ctn_current_mm(void)
 {
@@ -280,15 +268,32 @@ notrace unsigned int ctn_current_open_files(void)
 	return current->files ? ctn_files_open(current->files) : 0;
 }
 
-bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b)
+/* Whether a file being written is a regular file; called from an ftrace callback. */
+/* The length a write_iter asks generic_write_checks_count for, if the file is a regular one. */
+notrace long long ctn_write_check_count(const struct kiocb *iocb, const loff_t *count)
 {
-	return a->files && a->files == b->files;
+	return S_ISREG(file_inode(iocb->ki_filp)->i_mode) ? *count : 0;
 }
 
-/* Whether a file being written is a regular file; called from an ftrace callback. */
-notrace bool ctn_file_is_regular(struct file *file)
+/* The same for generic_write_checks, from the write's data. */
+notrace long long ctn_write_check_iter(const struct kiocb *iocb, const struct iov_iter *from)
 {
-	return S_ISREG(file_inode(file)->i_mode);
+	return S_ISREG(file_inode(iocb->ki_filp)->i_mode) ? iov_iter_count(from) : 0;
+}
+
+/*
+ * Whether space given to file counts as a member's: a regular file, not the backing file
+ * that overlayfs passes the same request on to (counted on the overlay file already).
+ */
+notrace bool ctn_file_takes_data(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode) && !(file->f_mode & FMODE_BACKING);
+}
+
+/* Whether a shmem or hugetlbfs file is a SysV segment's (newseg names them "SYSV%08x"). */
+notrace bool ctn_is_sysv_shm_name(const char *name)
+{
+	return name && name[0] == 'S' && name[1] == 'Y' && name[2] == 'S' && name[3] == 'V';
 }
 
 /* What truncating the file of dentry to length adds to its size (0 if not a regular file). */

@@ -23,7 +23,6 @@ u64 ctn_now_real_ns(void);
 void ctn_ftrace_redirect(struct ftrace_regs *fregs, unsigned long ip, unsigned int arg,
 			 unsigned long value);
 unsigned long ctn_ftrace_regs_arg(struct ftrace_regs *fregs, unsigned int n);
-void ctn_module_text(struct module *mod, unsigned long *base, unsigned long *size);
 /* call_original.S: calls fn(a0, ..., a4), entering it by a RET (IBT-safe). */
 unsigned long ctn_call_original(unsigned long a0, unsigned long a1, unsigned long a2,
 				unsigned long a3, unsigned long a4, unsigned long fn);
@@ -33,13 +32,16 @@ struct new_utsname;
 const struct new_utsname *ctn_utsname(void);
 bool ctn_uname_personality_rewrites(void);
 bool ctn_task_group_dead(struct task_struct *t);
-bool ctn_task_shares_mm(struct task_struct *a, struct task_struct *b);
 struct mm_struct *ctn_current_mm(void);
 void ctn_process_holdings(struct task_struct *p, unsigned long *pages, unsigned int *files);
 unsigned int ctn_current_open_files(void);
-bool ctn_task_shares_files(struct task_struct *a, struct task_struct *b);
 struct file;
-bool ctn_file_is_regular(struct file *file);
+struct kiocb;
+struct iov_iter;
+long long ctn_write_check_count(const struct kiocb *iocb, const long long *count);
+long long ctn_write_check_iter(const struct kiocb *iocb, const struct iov_iter *from);
+bool ctn_file_takes_data(struct file *file);
+bool ctn_is_sysv_shm_name(const char *name);
 struct dentry;
 long long ctn_truncate_growth(struct dentry *dentry, long long length);
 unsigned long ctn_mm_total_vm(struct mm_struct *mm);

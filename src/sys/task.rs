@@ -123,18 +123,6 @@ impl<'a> TaskRef<'a> {
         }
     }
 
-    /// Whether the task uses `other`'s descriptor table (threads, CLONE_FILES).
-    pub(crate) fn shares_files(&self, other: &TaskRef<'_>) -> bool {
-        // SAFETY: both tasks are valid; only their `files` pointers are compared.
-        unsafe { bindings::ctn_task_shares_files(self.as_ptr(), other.as_ptr()) }
-    }
-
-    /// Whether the task uses `other`'s address space (threads, vfork children).
-    pub(crate) fn shares_mm(&self, other: &TaskRef<'_>) -> bool {
-        // SAFETY: both tasks are valid (type invariant); only their `mm` pointers are compared.
-        unsafe { bindings::ctn_task_shares_mm(self.as_ptr(), other.as_ptr()) }
-    }
-
     /// Sends `signal` to the task's whole process, as the kernel (no permission check).
     pub(crate) fn signal_process(&self, signal: i32) -> Result {
         // SAFETY: the task is valid (type invariant); `send_sig` takes its own locks.

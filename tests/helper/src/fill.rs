@@ -197,7 +197,8 @@ fn fill_once(how: How, file: &str, size: usize, from: Option<&str>) -> (usize, O
         };
         let fd_raw = fd.as_raw_fd();
         let source = || open(from.unwrap_or("/dev/zero"), libc::O_RDONLY);
-        let buf = vec![0x5a_u8; size];
+        // Only the calls that write from memory need the bytes (a splice of 1G needs none).
+        let buf = || vec![0x5a_u8; size];
         let iov = |b: &[u8]| libc::iovec {
             iov_base: b.as_ptr() as *mut libc::c_void,
             iov_len: b.len(),
@@ -206,11 +207,13 @@ fn fill_once(how: How, file: &str, size: usize, from: Option<&str>) -> (usize, O
         // buffers that outlive them.
         let n = match how {
             How::Writev => {
+                let buf = buf();
                 let (a, b) = buf.split_at(size / 2);
                 let v = [iov(a), iov(b)];
                 done(unsafe { libc::writev(fd_raw, v.as_ptr(), 2) } as i64)?
             }
             How::Pwritev2 => {
+                let buf = buf();
                 let v = [iov(&buf)];
                 done(unsafe { libc::pwritev2(fd_raw, v.as_ptr(), 1, 0, 0) } as i64)?
             }
@@ -246,7 +249,7 @@ fn fill_once(how: How, file: &str, size: usize, from: Option<&str>) -> (usize, O
                 let src = source()?;
                 return Ok(splice_from(src.as_raw_fd(), fd_raw, size));
             }
-            How::Aio => aio_write(fd_raw, &buf)?,
+            How::Aio => aio_write(fd_raw, &buf())?,
             How::Shm => 0,
         };
         Ok((n, None))

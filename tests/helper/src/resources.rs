@@ -49,6 +49,14 @@ pub enum Resources {
         /// `fork=errno=E` (the child exits at once).
         #[arg(long)]
         fork: bool,
+        /// After growing (and touching), make a process that shares the address space
+        /// (clone CLONE_VM, not a thread) and waits forever with no descriptors; prints
+        /// `holder=PID`, then exits.
+        #[arg(long)]
+        vm_holder: bool,
+        /// After growing (and touching), crash with SIGABRT (a core dump, if allowed).
+        #[arg(long)]
+        crash: bool,
     },
     /// Open up to N descriptors (/dev/null), then (with --sockets) as many sockets; prints
     /// `opened=N errno=E`. With --hold SECONDS, keeps them that long.
@@ -114,7 +122,19 @@ pub fn run(cmd: &Resources) -> ExitCode {
             release,
             step: None,
             fork,
-        } => grow(*how, size, *hold, *release, *fork),
+            vm_holder,
+            crash,
+        } => grow(
+            *how,
+            size,
+            *hold,
+            *release,
+            After {
+                fork: *fork,
+                vm_holder: *vm_holder,
+                crash: *crash,
+            },
+        ),
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
         Resources::Open { n, hold } => open(*n, *hold),
         Resources::Churn { threads, rounds } => churn(*threads, *rounds),
@@ -239,7 +259,28 @@ fn parse_size(s: &str) -> Option<usize> {
     n.checked_mul(mult)
 }
 
-fn grow(how: Growth, size: &str, hold: u64, release: bool, fork: bool) -> ExitCode {
+/// What `grow` does once it has grown.
+struct After {
+    fork: bool,
+    vm_holder: bool,
+    crash: bool,
+}
+
+/// The body of a `--vm-holder` process: it shares the address space and waits.
+extern "C" fn hold_address_space(_: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: closes this process's own copies of the descriptors, then waits for a signal.
+    unsafe {
+        for fd in 0..3 {
+            libc::close(fd);
+        }
+        loop {
+            libc::pause();
+        }
+    }
+}
+
+fn grow(how: Growth, size: &str, hold: u64, release: bool, after: After) -> ExitCode {
+    let fork = after.fork || after.vm_holder || after.crash;
     let Some(len) = parse_size(size) else {
         eprintln!("ctntest: bad size {size}");
         return ExitCode::from(2);
@@ -273,7 +314,40 @@ fn grow(how: Growth, size: &str, hold: u64, release: bool, fork: bool) -> ExitCo
     } else {
         println!("errno={:?}", Errno::last());
     }
-    if ok && fork {
+    if ok && after.crash {
+        // SAFETY: raises the soft core limit to the hard one (allowed to anyone), then a
+        // signal at this process.
+        unsafe {
+            let mut core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::getrlimit(libc::RLIMIT_CORE, &mut core);
+            core.rlim_cur = core.rlim_max;
+            libc::setrlimit(libc::RLIMIT_CORE, &core);
+        }
+        // SIGABRT: Rust's runtime handles SIGSEGV (its stack-overflow check) and would return.
+        // SAFETY: ends the process with a core dump.
+        unsafe { libc::abort() };
+    }
+    if ok && after.vm_holder {
+        let mut stack = vec![0u8; 64 * 1024];
+        // SAFETY: the child runs `hold_address_space` on its own stack, inside the shared
+        // address space (which this process leaks by exiting without unmapping).
+        let pid = unsafe {
+            libc::clone(
+                hold_address_space,
+                stack.as_mut_ptr().add(stack.len()).cast(),
+                libc::CLONE_VM | libc::SIGCHLD,
+                std::ptr::null_mut(),
+            )
+        };
+        std::mem::forget(stack);
+        println!("holder={pid}");
+        // SAFETY: exits at once, leaving the holder the address space.
+        unsafe { libc::_exit(0) };
+    }
+    if ok && after.fork {
         // SAFETY: the child only exits; the parent waits for it.
         match unsafe { libc::fork() } {
             0 => unsafe { libc::_exit(0) },
