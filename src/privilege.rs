@@ -32,16 +32,26 @@ pub(crate) fn grants(set: u64, cap: u32) -> bool {
 /// Whether a member may open the device node `major:minor`, wherever it is (a container's
 /// root may hold any node, made before or imported): the ones a program needs and that reach
 /// nothing of the host, as Docker's default device rules and jail's devfs ruleset: null,
-/// zero, full, random, urandom, tty, ptmx and the pseudo-terminals.
+/// zero, full, random, urandom, tty and ptmx. A pty's `/dev/pts/N` is its maker's (see
+/// [`pty_index`]).
 pub(crate) fn device_allowed(major: u32, minor: u32) -> bool {
     const MEM: u32 = 1; // 3 null, 5 zero, 7 full, 8 random, 9 urandom
     const TTYAUX: u32 = 5; // 0 tty, 2 ptmx
-    const PTS: core::ops::RangeInclusive<u32> = 136..=143; // UNIX98_PTY_SLAVE_MAJOR, 8 majors
     match major {
         MEM => matches!(minor, 3 | 5 | 7 | 8 | 9),
         TTYAUX => matches!(minor, 0 | 2),
-        m => PTS.contains(&m),
+        _ => false,
     }
+}
+
+/// How many pty indices devpts can give (`NR_UNIX98_PTY_MAX`).
+pub(crate) const PTY_INDICES: usize = 1 << 20;
+
+/// The pty index of the device node `major:minor`, if it is a pty's `/dev/pts/N`: devpts
+/// numbers them `MKDEV(UNIX98_PTY_SLAVE_MAJOR, N)`, N below 2^20 (the minor's width).
+pub(crate) fn pty_index(major: u32, minor: u32) -> Option<u32> {
+    const UNIX98_PTY_SLAVE_MAJOR: u32 = 136;
+    (major == UNIX98_PTY_SLAVE_MAJOR && (minor as usize) < PTY_INDICES).then_some(minor)
 }
 
 /// Why a member may not open a file (not a device node) on a file system of kind `fs`, if

@@ -22,6 +22,7 @@ use crate::sys::ipc::IpcPolicy;
 use crate::sys::isolate::IsolationPolicy;
 use crate::sys::mm::MemoryPolicy;
 use crate::sys::open::OpenPolicy;
+use crate::sys::pty::PtyPolicy;
 use crate::sys::resource_view::ViewPolicy;
 use crate::sys::task::{self, TaskRef};
 use crate::sys::task_work::{OnReturn, ReturnWork};
@@ -211,6 +212,16 @@ impl UnixNamePolicy for ProcessHooks {
 
     fn refused(&self, errno: Error) {
         self.0.host_config_refused(errno);
+    }
+}
+
+impl PtyPolicy for ProcessHooks {
+    fn made(&self, index: i32) {
+        self.0.pty_made(index);
+    }
+
+    fn gone(&self, index: i32) {
+        self.0.pty_gone(index);
     }
 }
 

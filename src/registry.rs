@@ -299,6 +299,8 @@ pub(crate) struct Registry {
     own_device: AtomicU32,
     /// Which container made which SysV IPC object.
     ipc_owners: ipc::Owners,
+    /// Which container made each pty, by index (0: the host, or none).
+    ptys: VVec<AtomicU16>,
     #[pin]
     control: Mutex<Control>,
 }
@@ -309,6 +311,7 @@ impl Registry {
         let pages = Charges::new(task::pid_max_limit() as usize + 1)?;
         let files = Charges::new(task::pid_max_limit() as usize + 1)?;
         let ipc_owners = ipc::Owners::new()?;
+        let ptys = table::zeroed(privilege::PTY_INDICES)?;
         let mut slots = KVVec::with_capacity(MAX_CONTAINERS + 1, GFP_KERNEL)?;
         for _ in 0..=MAX_CONTAINERS {
             slots.push(RcuBox::empty(), GFP_KERNEL)?;
@@ -331,6 +334,7 @@ impl Registry {
                 loopbacks: RcuBox::empty(),
                 own_device: AtomicU32::new(0),
                 ipc_owners,
+                ptys,
                 control <- new_mutex!(control, "ctn_registry"),
             }),
             GFP_KERNEL,
@@ -726,8 +730,11 @@ impl Registry {
         self.on_current(|c| {
             let refusal = if open.is_device() {
                 let rdev = open.rdev;
+                let (major, minor) = (rdev >> 20, rdev & 0xfffff);
                 let allowed = rdev == self.own_device.load(Ordering::Relaxed)
-                    || privilege::device_allowed(rdev >> 20, rdev & 0xfffff);
+                    || privilege::device_allowed(major, minor)
+                    || privilege::pty_index(major, minor)
+                        .is_some_and(|i| self.pty_owner(i) == c.slot);
                 (!allowed).then(|| hostconf::open_errno(open))
             } else {
                 privilege::file_refusal(open.fs, open.writes, open.private())
@@ -738,6 +745,28 @@ impl Registry {
             refusal
         })
         .flatten()
+    }
+
+    /// The current task made the pty `index`: it is its container's (from the ftrace
+    /// callback of devpts; nothing sleeps).
+    pub(crate) fn pty_made(&self, index: i32) {
+        let slot = self.slot_of(task::current_pid());
+        if let Some(owner) = usize::try_from(index).ok().and_then(|i| self.ptys.get(i)) {
+            owner.store(slot, Ordering::Relaxed);
+        }
+    }
+
+    /// The pty `index` is gone.
+    pub(crate) fn pty_gone(&self, index: i32) {
+        if let Some(owner) = usize::try_from(index).ok().and_then(|i| self.ptys.get(i)) {
+            owner.store(0, Ordering::Relaxed);
+        }
+    }
+
+    fn pty_owner(&self, index: u32) -> u16 {
+        self.ptys
+            .get(index as usize)
+            .map_or(0, |o| o.load(Ordering::Relaxed))
     }
 
     /// The current task is a member whose change of the host's configuration was refused

@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 135
+ktap_plan 137
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
@@ -346,6 +346,26 @@ t_cgroupfs() {
     expect_eq "the host cgroup's limit" max "$(cat $d/ctnhost/cgroup.max.descendants)"
     refused "remove the host's cgroup" EACCES ctntest host change rmdir $d/ctnhost
     rmdir $d/ctnhost || fail "the host's cgroup is gone"
+}
+t_host_pty() {
+    # A host user's terminal: the admin's shell would read what the member writes, and the
+    # member what the admin types.
+    rm -f /tmp/esc-pty
+    ctntest host pty --hold 30 > /tmp/esc-pty &
+    holder=$!
+    wait_for "the host's pty" has_line /tmp/esc-pty '^ok /dev/pts/'
+    pts=$(sed -n 's/^ok \(\/dev\/pts\/[0-9]*\)$/\1/p' /tmp/esc-pty | head -n 1)
+    refused "open a host user's terminal ($pts)" EPERM ctntest host read "$pts"
+    refused "write to it" EPERM ctntest host write "$pts" "ctn-escape"
+    kill $holder; wait $holder 2>/dev/null
+    expect_match "its own pty opens (ptmx, then its /dev/pts/N)" '^ok /dev/pts/[0-9]+' "$($IN ctntest host pty)"
+}
+t_lease() {
+    f=/proc/sys/kernel/ostype
+    expect_eq "the host can take a lease there (the check proves something)" ok "$(ctntest host lease $f)"
+    refused "a lease on a kernel interface's file (the host's writers would wait it out)" EACCES ctntest host lease $f
+    refused "flock of a kernel interface's file" EACCES ctntest host lease --flock $f
+    expect_eq "a lease on its own file stays allowed" ok "$($IN sh -c 'f=/tmp/esc-lease.$$; : > $f; ctntest host lease $f; rm -f $f')"
 }
 t_tracefs_names() {
     d=/sys/kernel/tracing; mounted_at tracefs $d
@@ -711,6 +731,8 @@ run_case "/dev/net/tun: EPERM" t_dev_tun
 run_case "/dev/loop-control and loop devices: EPERM" t_dev_loop
 run_case "nf_tables over netlink: EPERM" t_nft
 run_case "cgroupfs: cgroup.procs, mkdir, limits, rmdir: EACCES" t_cgroupfs
+run_case "leases and flock on a kernel interface's file: EACCES" t_lease
+run_case "a host user's pty (/dev/pts/N): EPERM; its own opens" t_host_pty
 run_case "ptrace a host process through int \$0x80: ESRCH, no tracer" t_int80_ptrace
 run_case "pidfd_open of a host process through int \$0x80: ESRCH" t_int80_pidfd
 run_case "prlimit a host process through int \$0x80: ESRCH, unchanged" t_int80_prlimit

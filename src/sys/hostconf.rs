@@ -280,6 +280,11 @@ enum Check {
     /// A file's extended attributes changed, its file (`struct dentry *`) the second
     /// argument: `security_inode_setxattr`, `_removexattr`, `_set_acl`, `_remove_acl`.
     Attributes,
+    /// `int security_file_lock(struct file *, unsigned int cmd)`: a lease (F_SETLEASE) or a
+    /// flock(2) lock. A lease on a kernel interface's file makes every host process that
+    /// opens it for writing wait out the lease break time (the owner check passes: a
+    /// member's uid 0 owns the host's interface files).
+    Lock,
     /// `int security_key_alloc(struct key *, const struct cred *, unsigned long flags)`.
     KeyAlloc,
     /// `int security_key_permission(key_ref_t, const struct cred *, enum key_need_perm)`.
@@ -295,9 +300,12 @@ impl Check {
     /// What the hooked function returns for a refused call (an open: see `refusal_of`).
     fn errno(self) -> Error {
         match self {
-            Check::Write | Check::ProcEntry | Check::Open | Check::Names(_) | Check::KeyUse => {
-                EACCES
-            }
+            Check::Write
+            | Check::ProcEntry
+            | Check::Open
+            | Check::Names(_)
+            | Check::Lock
+            | Check::KeyUse => EACCES,
             Check::ModuleRequest
             | Check::Bpf
             | Check::Ioctl
@@ -349,6 +357,10 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // SAFETY: argument 1 is the file whose attributes change, which the caller
                 // holds.
                 privilege::changes_refused(unsafe { FileSystem::of_dentry(args.word(1)) })
+            }
+            Check::Lock => {
+                // SAFETY: argument 0 of `security_file_lock` is an open file the caller holds.
+                privilege::changes_refused(unsafe { OpenFacts::of(args.word(0)) }.fs)
             }
             Check::ModuleRequest | Check::Bpf | Check::KeyAlloc | Check::KeyUse => true,
             // The kernel takes `cmd` as an unsigned int.
@@ -421,6 +433,7 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
         Check::Names(&[0, 2]),
     )?;
     hook(kernel::c_str!("security_inode_setattr"), Check::Owner)?;
+    hook(kernel::c_str!("security_file_lock"), Check::Lock)?;
     for symbol in [
         kernel::c_str!("security_inode_setxattr"),
         kernel::c_str!("security_inode_removexattr"),

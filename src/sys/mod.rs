@@ -18,6 +18,7 @@ pub(crate) mod miscdev;
 pub(crate) mod mm;
 pub(crate) mod net;
 pub(crate) mod open;
+pub(crate) mod pty;
 pub(crate) mod random;
 pub(crate) mod rcu;
 pub(crate) mod resource_view;

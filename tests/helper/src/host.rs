@@ -88,6 +88,19 @@ pub enum Host {
     /// Opens PATH with O_RDONLY|O_NONBLOCK and reads up to 64 bytes (a read that would
     /// block is `ok` too: the open is the check).
     Read { path: String },
+    /// Makes a pseudo-terminal (open /dev/ptmx, unlockpt), opens its /dev/pts/N, prints
+    /// `ok /dev/pts/N`, and keeps both open for --hold SECONDS.
+    Pty {
+        #[arg(long, default_value_t = 0)]
+        hold: u64,
+    },
+    /// Opens PATH read-only and takes a read lease on it (F_SETLEASE F_RDLCK), then
+    /// (--flock) an exclusive flock(2) instead; gives it up again.
+    Lease {
+        path: String,
+        #[arg(long)]
+        flock: bool,
+    },
     /// prlimit64(PID, RLIMIT_NOFILE): --set CUR sets it (both soft and hard), else reads it.
     Prlimit {
         pid: i32,
@@ -681,6 +694,47 @@ fn host(h: &Host) -> Result<String, Errno> {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok("ok 0 bytes".into()),
                 Err(e) => Err(io_err(e)),
             }
+        }
+        Host::Pty { hold } => {
+            use std::io::Write;
+            use std::os::fd::AsRawFd;
+            let master = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/ptmx")
+                .map_err(io_err)?;
+            let mut n: libc::c_uint = 0;
+            // SAFETY: TIOCGPTN and TIOCSPTLCK on the master this process holds.
+            unsafe {
+                Errno::result(libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut n))?;
+                let unlock: libc::c_int = 0;
+                Errno::result(libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock))?;
+            }
+            let path = format!("/dev/pts/{n}");
+            let _slave = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(io_err)?;
+            println!("ok {path}");
+            let _ = std::io::stdout().flush();
+            std::thread::sleep(std::time::Duration::from_secs(*hold));
+            Ok(format!("ok {path}"))
+        }
+        Host::Lease { path, flock } => {
+            use std::os::fd::AsRawFd;
+            let f = std::fs::File::open(path).map_err(io_err)?;
+            let fd = f.as_raw_fd();
+            // SAFETY: lock calls on a descriptor this process holds.
+            let ret = unsafe {
+                if *flock {
+                    libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB)
+                } else {
+                    libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK)
+                }
+            };
+            Errno::result(ret)?;
+            Ok("ok".into())
         }
         Host::Prlimit { pid, set } => {
             let new = set.map(|v| libc::rlimit64 {
