@@ -194,14 +194,22 @@ impl Limits {
 
     /// Whether a refusal should also be recorded as an event (rate-limited).
     pub(crate) fn refusal_event_due(&self) -> bool {
-        let now = clock::now_real_ns();
-        let last = self.last_refusal_event.load(Ordering::Relaxed);
-        now.wrapping_sub(last) >= REFUSAL_EVENT_INTERVAL_NS
-            && self
-                .last_refusal_event
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
+        once_per(
+            &self.last_refusal_event,
+            clock::now_real_ns(),
+            REFUSAL_EVENT_INTERVAL_NS,
+        )
     }
+}
+
+/// Whether `interval` ns have passed since `last` (then set to `now`): true for one caller
+/// only, whoever asks at once. Lock-free, for hooks.
+pub(crate) fn once_per(last: &AtomicU64, now: u64, interval: u64) -> bool {
+    let before = last.load(Ordering::Relaxed);
+    now.wrapping_sub(before) >= interval
+        && last
+            .compare_exchange(before, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// What each process holds of one resource, as counted in its container's usage, indexed by

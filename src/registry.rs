@@ -183,13 +183,11 @@ impl Container {
     /// `RECOUNT_INTERVAL_NS`, since a recount walks every process of the host inside the
     /// hook's callback (a member retrying at its limit would make each retry a walk).
     fn recount_due(&self) -> bool {
-        let now = clock::now_mono_ns();
-        let last = self.last_recount_ns.load(Ordering::Relaxed);
-        now.wrapping_sub(last) >= RECOUNT_INTERVAL_NS
-            && self
-                .last_recount_ns
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
+        crate::limits::once_per(
+            &self.last_recount_ns,
+            clock::now_mono_ns(),
+            RECOUNT_INTERVAL_NS,
+        )
     }
 
     pub(crate) fn is_sealed(&self) -> bool {

@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 22
+ktap_plan 23
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -295,6 +295,19 @@ t_view_rlimits() {
     wait
     ctnctl destroy view >/dev/null
 }
+t_view_compat() {
+    out=$(ctntest int80 sysinfo)
+    expect_match "the host's own view through int \$0x80" '^totalram=[1-9]' "$out"
+    [ "$out" != "totalram=67108864" ] || fail "the host sees a container's memory"
+    ctnctl create view32 --max-memory 64M >/dev/null || fail "create view32"
+    expect_eq "32-bit sysinfo shows the allocation" totalram=67108864 "$(ctnctl exec view32 -- ctntest int80 sysinfo)"
+    expect_eq "32-bit getrlimit(RLIMIT_AS) the memory limit" "cur=67108864 max=67108864" "$(ctnctl exec view32 -- ctntest int80 getrlimit-as)"
+    expect_eq "the older 32-bit getrlimit too" "cur=67108864 max=67108864" "$(ctnctl exec view32 -- ctntest int80 old-getrlimit-as)"
+    expect_eq "32-bit setrlimit above the allocation: EPERM" errno=EPERM "$(ctnctl exec view32 -- ctntest int80 setrlimit-as --target 1000000000:1000000000)"
+    expect_eq "32-bit setrlimit soft above hard: EINVAL" errno=EINVAL "$(ctnctl exec view32 -- ctntest int80 setrlimit-as --target 2000:1000)"
+    expect_eq "the host's limit through int \$0x80" "cur=inf max=inf" "$(ctntest int80 getrlimit-as)"
+    ctnctl destroy view32 >/dev/null
+}
 t_cleanup() {
     for c in lim tight mem; do ctnctl destroy --force --grace 0 $c >/dev/null || fail "destroy $c"; done
     ctn_unload || fail "rmmod"
@@ -321,5 +334,6 @@ run_case "CPU time: SIGXCPU beyond the limit, then SIGKILL" t_cpu_time
 run_case "accounting: bytes sent and descriptors opened" t_accounting
 run_case "free and /proc/meminfo inside show the allocation" t_view_memory
 run_case "getrlimit/prlimit show the limits, setrlimit cannot raise above them" t_view_rlimits
+run_case "the 32-bit sysinfo, getrlimit, old getrlimit and setrlimit show and keep the allocation" t_view_compat
 run_case "cleanup and unload" t_cleanup
 ktap_finish

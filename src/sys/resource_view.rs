@@ -43,23 +43,38 @@ pub(crate) fn add<P: ViewPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, polic
     };
     hook(
         original!(kernel::c_str!("__x64_sys_sysinfo")),
-        sysinfo::<P> as usize,
+        sysinfo::<P, false> as usize,
     )?;
     hook(
         original!(kernel::c_str!("__x64_sys_getrlimit")),
-        getrlimit::<P> as usize,
+        getrlimit::<P, false> as usize,
     )?;
     hook(
         original!(kernel::c_str!("__x64_sys_setrlimit")),
-        setrlimit::<P> as usize,
+        setrlimit::<P, false> as usize,
     )?;
     let prlimit64_x64 = original!(entries!("prlimit64")[0]);
     let prlimit64_ia32 = original!(entries!("prlimit64")[1]);
     hook(prlimit64_x64, prlimit64::<P, false> as usize)?;
-    // The 32-bit entry where the kernel has it (IA32_EMULATION): it reaches other processes
-    // too. (The 32-bit getrlimit, setrlimit and sysinfo, with their own layouts, show the
-    // host's values: a view, not a limit.)
+    // The 32-bit entries where the kernel has them (IA32_EMULATION): prlimit64 reaches
+    // other processes too; the others have their own (compat) layouts.
     optional(hook(prlimit64_ia32, prlimit64::<P, true> as usize))?;
+    optional(hook(
+        original!(kernel::c_str!("__ia32_compat_sys_sysinfo")),
+        sysinfo::<P, true> as usize,
+    ))?;
+    optional(hook(
+        original!(kernel::c_str!("__ia32_compat_sys_getrlimit")),
+        getrlimit::<P, true> as usize,
+    ))?;
+    optional(hook(
+        original!(kernel::c_str!("__ia32_compat_sys_old_getrlimit")),
+        getrlimit::<P, true> as usize,
+    ))?;
+    optional(hook(
+        original!(kernel::c_str!("__ia32_compat_sys_setrlimit")),
+        setrlimit::<P, true> as usize,
+    ))?;
     // SAFETY: as above, for `int meminfo_proc_show(struct seq_file *, void *)` (a static
     // function whose address /proc takes, so it has the C calling convention).
     unsafe {
@@ -76,30 +91,79 @@ fn errno(e: Error) -> c_long {
     e.to_errno() as c_long
 }
 
-/// `struct rlimit`: two 64-bit words, current and maximum.
-fn read_rlimit(ptr: UserPtr) -> Result<[u64; 2]> {
-    let mut raw = [0u8; 16];
-    UserSlice::new(ptr, 16).reader().read_slice(&mut raw)?;
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&raw[i * 8..i * 8 + 8]);
-        u64::from_ne_bytes(w)
-    };
-    Ok([word(0), word(1)])
+/// How an entry lays out `struct rlimit`: two 64-bit words (current, maximum), or, for the
+/// 32-bit compat entries, two 32-bit ones whose 0xffffffff is infinity.
+#[derive(Clone, Copy)]
+enum Rlimit {
+    Native,
+    Compat,
 }
 
-/// Lowers the `struct rlimit` at `ptr` (just written by the kernel) to `cap`.
-fn cap_rlimit(ptr: UserPtr, cap: u64) -> Result {
-    let [cur, max] = read_rlimit(ptr)?;
-    let mut raw = [0u8; 16];
-    raw[..8].copy_from_slice(&cur.min(cap).to_ne_bytes());
-    raw[8..].copy_from_slice(&max.min(cap).to_ne_bytes());
-    UserSlice::new(ptr, 16).writer().write_slice(&raw)
+impl Rlimit {
+    fn of(ia32: bool) -> Self {
+        if ia32 {
+            Self::Compat
+        } else {
+            Self::Native
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Self::Native => 16,
+            Self::Compat => 8,
+        }
+    }
+
+    /// The limit at `ptr`, in 64-bit values.
+    fn read(self, ptr: UserPtr) -> Result<[u64; 2]> {
+        let mut raw = [0u8; 16];
+        let raw = &mut raw[..self.len()];
+        UserSlice::new(ptr, raw.len()).reader().read_slice(raw)?;
+        let word = |i: usize| match self {
+            Self::Native => {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&raw[i * 8..i * 8 + 8]);
+                u64::from_ne_bytes(w)
+            }
+            Self::Compat => {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&raw[i * 4..i * 4 + 4]);
+                match u32::from_ne_bytes(w) {
+                    u32::MAX => u64::MAX,
+                    v => u64::from(v),
+                }
+            }
+        };
+        Ok([word(0), word(1)])
+    }
+
+    /// Writes the limit at `ptr` (a compat value beyond 32 bits is infinity, as the kernel
+    /// writes it).
+    fn write(self, ptr: UserPtr, values: [u64; 2]) -> Result {
+        let mut raw = [0u8; 16];
+        for (i, v) in values.into_iter().enumerate() {
+            match self {
+                Self::Native => raw[i * 8..i * 8 + 8].copy_from_slice(&v.to_ne_bytes()),
+                Self::Compat => raw[i * 4..i * 4 + 4]
+                    .copy_from_slice(&(v.min(u64::from(u32::MAX)) as u32).to_ne_bytes()),
+            }
+        }
+        UserSlice::new(ptr, self.len())
+            .writer()
+            .write_slice(&raw[..self.len()])
+    }
+}
+
+/// Lowers the limit at `ptr` (just written by the kernel) to `cap`.
+fn cap_rlimit(ptr: UserPtr, cap: u64, layout: Rlimit) -> Result {
+    let [cur, max] = layout.read(ptr)?;
+    layout.write(ptr, [cur.min(cap), max.min(cap)])
 }
 
 /// A new limit above the cap is refused as an unprivileged raise of a hard limit is.
-fn check_new_rlimit(ptr: UserPtr, cap: u64) -> Result {
-    let [cur, max] = read_rlimit(ptr)?;
+fn check_new_rlimit(ptr: UserPtr, cap: u64, layout: Rlimit) -> Result {
+    let [cur, max] = layout.read(ptr)?;
     // The kernel's own argument check comes first (do_prlimit: EINVAL before any EPERM).
     if cur > max {
         return Err(EINVAL);
@@ -110,31 +174,64 @@ fn check_new_rlimit(ptr: UserPtr, cap: u64) -> Result {
     Ok(())
 }
 
-/// `long __x64_sys_sysinfo(const struct pt_regs *regs)`: total memory is the allocation,
+/// `long __x64_sys_sysinfo(const struct pt_regs *regs)` and the 32-bit
+/// `__ia32_compat_sys_sysinfo` (`struct compat_sysinfo`): total memory is the allocation,
 /// free memory what is left of it, processes the tasks sharing it.
 ///
 /// # Safety
 ///
-/// Reached only through the hook's redirection, with the arguments of a real call and the
-/// live hook state (as every replacement in this file).
-unsafe extern "C" fn sysinfo<P: ViewPolicy>(
+/// Reached only through the hook's redirection, with the arguments of a real call through
+/// the entry `IA32` says and the live hook state (as every replacement in this file).
+unsafe extern "C" fn sysinfo<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: the hook state outlives every diverted call; `regs` is the call's frame.
-    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    // SAFETY: the hook state outlives every diverted call.
+    let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: `hooked` hooks a syscall wrapper; `regs` is passed through.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
         return ret;
     }
+    // SAFETY: `regs` is the frame of a call through the entry `IA32` says.
+    let info = unsafe { Abi::of(IA32).arg(regs, 0) } as UserPtr;
     let policy = hooked.policy();
-    let rewritten = match (policy.memory(), policy.tasks()) {
-        (Some(memory), tasks) => rewrite_sysinfo(frame.di as UserPtr, memory, tasks),
+    let rewritten = match (policy.memory(), policy.tasks(), IA32) {
+        (Some(memory), tasks, false) => rewrite_sysinfo(info, memory, tasks),
+        (Some(memory), tasks, true) => rewrite_compat_sysinfo(info, memory, tasks),
         _ => Ok(()),
     };
     rewritten.map_or_else(errno, |()| 0)
+}
+
+/// The same for `struct compat_sysinfo` (kernel/sys.c): 32-bit counts in `mem_unit` bytes.
+fn rewrite_compat_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>) -> Result {
+    const LEN: usize = 64;
+    const TOTALRAM: usize = 16;
+    const PROCS: usize = 40;
+    const MEM_UNIT: usize = 52;
+    let mut raw = [0u8; LEN];
+    UserSlice::new(info, LEN).reader().read_slice(&mut raw)?;
+    let unit = u64::from(u32::from_ne_bytes([
+        raw[MEM_UNIT],
+        raw[MEM_UNIT + 1],
+        raw[MEM_UNIT + 2],
+        raw[MEM_UNIT + 3],
+    ]))
+    .max(1);
+    // totalram, freeram, sharedram, bufferram, totalswap, freeswap: the allocation, what is
+    // left of it, and nothing of the host's buffers, shared memory or swap.
+    let values = [total / unit, total.saturating_sub(used) / unit, 0, 0, 0, 0];
+    for (i, v) in values.into_iter().enumerate() {
+        let at = TOTALRAM + 4 * i;
+        raw[at..at + 4].copy_from_slice(&(v.min(u64::from(u32::MAX)) as u32).to_ne_bytes());
+    }
+    if let Some(tasks) = tasks {
+        raw[PROCS..PROCS + 2]
+            .copy_from_slice(&(tasks.min(u64::from(u16::MAX)) as u16).to_ne_bytes());
+    }
+    UserSlice::new(info, LEN).writer().write_slice(&raw)
 }
 
 fn rewrite_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>) -> Result {
@@ -170,44 +267,51 @@ fn rewrite_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>)
     UserSlice::new(info, raw.len()).writer().write_slice(&raw)
 }
 
-/// `long __x64_sys_getrlimit(const struct pt_regs *regs)`: `(resource, struct rlimit *)`.
+/// `long __x64_sys_getrlimit(const struct pt_regs *regs)`: `(resource, struct rlimit *)`,
+/// and the 32-bit `__ia32_compat_sys_getrlimit` and `_old_getrlimit` (`struct
+/// compat_rlimit`).
 ///
 /// # Safety
 ///
 /// As [`sysinfo`].
-unsafe extern "C" fn getrlimit<P: ViewPolicy>(
+unsafe extern "C" fn getrlimit<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: as in `sysinfo`.
-    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
     // SAFETY: as in `sysinfo`.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
         return ret;
     }
-    let capped = match hooked.policy().rlimit_cap(0, frame.di as u32) {
-        Some(cap) => cap_rlimit(frame.si as UserPtr, cap),
+    // SAFETY: as in `sysinfo`.
+    let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
+    let capped = match hooked.policy().rlimit_cap(0, arg(0) as u32) {
+        Some(cap) => cap_rlimit(arg(1) as UserPtr, cap, Rlimit::of(IA32)),
         None => Ok(()),
     };
     capped.map_or_else(errno, |()| 0)
 }
 
-/// `long __x64_sys_setrlimit(const struct pt_regs *regs)`: `(resource, const struct rlimit *)`.
+/// `long __x64_sys_setrlimit(const struct pt_regs *regs)`: `(resource, const struct rlimit
+/// *)`, and the 32-bit `__ia32_compat_sys_setrlimit`.
 ///
 /// # Safety
 ///
 /// As [`sysinfo`].
-unsafe extern "C" fn setrlimit<P: ViewPolicy>(
+unsafe extern "C" fn setrlimit<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
     // SAFETY: as in `sysinfo`.
-    let (hooked, frame) = unsafe { (&*hooked, &*regs) };
+    let hooked = unsafe { &*hooked };
     let _in_flight = hooked.enter();
-    if let Some(cap) = hooked.policy().rlimit_cap(0, frame.di as u32) {
-        if let Err(e) = check_new_rlimit(frame.si as UserPtr, cap) {
+    // SAFETY: as in `sysinfo`.
+    let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
+    if let Some(cap) = hooked.policy().rlimit_cap(0, arg(0) as u32) {
+        if let Err(e) = check_new_rlimit(arg(1) as UserPtr, cap, Rlimit::of(IA32)) {
             return errno(e);
         }
     }
@@ -240,14 +344,14 @@ unsafe extern "C" fn prlimit64<P: ViewPolicy, const IA32: bool>(
     }
     let cap = hooked.policy().rlimit_cap(pid, resource);
     if let (Some(cap), true) = (cap, new != 0) {
-        if let Err(e) = check_new_rlimit(new, cap) {
+        if let Err(e) = check_new_rlimit(new, cap, Rlimit::Native) {
             return errno(e);
         }
     }
     // SAFETY: as in `sysinfo`.
     let ret = unsafe { call_original(hooked, regs) };
     let capped = match (cap, ret == 0 && old != 0) {
-        (Some(cap), true) => cap_rlimit(old, cap),
+        (Some(cap), true) => cap_rlimit(old, cap, Rlimit::Native),
         _ => Ok(()),
     };
     if ret != 0 {

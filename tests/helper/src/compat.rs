@@ -53,6 +53,15 @@ pub enum Call {
     Sethostname,
     /// ioctl(SIOCGIFCONF) on a UDP socket, 32-bit layout: prints `addr=A.B.C.D` per entry.
     Ifconf,
+    /// getrlimit(RLIMIT_AS) (ugetrlimit, `struct compat_rlimit`): prints `cur=C max=M`
+    /// (`inf` for 0xffffffff).
+    GetrlimitAs,
+    /// The older getrlimit(RLIMIT_AS) (values at most 0x7fffffff): prints `cur=C max=M`.
+    OldGetrlimitAs,
+    /// setrlimit(RLIMIT_AS, --target CUR:MAX) (`inf` for 0xffffffff).
+    SetrlimitAs,
+    /// sysinfo(2) (`struct compat_sysinfo`): prints `totalram=BYTES`.
+    Sysinfo,
 }
 
 /// i386 system call numbers.
@@ -79,6 +88,20 @@ mod nr {
     pub const IO_URING_SETUP: u32 = 425;
     pub const IOCTL: u32 = 54;
     pub const PIDFD_OPEN: u32 = 434;
+    pub const SETRLIMIT: u32 = 75;
+    pub const GETRLIMIT: u32 = 76;
+    pub const SYSINFO: u32 = 116;
+    pub const UGETRLIMIT: u32 = 191;
+}
+
+/// A `struct compat_rlimit` answer as `cur=C max=M`.
+fn compat_rlimit(low: &Low, buf: u32) -> String {
+    let b = low.read(buf, 8);
+    let v = |i: usize| match u32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) {
+        u32::MAX => "inf".to_string(),
+        v => v.to_string(),
+    };
+    format!("cur={} max={}", v(0), v(4))
 }
 
 /// System call `nr` through the 32-bit entry with up to five arguments: its return value
@@ -272,6 +295,40 @@ fn call(which: Call, pid: i32, target: &str, name: &str) -> Result<String, Errno
                     nr::PRLIMIT64,
                     [pid as u32, libc::RLIMIT_NOFILE, new, 0, 0],
                 ))
+            }
+            Call::GetrlimitAs | Call::OldGetrlimitAs => {
+                let buf = low.zeroed(8);
+                let number = match which {
+                    Call::GetrlimitAs => nr::UGETRLIMIT,
+                    _ => nr::GETRLIMIT,
+                };
+                result(int80(number, [libc::RLIMIT_AS, buf, 0, 0, 0]))?;
+                Ok(compat_rlimit(&low, buf))
+            }
+            Call::SetrlimitAs => {
+                let value = |v: &str| match v {
+                    "inf" => Some(u32::MAX),
+                    v => v.parse().ok(),
+                };
+                let Some((cur, max)) = target
+                    .split_once(':')
+                    .and_then(|(c, m)| Some((value(c)?, value(m)?)))
+                else {
+                    return Err(Errno::EINVAL);
+                };
+                let mut raw = cur.to_ne_bytes().to_vec();
+                raw.extend_from_slice(&max.to_ne_bytes());
+                let new = low.put(&raw);
+                ok(int80(nr::SETRLIMIT, [libc::RLIMIT_AS, new, 0, 0, 0]))
+            }
+            Call::Sysinfo => {
+                let buf = low.zeroed(64);
+                result(int80(nr::SYSINFO, [buf, 0, 0, 0, 0]))?;
+                let b = low.read(buf, 64);
+                let word = |at: usize| {
+                    u64::from(u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
+                };
+                Ok(format!("totalram={}", word(16) * word(52).max(1)))
             }
             Call::Uname => {
                 let buf = low.zeroed(65 * 6);
