@@ -80,8 +80,10 @@ host-test:
 ibt-check: module
 	@kdir=$(KDIR_SH) && scripts/ibt-check "$$kdir/vmlinux" ctn.ko
 
+# The suite in two guests at once (scripts/vm-suite: TCG runs a guest on one host thread);
+# TEST=name runs one script in one guest.
 vm-test: all
-	scripts/vm --suite $(if $(TEST),--test $(TEST))
+	$(if $(TEST),scripts/vm --suite --test $(TEST),scripts/vm-suite)
 
 check: toolchain
 	$(MAKE) all
