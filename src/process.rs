@@ -216,12 +216,12 @@ impl UnixNamePolicy for ProcessHooks {
 }
 
 impl PtyPolicy for ProcessHooks {
-    fn made(&self, index: i32) {
-        self.0.pty_made(index);
+    fn made(&self, fsi: usize, index: i32) {
+        self.0.pty_made(fsi, index);
     }
 
-    fn gone(&self, index: i32) {
-        self.0.pty_gone(index);
+    fn gone(&self, fsi: usize, index: i32) {
+        self.0.pty_gone(fsi, index);
     }
 }
 

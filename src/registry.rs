@@ -120,6 +120,15 @@ impl Target {
 }
 
 /// One container.
+/// A pty's entry in `Registry::ptys`: the slot in the low 16 bits, the devpts instance's
+/// address (bits 4 to 51: objects are 16-byte aligned) above; 0 for the host's.
+fn pty_entry(slot: u16, fsi: usize) -> u64 {
+    if slot == 0 {
+        return (fsi as u64 >> 4 & 0xffff_ffff_ffff) << 16;
+    }
+    (fsi as u64 >> 4 & 0xffff_ffff_ffff) << 16 | u64::from(slot)
+}
+
 /// What `Registry::admit_clone` reserved for a creation: a task, and the pages of the
 /// address space a new process copies.
 pub(crate) struct CloneTicket {
@@ -297,8 +306,11 @@ pub(crate) struct Registry {
     own_device: AtomicU32,
     /// Which container made which SysV IPC object.
     ipc_owners: ipc::Owners,
-    /// Which container made each pty, by index (0: the host, or none).
-    ptys: VVec<AtomicU16>,
+    /// Which container made each pty, by index: `pty_entry` of its slot and its devpts
+    /// instance (0: the host, or none).
+    ptys: VVec<AtomicU64>,
+    /// How many `ptys` entries are a container's (a destroy looks for its own only then).
+    member_ptys: AtomicUsize,
     #[pin]
     control: Mutex<Control>,
 }
@@ -333,6 +345,7 @@ impl Registry {
                 own_device: AtomicU32::new(0),
                 ipc_owners,
                 ptys,
+                member_ptys: AtomicUsize::new(0),
                 control <- new_mutex!(control, "ctn_registry"),
             }),
             GFP_KERNEL,
@@ -732,7 +745,7 @@ impl Registry {
                 let allowed = rdev == self.own_device.load(Ordering::Relaxed)
                     || privilege::device_allowed(major, minor)
                     || privilege::pty_index(major, minor)
-                        .is_some_and(|i| self.pty_owner(i) == c.slot);
+                        .is_some_and(|i| self.pty_is(i, open.sb_info, c.slot));
                 (!allowed).then(|| hostconf::open_errno(open))
             } else {
                 privilege::file_refusal(open.fs, open.writes, open.private())
@@ -745,26 +758,45 @@ impl Registry {
         .flatten()
     }
 
-    /// The current task made the pty `index`: it is its container's (from the ftrace
-    /// callback of devpts; nothing sleeps).
-    pub(crate) fn pty_made(&self, index: i32) {
+    /// The current task made the pty `index` of devpts instance `fsi`: it is its
+    /// container's (from the ftrace callback of devpts; nothing sleeps).
+    pub(crate) fn pty_made(&self, fsi: usize, index: i32) {
         let slot = self.slot_of(task::current_pid());
         if let Some(owner) = usize::try_from(index).ok().and_then(|i| self.ptys.get(i)) {
-            owner.store(slot, Ordering::Relaxed);
+            let before = owner.swap(pty_entry(slot, fsi), Ordering::Relaxed);
+            self.count_pty(before, -1);
+            self.count_pty(pty_entry(slot, fsi), 1);
         }
     }
 
-    /// The pty `index` is gone.
-    pub(crate) fn pty_gone(&self, index: i32) {
+    /// Keeps `member_ptys` (an `entry` of a container's is added or taken away).
+    fn count_pty(&self, entry: u64, delta: isize) {
+        if entry as u16 != 0 {
+            self.member_ptys
+                .fetch_add(delta as usize, Ordering::Relaxed);
+        }
+    }
+
+    /// The pty `index` of instance `fsi` is gone (an entry of another instance stays).
+    pub(crate) fn pty_gone(&self, fsi: usize, index: i32) {
         if let Some(owner) = usize::try_from(index).ok().and_then(|i| self.ptys.get(i)) {
-            owner.store(0, Ordering::Relaxed);
+            let entry = owner.load(Ordering::Relaxed);
+            if entry != 0
+                && entry >> 16 == pty_entry(0, fsi) >> 16
+                && owner
+                    .compare_exchange(entry, 0, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                self.count_pty(entry, -1);
+            }
         }
     }
 
-    fn pty_owner(&self, index: u32) -> u16 {
+    /// Whether the pty `index` of instance `fsi` is the container's in `slot`.
+    fn pty_is(&self, index: u32, fsi: usize, slot: u16) -> bool {
         self.ptys
             .get(index as usize)
-            .map_or(0, |o| o.load(Ordering::Relaxed))
+            .is_some_and(|o| o.load(Ordering::Relaxed) == pty_entry(slot, fsi))
     }
 
     /// The current task is a member whose change of the host's configuration was refused
@@ -1109,6 +1141,20 @@ impl Registry {
             }
             if c.ipc_objects.load(Ordering::Acquire) != 0 {
                 self.ipc_owners.forget_all(slot);
+            }
+            // Its ptys that outlive it (a host process holds one) are no one's: the slot's
+            // next container must not open them.
+            if self.member_ptys.load(Ordering::Relaxed) != 0 {
+                for owner in self.ptys.iter() {
+                    let entry = owner.load(Ordering::Relaxed);
+                    if entry as u16 == slot
+                        && owner
+                            .compare_exchange(entry, 0, Ordering::Relaxed, Ordering::Relaxed)
+                            .is_ok()
+                    {
+                        self.count_pty(entry, -1);
+                    }
+                }
             }
             drop(guard);
             ctl.by_name.remove(&name);

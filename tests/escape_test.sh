@@ -357,7 +357,19 @@ t_host_pty() {
     pts=$(sed -n 's/^ok \(\/dev\/pts\/[0-9]*\)$/\1/p' /tmp/esc-pty | head -n 1)
     refused "open a host user's terminal ($pts)" EPERM ctntest host read "$pts"
     refused "write to it" EPERM ctntest host write "$pts" "ctn-escape"
-    kill $holder; wait $holder 2>/dev/null
+    # Every devpts instance numbers its ptys from 0: ptys the member makes in another
+    # instance do not make the host's of the same numbers its own.
+    # (Mounted where the member sees it: in its root's /tmp, when it has one.)
+    mnt=${JAIL_ROOT:-}/tmp/esc-inst
+    mkdir -p /tmp/esc-inst && mount -t devpts -o newinstance,ptmxmode=0666 devpts "$mnt" ||
+        fail "the host cannot mount a devpts instance"
+    rm -f /tmp/esc-inst.out
+    $IN ctntest host pty --dir /tmp/esc-inst --count 8 --hold 30 > /tmp/esc-inst.out &
+    inst=$!
+    wait_for "the member's ptys in the other instance" has_line /tmp/esc-inst.out '^ok /tmp/esc-inst/7$'
+    refused "open the host's terminal of a number it has elsewhere ($pts)" EPERM ctntest host read "$pts"
+    kill $holder $inst; wait $holder $inst 2>/dev/null
+    umount "$mnt"
     expect_match "its own pty opens (ptmx, then its /dev/pts/N)" '^ok /dev/pts/[0-9]+' "$($IN ctntest host pty)"
 }
 t_lease() {

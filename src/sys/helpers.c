@@ -431,6 +431,7 @@ notrace void ctn_open_facts(const struct file *file, struct ctn_open_facts *out)
 
 	out->mode = inode->i_mode;
 	out->rdev = inode->i_rdev;
+	out->sb_info = (unsigned long)inode->i_sb->s_fs_info;
 	ctn_fs_facts_of(inode->i_sb, &out->fs);
 	out->writes = !!(file->f_mode & FMODE_WRITE);
 }

@@ -82,6 +82,8 @@ struct ctn_fs_facts {
 struct ctn_open_facts {
 	u32 mode;
 	u32 rdev;
+	/* The file system's own data (for devpts, the instance: struct pts_fs_info). */
+	unsigned long sb_info;
 	struct ctn_fs_facts fs;
 	bool writes;
 };

@@ -196,6 +196,8 @@ pub(crate) struct OpenFacts {
     pub(crate) mode: u32,
     /// The device number (`dev_t`) of a device node.
     pub(crate) rdev: u32,
+    /// The file system instance's own data (devpts: which instance a pty is of).
+    pub(crate) sb_info: usize,
     /// The kind of file system the file is on.
     pub(crate) fs: FileSystem,
     /// Whether the file is opened for writing.
@@ -215,6 +217,7 @@ impl OpenFacts {
         Self {
             mode: raw.mode,
             rdev: raw.rdev,
+            sb_info: raw.sb_info as usize,
             fs: FileSystem::of(&raw.fs),
             writes: raw.writes,
         }

@@ -19,6 +19,8 @@ pub(crate) unsafe trait Zeroable {}
 unsafe impl Zeroable for AtomicU16 {}
 // SAFETY: as above.
 unsafe impl Zeroable for AtomicU32 {}
+// SAFETY: as above.
+unsafe impl Zeroable for core::sync::atomic::AtomicU64 {}
 
 /// `len` values, all zero.
 pub(crate) fn zeroed<T: Zeroable>(len: usize) -> Result<VVec<T>> {

@@ -88,11 +88,16 @@ pub enum Host {
     /// Opens PATH with O_RDONLY|O_NONBLOCK and reads up to 64 bytes (a read that would
     /// block is `ok` too: the open is the check).
     Read { path: String },
-    /// Makes a pseudo-terminal (open /dev/ptmx, unlockpt), opens its /dev/pts/N, prints
-    /// `ok /dev/pts/N`, and keeps both open for --hold SECONDS.
+    /// Makes --count pseudo-terminals (open DIR/ptmx, unlockpt) of the devpts at --dir
+    /// (default /dev/pts, through /dev/ptmx), opens each DIR/N, prints `ok DIR/N` for each,
+    /// and keeps them open for --hold SECONDS.
     Pty {
         #[arg(long, default_value_t = 0)]
         hold: u64,
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        #[arg(long)]
+        dir: Option<String>,
     },
     /// Opens PATH read-only and takes a read lease on it (F_SETLEASE F_RDLCK), then
     /// (--flock) an exclusive flock(2) instead; gives it up again.
@@ -695,31 +700,38 @@ fn host(h: &Host) -> Result<String, Errno> {
                 Err(e) => Err(io_err(e)),
             }
         }
-        Host::Pty { hold } => {
+        Host::Pty { hold, count, dir } => {
             use std::io::Write;
             use std::os::fd::AsRawFd;
-            let master = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open("/dev/ptmx")
-                .map_err(io_err)?;
-            let mut n: libc::c_uint = 0;
-            // SAFETY: TIOCGPTN and TIOCSPTLCK on the master this process holds.
-            unsafe {
-                Errno::result(libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut n))?;
-                let unlock: libc::c_int = 0;
-                Errno::result(libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock))?;
+            let (ptmx, pts) = match dir {
+                Some(d) => (format!("{d}/ptmx"), d.clone()),
+                None => ("/dev/ptmx".to_string(), "/dev/pts".to_string()),
+            };
+            let open = |path: &str| {
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(path)
+                    .map_err(io_err)
+            };
+            let mut held = Vec::new();
+            let mut last = String::new();
+            for _ in 0..*count {
+                let master = open(&ptmx)?;
+                let mut n: libc::c_uint = 0;
+                // SAFETY: TIOCGPTN and TIOCSPTLCK on the master this process holds.
+                unsafe {
+                    Errno::result(libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut n))?;
+                    let unlock: libc::c_int = 0;
+                    Errno::result(libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock))?;
+                }
+                last = format!("{pts}/{n}");
+                held.push((master, open(&last)?));
+                println!("ok {last}");
             }
-            let path = format!("/dev/pts/{n}");
-            let _slave = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
-                .map_err(io_err)?;
-            println!("ok {path}");
             let _ = std::io::stdout().flush();
             std::thread::sleep(std::time::Duration::from_secs(*hold));
-            Ok(format!("ok {path}"))
+            Ok(format!("ok {last}"))
         }
         Host::Lease { path, flock } => {
             use std::os::fd::AsRawFd;
