@@ -123,9 +123,6 @@ impl Target {
 /// A pty's entry in `Registry::ptys`: the slot in the low 16 bits, the devpts instance's
 /// address (bits 4 to 51: objects are 16-byte aligned) above; 0 for the host's.
 fn pty_entry(slot: u16, fsi: usize) -> u64 {
-    if slot == 0 {
-        return (fsi as u64 >> 4 & 0xffff_ffff_ffff) << 16;
-    }
     (fsi as u64 >> 4 & 0xffff_ffff_ffff) << 16 | u64::from(slot)
 }
 
@@ -761,11 +758,10 @@ impl Registry {
     /// The current task made the pty `index` of devpts instance `fsi`: it is its
     /// container's (from the ftrace callback of devpts; nothing sleeps).
     pub(crate) fn pty_made(&self, fsi: usize, index: i32) {
-        let slot = self.slot_of(task::current_pid());
-        if let Some(owner) = usize::try_from(index).ok().and_then(|i| self.ptys.get(i)) {
-            let before = owner.swap(pty_entry(slot, fsi), Ordering::Relaxed);
-            self.count_pty(before, -1);
-            self.count_pty(pty_entry(slot, fsi), 1);
+        let entry = pty_entry(self.slot_of(task::current_pid()), fsi);
+        if let Some(owner) = self.pty_at(i64::from(index)) {
+            self.count_pty(owner.swap(entry, Ordering::Relaxed), -1);
+            self.count_pty(entry, 1);
         }
     }
 
@@ -779,10 +775,9 @@ impl Registry {
 
     /// The pty `index` of instance `fsi` is gone (an entry of another instance stays).
     pub(crate) fn pty_gone(&self, fsi: usize, index: i32) {
-        if let Some(owner) = usize::try_from(index).ok().and_then(|i| self.ptys.get(i)) {
+        if let Some(owner) = self.pty_at(i64::from(index)) {
             let entry = owner.load(Ordering::Relaxed);
-            if entry != 0
-                && entry >> 16 == pty_entry(0, fsi) >> 16
+            if entry >> 16 == pty_entry(0, fsi) >> 16
                 && owner
                     .compare_exchange(entry, 0, Ordering::Relaxed, Ordering::Relaxed)
                     .is_ok()
@@ -794,9 +789,13 @@ impl Registry {
 
     /// Whether the pty `index` of instance `fsi` is the container's in `slot`.
     fn pty_is(&self, index: u32, fsi: usize, slot: u16) -> bool {
-        self.ptys
-            .get(index as usize)
+        self.pty_at(i64::from(index))
             .is_some_and(|o| o.load(Ordering::Relaxed) == pty_entry(slot, fsi))
+    }
+
+    /// The entry of pty `index`, if it is one devpts can give.
+    fn pty_at(&self, index: i64) -> Option<&AtomicU64> {
+        usize::try_from(index).ok().and_then(|i| self.ptys.get(i))
     }
 
     /// The current task is a member whose change of the host's configuration was refused

@@ -91,15 +91,32 @@ fn errno(e: Error) -> c_long {
     e.to_errno() as c_long
 }
 
-/// How an entry lays out `struct rlimit`: two 64-bit words (current, maximum), or, for the
-/// 32-bit compat entries, two 32-bit ones whose 0xffffffff is infinity.
+/// How an entry lays out the structures it reads and writes: the x86-64 ones (64-bit words),
+/// or, for the 32-bit compat entries, `struct compat_rlimit` (two 32-bit words whose
+/// 0xffffffff is infinity) and `struct compat_sysinfo` (32-bit counts).
 #[derive(Clone, Copy)]
-enum Rlimit {
+enum Layout {
     Native,
     Compat,
 }
 
-impl Rlimit {
+/// Where `struct sysinfo` (or `compat_sysinfo`) keeps what the view rewrites: `len` bytes
+/// in all, `totalram` then five more counts of `Layout::word` bytes (freeram, sharedram,
+/// bufferram, totalswap, freeswap), `procs` (16 bits) and `mem_unit` (32 bits).
+struct SysinfoAt {
+    len: usize,
+    totalram: usize,
+    procs: usize,
+    mem_unit: usize,
+}
+
+// The six counts follow each other in `struct sysinfo` (`SysinfoAt`'s promise).
+const _: () = {
+    type S = bindings::sysinfo;
+    assert!(core::mem::offset_of!(S, freeswap) == core::mem::offset_of!(S, totalram) + 5 * 8);
+};
+
+impl Layout {
     fn of(ia32: bool) -> Self {
         if ia32 {
             Self::Compat
@@ -108,62 +125,82 @@ impl Rlimit {
         }
     }
 
-    fn len(self) -> usize {
+    /// Bytes in one word of the layout's structures.
+    fn word(self) -> usize {
         match self {
-            Self::Native => 16,
-            Self::Compat => 8,
+            Self::Native => 8,
+            Self::Compat => 4,
         }
     }
 
-    /// The limit at `ptr`, in 64-bit values.
-    fn read(self, ptr: UserPtr) -> Result<[u64; 2]> {
+    /// The word at `at` of `raw`.
+    fn get(self, raw: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w[..self.word()].copy_from_slice(&raw[at..at + self.word()]);
+        u64::from_ne_bytes(w)
+    }
+
+    /// Stores `value` as the word at `at` of `raw` (a compat word saturates).
+    fn put(self, raw: &mut [u8], at: usize, value: u64) {
+        match self {
+            Self::Native => raw[at..at + 8].copy_from_slice(&value.to_ne_bytes()),
+            Self::Compat => raw[at..at + 4]
+                .copy_from_slice(&(value.min(u64::from(u32::MAX)) as u32).to_ne_bytes()),
+        }
+    }
+
+    fn sysinfo(self) -> SysinfoAt {
+        type S = bindings::sysinfo;
+        match self {
+            Self::Native => SysinfoAt {
+                len: core::mem::size_of::<S>(),
+                totalram: core::mem::offset_of!(S, totalram),
+                procs: core::mem::offset_of!(S, procs),
+                mem_unit: core::mem::offset_of!(S, mem_unit),
+            },
+            // kernel/sys.c.
+            Self::Compat => SysinfoAt {
+                len: 64,
+                totalram: 16,
+                procs: 40,
+                mem_unit: 52,
+            },
+        }
+    }
+
+    /// The limit at `ptr`, in 64-bit values (a compat infinity is RLIM_INFINITY).
+    fn read_rlimit(self, ptr: UserPtr) -> Result<[u64; 2]> {
         let mut raw = [0u8; 16];
-        let raw = &mut raw[..self.len()];
+        let raw = &mut raw[..2 * self.word()];
         UserSlice::new(ptr, raw.len()).reader().read_slice(raw)?;
-        let word = |i: usize| match self {
-            Self::Native => {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&raw[i * 8..i * 8 + 8]);
-                u64::from_ne_bytes(w)
-            }
-            Self::Compat => {
-                let mut w = [0u8; 4];
-                w.copy_from_slice(&raw[i * 4..i * 4 + 4]);
-                match u32::from_ne_bytes(w) {
-                    u32::MAX => u64::MAX,
-                    v => u64::from(v),
-                }
-            }
+        let value = |i: usize| match (self, self.get(raw, i * self.word())) {
+            (Self::Compat, v) if v == u64::from(u32::MAX) => u64::MAX,
+            (_, v) => v,
         };
-        Ok([word(0), word(1)])
+        Ok([value(0), value(1)])
     }
 
     /// Writes the limit at `ptr` (a compat value beyond 32 bits is infinity, as the kernel
     /// writes it).
-    fn write(self, ptr: UserPtr, values: [u64; 2]) -> Result {
+    fn write_rlimit(self, ptr: UserPtr, values: [u64; 2]) -> Result {
         let mut raw = [0u8; 16];
+        let len = 2 * self.word();
         for (i, v) in values.into_iter().enumerate() {
-            match self {
-                Self::Native => raw[i * 8..i * 8 + 8].copy_from_slice(&v.to_ne_bytes()),
-                Self::Compat => raw[i * 4..i * 4 + 4]
-                    .copy_from_slice(&(v.min(u64::from(u32::MAX)) as u32).to_ne_bytes()),
-            }
+            self.put(&mut raw, i * self.word(), v);
         }
-        UserSlice::new(ptr, self.len())
-            .writer()
-            .write_slice(&raw[..self.len()])
+        UserSlice::new(ptr, len).writer().write_slice(&raw[..len])
     }
 }
 
 /// Lowers the limit at `ptr` (just written by the kernel) to `cap`.
-fn cap_rlimit(ptr: UserPtr, cap: u64, layout: Rlimit) -> Result {
-    let [cur, max] = layout.read(ptr)?;
-    layout.write(ptr, [cur.min(cap), max.min(cap)])
+fn cap_rlimit(ptr: UserPtr, cap: u64, layout: Layout) -> Result {
+    let [cur, max] = layout.read_rlimit(ptr)?;
+    layout.write_rlimit(ptr, [cur.min(cap), max.min(cap)])
 }
 
 /// A new limit above the cap is refused as an unprivileged raise of a hard limit is.
-fn check_new_rlimit(ptr: UserPtr, cap: u64, layout: Rlimit) -> Result {
-    let [cur, max] = layout.read(ptr)?;
+fn check_new_rlimit(ptr: UserPtr, cap: u64, layout: Layout) -> Result {
+    let [cur, max] = layout.read_rlimit(ptr)?;
     // The kernel's own argument check comes first (do_prlimit: EINVAL before any EPERM).
     if cur > max {
         return Err(EINVAL);
@@ -197,74 +234,41 @@ unsafe extern "C" fn sysinfo<P: ViewPolicy, const IA32: bool>(
     // SAFETY: `regs` is the frame of a call through the entry `IA32` says.
     let info = unsafe { Abi::of(IA32).arg(regs, 0) } as UserPtr;
     let policy = hooked.policy();
-    let rewritten = match (policy.memory(), policy.tasks(), IA32) {
-        (Some(memory), tasks, false) => rewrite_sysinfo(info, memory, tasks),
-        (Some(memory), tasks, true) => rewrite_compat_sysinfo(info, memory, tasks),
-        _ => Ok(()),
+    let rewritten = match policy.memory() {
+        Some(memory) => rewrite_sysinfo(info, memory, policy.tasks(), Layout::of(IA32)),
+        None => Ok(()),
     };
     rewritten.map_or_else(errno, |()| 0)
 }
 
-/// The same for `struct compat_sysinfo` (kernel/sys.c): 32-bit counts in `mem_unit` bytes.
-fn rewrite_compat_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>) -> Result {
-    const LEN: usize = 64;
-    const TOTALRAM: usize = 16;
-    const PROCS: usize = 40;
-    const MEM_UNIT: usize = 52;
-    let mut raw = [0u8; LEN];
-    UserSlice::new(info, LEN).reader().read_slice(&mut raw)?;
+fn rewrite_sysinfo(
+    info: UserPtr,
+    (total, used): (u64, u64),
+    tasks: Option<u64>,
+    layout: Layout,
+) -> Result {
+    let at = layout.sysinfo();
+    let mut raw = [0u8; core::mem::size_of::<bindings::sysinfo>()];
+    let raw = &mut raw[..at.len];
+    UserSlice::new(info, raw.len()).reader().read_slice(raw)?;
     let unit = u64::from(u32::from_ne_bytes([
-        raw[MEM_UNIT],
-        raw[MEM_UNIT + 1],
-        raw[MEM_UNIT + 2],
-        raw[MEM_UNIT + 3],
+        raw[at.mem_unit],
+        raw[at.mem_unit + 1],
+        raw[at.mem_unit + 2],
+        raw[at.mem_unit + 3],
     ]))
     .max(1);
     // totalram, freeram, sharedram, bufferram, totalswap, freeswap: the allocation, what is
     // left of it, and nothing of the host's buffers, shared memory or swap.
-    let values = [total / unit, total.saturating_sub(used) / unit, 0, 0, 0, 0];
-    for (i, v) in values.into_iter().enumerate() {
-        let at = TOTALRAM + 4 * i;
-        raw[at..at + 4].copy_from_slice(&(v.min(u64::from(u32::MAX)) as u32).to_ne_bytes());
+    let counts = [total / unit, total.saturating_sub(used) / unit, 0, 0, 0, 0];
+    for (i, v) in counts.into_iter().enumerate() {
+        layout.put(raw, at.totalram + i * layout.word(), v);
     }
     if let Some(tasks) = tasks {
-        raw[PROCS..PROCS + 2]
+        raw[at.procs..at.procs + 2]
             .copy_from_slice(&(tasks.min(u64::from(u16::MAX)) as u16).to_ne_bytes());
     }
-    UserSlice::new(info, LEN).writer().write_slice(&raw)
-}
-
-fn rewrite_sysinfo(info: UserPtr, (total, used): (u64, u64), tasks: Option<u64>) -> Result {
-    type S = bindings::sysinfo;
-    let mut raw = [0u8; core::mem::size_of::<S>()];
-    UserSlice::new(info, raw.len())
-        .reader()
-        .read_slice(&mut raw)?;
-    let at = core::mem::offset_of!(S, mem_unit);
-    let unit = u64::from(u32::from_ne_bytes([
-        raw[at],
-        raw[at + 1],
-        raw[at + 2],
-        raw[at + 3],
-    ]))
-    .max(1);
-    let mut put =
-        |offset: usize, value: u64| raw[offset..offset + 8].copy_from_slice(&value.to_ne_bytes());
-    put(core::mem::offset_of!(S, totalram), total / unit);
-    put(
-        core::mem::offset_of!(S, freeram),
-        total.saturating_sub(used) / unit,
-    );
-    // Nothing of the host's buffers, shared memory or swap is the container's.
-    put(core::mem::offset_of!(S, sharedram), 0);
-    put(core::mem::offset_of!(S, bufferram), 0);
-    put(core::mem::offset_of!(S, totalswap), 0);
-    put(core::mem::offset_of!(S, freeswap), 0);
-    if let Some(tasks) = tasks {
-        let at = core::mem::offset_of!(S, procs);
-        raw[at..at + 2].copy_from_slice(&(tasks.min(u64::from(u16::MAX)) as u16).to_ne_bytes());
-    }
-    UserSlice::new(info, raw.len()).writer().write_slice(&raw)
+    UserSlice::new(info, raw.len()).writer().write_slice(raw)
 }
 
 /// `long __x64_sys_getrlimit(const struct pt_regs *regs)`: `(resource, struct rlimit *)`,
@@ -289,7 +293,7 @@ unsafe extern "C" fn getrlimit<P: ViewPolicy, const IA32: bool>(
     // SAFETY: as in `sysinfo`.
     let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
     let capped = match hooked.policy().rlimit_cap(0, arg(0) as u32) {
-        Some(cap) => cap_rlimit(arg(1) as UserPtr, cap, Rlimit::of(IA32)),
+        Some(cap) => cap_rlimit(arg(1) as UserPtr, cap, Layout::of(IA32)),
         None => Ok(()),
     };
     capped.map_or_else(errno, |()| 0)
@@ -311,7 +315,7 @@ unsafe extern "C" fn setrlimit<P: ViewPolicy, const IA32: bool>(
     // SAFETY: as in `sysinfo`.
     let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
     if let Some(cap) = hooked.policy().rlimit_cap(0, arg(0) as u32) {
-        if let Err(e) = check_new_rlimit(arg(1) as UserPtr, cap, Rlimit::of(IA32)) {
+        if let Err(e) = check_new_rlimit(arg(1) as UserPtr, cap, Layout::of(IA32)) {
             return errno(e);
         }
     }
@@ -344,14 +348,14 @@ unsafe extern "C" fn prlimit64<P: ViewPolicy, const IA32: bool>(
     }
     let cap = hooked.policy().rlimit_cap(pid, resource);
     if let (Some(cap), true) = (cap, new != 0) {
-        if let Err(e) = check_new_rlimit(new, cap, Rlimit::Native) {
+        if let Err(e) = check_new_rlimit(new, cap, Layout::Native) {
             return errno(e);
         }
     }
     // SAFETY: as in `sysinfo`.
     let ret = unsafe { call_original(hooked, regs) };
     let capped = match (cap, ret == 0 && old != 0) {
-        (Some(cap), true) => cap_rlimit(old, cap, Rlimit::Native),
+        (Some(cap), true) => cap_rlimit(old, cap, Layout::Native),
         _ => Ok(()),
     };
     if ret != 0 {
