@@ -14,8 +14,8 @@ use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::{
-    capable, clone, confine, files, hostconf, ipc, isolate, mm, net, open, pty, resource_view,
-    tids, unix, uts, write,
+    capable, clone, confine, files, hostconf, ipc, isolate, mm, mqueue, net, open, pty,
+    resource_view, tids, unix, uts, write,
 };
 
 pub(crate) struct Hooks {
@@ -60,6 +60,7 @@ impl Hooks {
         hostconf::add(&mut functions, process())?;
         ipc::add(&mut functions, process())?;
         unix::add(&mut functions, process())?;
+        mqueue::add(&mut functions, process())?;
         pty::add(&mut functions, process())?;
         let functions = functions.install()?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;

@@ -17,7 +17,9 @@
 //!   objects then belong to no container: the host removes them with `ipcrm`).
 //! - **Names**: a member's abstract unix name `n` is `prefix ++ n`, the prefix made of the
 //!   container's random tag (see [`name_prefix`]); no member can name anything without its
-//!   own prefix, so none reaches another's socket or the host's.
+//!   own prefix, so none reaches another's socket or the host's. POSIX message queues the
+//!   same way (see [`queue_prefix`], [`file_queue_name`]), and a member opens, makes and
+//!   removes in the queues' file system only names with its prefix, whatever the path.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -152,6 +154,11 @@ impl Secrets {
     pub(crate) fn name_prefix(&self) -> NamePrefix {
         name_prefix(self.tag)
     }
+
+    /// The prefix of its POSIX message queues' names (see [`queue_prefix`]).
+    pub(crate) fn queue_prefix(&self) -> NamePrefix {
+        queue_prefix(self.tag)
+    }
 }
 
 /// The bytes a container's abstract unix names begin with, after the leading NUL.
@@ -167,6 +174,52 @@ pub(crate) fn name_prefix(tag: u64) -> NamePrefix {
         *b = HEX[(tag >> (60 - 4 * i)) as usize & 0xf];
     }
     p
+}
+
+/// `ctn.` then `tag` in 16 hex digits then `.`: the name prefix for message queues, whose
+/// names are one file name (no `/`), listed as files in the host's `/dev/mqueue`.
+pub(crate) fn queue_prefix(tag: u64) -> NamePrefix {
+    let mut p = name_prefix(tag);
+    p[NAME_PREFIX_LEN - 1] = b'.';
+    p
+}
+
+/// The longest name of a file (`NAME_MAX`): of a queue too.
+pub(crate) const QUEUE_NAME_MAX: usize = 255;
+
+/// What becomes of a member's queue name (see [`file_queue_name`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum QueueName {
+    /// A name the kernel refuses whatever its prefix (empty, `.`, `..`, with a `/` or a
+    /// NUL): left as it is, for the kernel to refuse.
+    AsGiven,
+    /// Filed under the prefix: this many bytes of the buffer.
+    Filed(usize),
+    /// Too long to take the prefix: `ENAMETOOLONG`, the kernel's answer for a name longer
+    /// than `NAME_MAX`.
+    TooLong,
+}
+
+/// A member's queue name `name` (the kernel's copy, without the `/` that the C library
+/// takes off) filed under `prefix`, into `filed`. Every name gets the prefix: a queue's name
+/// is never given back to a member, so it never comes back prefixed.
+pub(crate) fn file_queue_name(
+    name: &[u8],
+    prefix: &NamePrefix,
+    filed: &mut [u8; QUEUE_NAME_MAX],
+) -> QueueName {
+    let refused = name.is_empty() || name == b"." || name == b"..";
+    if refused || name.iter().any(|&b| b == b'/' || b == 0) {
+        return QueueName::AsGiven;
+    }
+    let len = prefix.len() + name.len();
+    let Some(out) = filed.get_mut(..len) else {
+        return QueueName::TooLong;
+    };
+    let (head, tail) = out.split_at_mut(prefix.len());
+    head.copy_from_slice(prefix);
+    tail.copy_from_slice(name);
+    QueueName::Filed(len)
 }
 
 /// A member's unix socket address, the `len` bytes at the start of `addr` (a `sockaddr_un`:

@@ -55,8 +55,8 @@ pub(crate) fn pty_index(major: u32, minor: u32) -> Option<u32> {
 }
 
 /// Why a member may not open a file (not a device node) on a file system of kind `fs`, if
-/// it may not: `EACCES` for a file of the kernel's internals or a message queue (see
-/// [`changes_refused`]), and for a kernel interface's file (sysfs, cgroupfs, securityfs,
+/// it may not: `EACCES` for a file of the kernel's internals, a message queue not its
+/// container's (`own_queue`: see [`changes_refused`]), and for a kernel interface's file (sysfs, cgroupfs, securityfs,
 /// configfs, binfmt_misc, efivarfs, a /proc entry the kernel registers, ...) opened for
 /// writing or `private` (not readable by others): a member reads the host's kernel
 /// interfaces as an unprivileged user does, whatever `DAC_OVERRIDE` says. The kernel keeps
@@ -64,9 +64,15 @@ pub(crate) fn pty_index(major: u32, minor: u32) -> Option<u32> {
 /// (`resourceN`, `rom`), firmware tables (ACPI, DMI), `/proc/kcore`, `/proc/slabinfo`.
 /// Data file systems and proc's own files (`/proc/PID/`, whose rules are the process
 /// reach's) pass.
-pub(crate) fn file_refusal(fs: FileSystem, writes: bool, private: bool) -> Option<Error> {
+pub(crate) fn file_refusal(
+    fs: FileSystem,
+    writes: bool,
+    private: bool,
+    own_queue: bool,
+) -> Option<Error> {
     let refused = match fs {
-        FileSystem::Internals | FileSystem::MessageQueues => true,
+        FileSystem::Internals => true,
+        FileSystem::MessageQueues => !own_queue,
         FileSystem::Interface => writes || private,
         FileSystem::Data | FileSystem::Proc => false,
     };
@@ -79,10 +85,14 @@ pub(crate) fn file_refusal(fs: FileSystem, writes: bool, private: bool) -> Optio
 /// host-wide (a mode set on `/proc/sysrq-trigger` is everyone's, a directory made in
 /// cgroupfs, configfs or tracefs makes a kernel object, an unlink in efivarfs, pstore or
 /// bpffs removes one). POSIX message queues have one name space for the host and every
-/// container: a member's queue would be the host's to read, the host's the member's to
-/// remove; until queues are filed per container as SysV keys are, a member uses none.
-pub(crate) fn changes_refused(fs: FileSystem) -> bool {
-    fs != FileSystem::Data
+/// container: a member changes only its container's queues (`own_queue`: names with its
+/// prefix), not the host's nor another container's.
+pub(crate) fn changes_refused(fs: FileSystem, own_queue: bool) -> bool {
+    match fs {
+        FileSystem::Data => false,
+        FileSystem::MessageQueues => !own_queue,
+        _ => true,
+    }
 }
 
 /// Whether a member may not make an ioctl of kind `kind`: those that act beyond the

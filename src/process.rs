@@ -17,10 +17,11 @@ use crate::sys::clone::ClonePolicy;
 use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
 use crate::sys::ftrace::Divert;
-use crate::sys::hostconf::{HostConfigPolicy, OpenFacts};
+use crate::sys::hostconf::{FileName, HostConfigPolicy, OpenFacts};
 use crate::sys::ipc::IpcPolicy;
 use crate::sys::isolate::IsolationPolicy;
 use crate::sys::mm::MemoryPolicy;
+use crate::sys::mqueue::QueueNamePolicy;
 use crate::sys::open::OpenPolicy;
 use crate::sys::pty::PtyPolicy;
 use crate::sys::resource_view::ViewPolicy;
@@ -155,6 +156,10 @@ impl HostConfigPolicy for ProcessHooks {
     fn open_refusal(&self, open: &OpenFacts) -> Option<Error> {
         self.0.current_open_refusal(open)
     }
+
+    fn owns_queue(&self, name: &FileName) -> bool {
+        self.0.current_owns_queue(name)
+    }
 }
 
 impl OpenPolicy for ProcessHooks {
@@ -212,6 +217,12 @@ impl UnixNamePolicy for ProcessHooks {
 
     fn refused(&self, errno: Error) {
         self.0.host_config_refused(errno);
+    }
+}
+
+impl QueueNamePolicy for ProcessHooks {
+    fn queue_prefix(&self) -> Option<NamePrefix> {
+        self.0.queue_prefix_of_current()
     }
 }
 

@@ -32,7 +32,7 @@ use crate::opened::OpenedFiles;
 use crate::privilege;
 use crate::sys::clock;
 use crate::sys::clone;
-use crate::sys::hostconf::{self, OpenFacts};
+use crate::sys::hostconf::{self, FileName, FileSystem, OpenFacts};
 use crate::sys::mm;
 use crate::sys::net::eaddrinuse;
 use crate::sys::rcu::{self, RcuBox, ReadGuard, Retired};
@@ -745,7 +745,9 @@ impl Registry {
                         .is_some_and(|i| self.pty_is(i, open.sb_info, c.slot));
                 (!allowed).then(|| hostconf::open_errno(open))
             } else {
-                privilege::file_refusal(open.fs, open.writes, open.private())
+                let own_queue = open.fs == FileSystem::MessageQueues
+                    && open.name.begins_with(&c.ipc.queue_prefix());
+                privilege::file_refusal(open.fs, open.writes, open.private(), own_queue)
             };
             if let Some(errno) = refusal {
                 c.refused(errno);
@@ -887,6 +889,18 @@ impl Registry {
     /// The prefix of the current task's abstract unix socket names, if it is a member.
     pub(crate) fn name_prefix_of_current(&self) -> Option<ipc::NamePrefix> {
         self.on_current(|c| c.ipc.name_prefix())
+    }
+
+    /// The prefix of the current task's POSIX message queue names, if it is a member.
+    pub(crate) fn queue_prefix_of_current(&self) -> Option<ipc::NamePrefix> {
+        self.on_current(|c| c.ipc.queue_prefix())
+    }
+
+    /// Whether the queue `name` (a file of the queues' file system) is the current task's
+    /// container's (a host task: every queue is).
+    pub(crate) fn current_owns_queue(&self, name: &FileName) -> bool {
+        self.on_current(|c| name.begins_with(&c.ipc.queue_prefix()))
+            .unwrap_or(true)
     }
 
     /// Whether some container records the files its processes open.

@@ -5,9 +5,11 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 137
+ktap_plan 139
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
+# The host's queues as files (systemd mounts them there), before a root binds /dev.
+grep -q ' /dev/mqueue ' /proc/mounts || { mkdir -p /dev/mqueue && mount -t mqueue mqueue /dev/mqueue; } 2>/dev/null
 if [ -n "$CTN_ESCAPE_ROOT" ]; then
     # jail has a root of its own holding the host's programs, /etc, /dev, /sys and /tmp (bind
     # mounts: the rules must hold for a root that has them all) and a /proc of its own, which
@@ -522,15 +524,46 @@ t_abstract() {
     refused "connect to the host's abstract socket" ECONNREFUSED ctntest ipc abstract-connect escape-shim
     expect_eq "the host's service answers the host" reply=host "$(ctntest ipc abstract-connect escape-shim)"
 }
-t_mq() {
+# The host's queues: through mq_open (a member's names are filed under its prefix: the
+# host's are not found), through the 32-bit entry, and through the host's /dev/mqueue.
+mq_setup() {
     [ -e /proc/sys/fs/mqueue ] || skip "no POSIX message queues (CONFIG_POSIX_MQUEUE)"
     ctntest ipc mq-put /ctn-host host-mq >/dev/null || fail "the host makes a queue"
-    refused "open the host's message queue" EACCES ctntest ipc mq-get /ctn-host
-    refused "remove it" EACCES ctntest ipc mq-unlink /ctn-host
-    refused "make a queue in the host's name space" EACCES ctntest ipc mq-put /ctn-jail x
+}
+mq_kept() {
     expect_eq "the host's queue holds its message" text=host-mq "$(ctntest ipc mq-get /ctn-host)"
-    expect_eq "no queue was made" errno=ENOENT "$(ctntest ipc mq-get /ctn-jail)"
     ctntest ipc mq-unlink /ctn-host >/dev/null
+}
+t_mq() {
+    mq_setup
+    refused "open the host's message queue" ENOENT ctntest ipc mq-get /ctn-host
+    refused "remove it" ENOENT ctntest ipc mq-unlink /ctn-host
+    refused80 "open it" ENOENT mq-open --name ctn-host
+    refused80 "remove it" ENOENT mq-unlink --name ctn-host
+    mq_kept
+}
+t_mq_fs() {
+    mq_setup
+    q=/dev/mqueue/ctn-host
+    refused "read the host's queue through /dev/mqueue" EACCES ctntest host read $q
+    refused "list the host's queues" EACCES ctntest reach open /dev/mqueue
+    refused "remove the host's queue through /dev/mqueue" EACCES ctntest host change unlink $q
+    refused "chmod it" EPERM ctntest host change chmod $q 666
+    refused "make a queue in the host's names" EACCES ctntest host change create /dev/mqueue/ctn-made
+    expect_eq "its mode is unchanged" 600 "$(stat -c %a $q)"
+    [ ! -e /dev/mqueue/ctn-made ] || fail "a queue was made in the host's names"
+    mq_kept
+}
+t_mq_own() {
+    [ -e /proc/sys/fs/mqueue ] || skip "no POSIX message queues (CONFIG_POSIX_MQUEUE)"
+    expect_eq "it makes a queue of its own" ok "$($IN ctntest ipc mq-put /ctn-own jail-mq)"
+    expect_eq "the host has no queue of that name" errno=ENOENT "$(ctntest ipc mq-get /ctn-own)"
+    own=$(ls /dev/mqueue | grep -E '^ctn\.[0-9a-f]{16}\.ctn-own$')
+    [ -n "$own" ] || fail "the host sees no prefixed queue: $(ls /dev/mqueue)"
+    expect_match "it reads its own through /dev/mqueue" '^ok' "$($IN ctntest host read /dev/mqueue/$own)"
+    expect_eq "and takes its message" text=jail-mq "$($IN ctntest ipc mq-get /ctn-own)"
+    expect_eq "it removes its own" ok "$($IN ctntest ipc mq-unlink /ctn-own)"
+    [ ! -e /dev/mqueue/$own ] || fail "its queue is still there"
 }
 t_keyring_user() {
     [ -e /proc/keys ] || skip "no keyrings (CONFIG_KEYS)"
@@ -726,7 +759,9 @@ run_case "shmat/shmctl of the host's segment by id: EINVAL, unchanged" t_shm_id
 run_case "msgsnd to the host's queue by id: EINVAL" t_msg_id
 run_case "semop on the host's semaphore by id: EINVAL" t_sem_id
 run_case "connect to the host's abstract unix socket: ECONNREFUSED" t_abstract
-run_case "POSIX message queues of the host: EACCES, none made or removed" t_mq
+run_case "POSIX message queues of the host by name (also through int \$0x80): ENOENT, kept" t_mq
+run_case "the host's /dev/mqueue: read, list, remove, chmod, create: EACCES/EPERM" t_mq_fs
+run_case "a queue of its own works, filed under its prefix" t_mq_own
 run_case "the host root's user keyring: ENOKEY, nothing added, its key unchanged" t_keyring_user
 run_case "double chroot through int \$0x80: EPERM" t_int80_chroot
 run_case "mount, umount, pivot_root through int \$0x80: EPERM" t_int80_mount

@@ -1,11 +1,11 @@
 #!/bin/sh
 # IPC belongs to a container: SysV shared memory, message queues and semaphores by key and by
-# id, and abstract unix socket names. Two containers (a, b) and the host use the same key
+# id, abstract unix socket names and POSIX message queues. Two containers (a, b) and the host use the same key
 # and the same name at once, each reaching its own object; a member reaches no object of
 # the host or of another container (not found: ENOENT by key, EINVAL by id, ECONNREFUSED by
 # name); the host reaches every container's objects by id.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 7
+ktap_plan 8
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 ctnctl create a >/dev/null && ctnctl create b >/dev/null
 in_a() { ctnctl exec a -- ctntest ipc "$@"; }
@@ -89,6 +89,22 @@ t_abstract_reach() {
         "$(ctntest ipc abstract-connect "${prefix}pub")"
     ctntest ipc abstract-connect host-only >/dev/null
 }
+t_mq_same_name() {
+    [ -e /proc/sys/fs/mqueue ] || skip "no POSIX message queues (CONFIG_POSIX_MQUEUE)"
+    grep -q ' /dev/mqueue ' /proc/mounts || { mkdir -p /dev/mqueue && mount -t mqueue mqueue /dev/mqueue; }
+    ctntest ipc mq-put /ctn-q host-text >/dev/null || fail "the host makes /ctn-q"
+    expect_eq "a finds no queue under the host's name" errno=ENOENT "$(in_a mq-get /ctn-q)"
+    expect_eq "a makes its own /ctn-q" ok "$(in_a mq-put /ctn-q a-text)"
+    expect_eq "b makes its own /ctn-q" ok "$(in_b mq-put /ctn-q b-text)"
+    expect_eq "three queues of that name" 3 "$(ls /dev/mqueue | grep -c 'ctn-q$')"
+    expect_eq "a takes its own message" text=a-text "$(in_a mq-get /ctn-q)"
+    expect_eq "b takes its own message" text=b-text "$(in_b mq-get /ctn-q)"
+    expect_eq "the host takes its own" text=host-text "$(ctntest ipc mq-get /ctn-q)"
+    expect_eq "a removes its own" ok "$(in_a mq-unlink /ctn-q)"
+    expect_eq "b's is still there" 2 "$(ls /dev/mqueue | grep -c 'ctn-q$')"
+    expect_eq "b removes its own" ok "$(in_b mq-unlink /ctn-q)"
+    expect_eq "the host's is still there" ok "$(ctntest ipc mq-unlink /ctn-q)"
+}
 t_destroyed() {
     read -r H A B < /tmp/ipc.ids
     # a's objects outlive it, belonging to no container: a container made in its place
@@ -107,5 +123,6 @@ run_case "message queues: by key ENOENT, by id EINVAL, own queue works" t_msg
 run_case "semaphores: by id EINVAL, own set works" t_sem
 run_case "the same abstract socket name in two containers and on the host" t_abstract_same_name
 run_case "abstract names of the host: ECONNREFUSED; too long: EINVAL" t_abstract_reach
+run_case "the same POSIX queue name in two containers and on the host: each its own" t_mq_same_name
 run_case "a destroyed container's objects go to no container" t_destroyed
 ktap_finish

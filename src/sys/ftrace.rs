@@ -45,6 +45,8 @@ pub(crate) trait Divert: Send + Sync {
 pub(crate) struct CallArgs<'a> {
     /// The fentry site of the traced function (see [`Sites`]).
     site: usize,
+    /// Where the traced call returns to, in its caller.
+    caller: usize,
     fregs: *mut bindings::ftrace_regs,
     _call: core::marker::PhantomData<&'a ()>,
 }
@@ -53,6 +55,12 @@ impl CallArgs<'_> {
     /// Which function is traced, as its fentry site: for a hook on several functions.
     pub(crate) fn site(&self) -> usize {
         self.site
+    }
+
+    /// The traced call's return address: which call site of which function made it (see
+    /// [`call_returns`]).
+    pub(crate) fn caller(&self) -> usize {
+        self.caller
     }
 
     /// Argument `n` (0-based, at most 5) as a machine word.
@@ -290,20 +298,20 @@ impl Drop for InFlight<'_> {
 /// A hook as the shared ftrace callback sees it, whatever its policy type.
 trait Hook: Send + Sync {
     /// A call of one of the hook's functions: divert it if the policy says so.
-    fn on_call(&self, args: &CallArgs<'_>, parent_ip: usize);
+    fn on_call(&self, args: &CallArgs<'_>);
     fn stop(&self);
     fn in_flight(&self) -> usize;
 }
 
 impl<D: Divert> Hook for Hooked<D> {
-    fn on_call(&self, args: &CallArgs<'_>, parent_ip: usize) {
+    fn on_call(&self, args: &CallArgs<'_>) {
         // First: the replacement calling its original (through `ctn_call_original`) is
         // neither diverted nor shown to the policy, whose `divert_call` may count it (a send
         // that the replacement passes on was charged twice). Exactly that call: its return
         // address is the thunk's and %r9 holds the function (a function the original
         // tail-calls returns there too, but is not in %r9; ctn's own direct calls are
         // decided as its caller's).
-        if parent_ip == original_return() && args.word(5) == self.original {
+        if args.caller() == original_return() && args.word(5) == self.original {
             return;
         }
         if !self.policy.divert_call(args) {
@@ -458,9 +466,43 @@ unsafe fn start_of(site: usize) -> usize {
 /// `caller` and `callee` are fentry sites of kernel functions, and the `len` bytes from
 /// `caller` are kernel text.
 pub(crate) unsafe fn calls_function(caller: usize, callee: usize, len: usize) -> bool {
+    // SAFETY: fentry sites and text (caller's promise).
+    unsafe { branches_to(caller, len, start_of(callee)) }
+        .next()
+        .is_some()
+}
+
+/// The return addresses of the direct calls that the function at fentry site `caller`
+/// makes to the function at fentry site `callee`: what [`CallArgs::caller`] is for a call
+/// from there. Uses kallsyms for where `caller` ends; empty if it does not know.
+///
+/// # Safety
+///
+/// `caller` and `callee` are fentry sites of kernel functions.
+pub(crate) unsafe fn call_returns(caller: usize, callee: usize) -> impl Iterator<Item = usize> {
     // SAFETY: fentry sites (caller's promise).
-    let target = unsafe { start_of(callee) };
-    (caller..caller + len).any(|at| {
+    let (start, target) = unsafe { (start_of(caller), start_of(callee)) };
+    // SAFETY: reads the symbol table only.
+    let len = unsafe { bindings::ctn_function_size(start as c_ulong) } as usize;
+    // SAFETY: the function's `len` bytes from its start are its text.
+    unsafe { branches_to(start, len, target) }
+        .filter(|&(_, op)| op == CALL_REL32)
+        .map(|(at, _)| at + 5)
+}
+
+/// `call rel32` and `jmp rel32`.
+const CALL_REL32: u8 = 0xe8;
+const JMP_REL32: u8 = 0xe9;
+
+/// The direct calls and jumps to `target` in the `len` bytes of text from `from`: each
+/// instruction's address and opcode. A byte-wise scan: a false match needs the four bytes of
+/// a displacement that lands exactly on `target`.
+///
+/// # Safety
+///
+/// The `len` bytes from `from` are kernel text.
+unsafe fn branches_to(from: usize, len: usize, target: usize) -> impl Iterator<Item = (usize, u8)> {
+    (from..from + len).filter_map(move |at| {
         // SAFETY: text within the `len` bytes (caller's promise; the rel32 may read 4 bytes
         // past them, still text: a function is followed by padding or the next one).
         let (op, rel) = unsafe {
@@ -469,7 +511,8 @@ pub(crate) unsafe fn calls_function(caller: usize, callee: usize, len: usize) ->
                 core::ptr::read_unaligned((at + 1) as *const i32),
             )
         };
-        matches!(op, 0xe8 | 0xe9) && (at + 5).wrapping_add(rel as isize as usize) == target
+        let lands = (at + 5).wrapping_add(rel as isize as usize) == target;
+        (matches!(op, CALL_REL32 | JMP_REL32) && lands).then_some((at, op))
     })
 }
 
@@ -860,8 +903,9 @@ unsafe extern "C" fn callback(
     };
     let args = CallArgs {
         site: ip as usize,
+        caller: parent_ip as usize,
         fregs,
         _call: core::marker::PhantomData,
     };
-    hook.on_call(&args, parent_ip as usize);
+    hook.on_call(&args);
 }

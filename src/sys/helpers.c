@@ -37,6 +37,7 @@
 #include <linux/binfmts.h>
 #include <linux/compat.h>
 #include <linux/magic.h>
+#include <linux/kallsyms.h>
 
 #include "helpers.h"
 
@@ -434,6 +435,7 @@ notrace void ctn_open_facts(const struct file *file, struct ctn_open_facts *out)
 	out->sb_info = (unsigned long)inode->i_sb->s_fs_info;
 	ctn_fs_facts_of(inode->i_sb, &out->fs);
 	out->writes = !!(file->f_mode & FMODE_WRITE);
+	out->dentry = file->f_path.dentry;
 }
 
 /*
@@ -500,4 +502,49 @@ notrace void ctn_dentry_fs(const struct dentry *dentry, struct ctn_fs_facts *out
 notrace unsigned int ctn_iattr_valid(const struct iattr *attr)
 {
 	return attr->ia_valid;
+}
+
+/*
+ * Whether the name of `dentry` (held by the caller) begins with the `len` bytes at `prefix`.
+ * The name is read under RCU and compared up to its NUL, so a concurrent rename (which frees
+ * an external name only after a grace period) gives a wrong answer at worst, never a bad
+ * read. Called from an ftrace callback.
+ */
+notrace bool ctn_dentry_name_begins(const struct dentry *dentry, const u8 *prefix, size_t len)
+{
+	const unsigned char *name;
+	bool begins = true;
+	size_t i;
+
+	rcu_read_lock();
+	name = READ_ONCE(dentry->d_name.name);
+	for (i = 0; i < len; i++) {
+		if (name[i] != prefix[i]) {
+			begins = false;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return begins;
+}
+
+/*
+ * The size in bytes of the kernel function that `addr` starts, from kallsyms ("name+0x0/0xSIZE"
+ * as sprint_symbol writes it); 0 if kallsyms does not know it or `addr` is not its start.
+ * Called at hook installation (process context).
+ */
+unsigned long ctn_function_size(unsigned long addr)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	const char *plus, *slash;
+	unsigned long size;
+
+	sprint_symbol(buf, addr);
+	plus = strchr(buf, '+');
+	slash = strchr(buf, '/');
+	if (!plus || !slash || strncmp(plus, "+0x0/", 5) != 0)
+		return 0;
+	if (kstrtoul(slash + 1, 16, &size))
+		return 0;
+	return size;
 }

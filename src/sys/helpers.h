@@ -86,6 +86,8 @@ struct ctn_open_facts {
 	unsigned long sb_info;
 	struct ctn_fs_facts fs;
 	bool writes;
+	/* The name it was opened by (for POSIX message queues: whose queue it is). */
+	const struct dentry *dentry;
 };
 void ctn_open_facts(const struct file *file, struct ctn_open_facts *out);
 struct linux_binprm;
@@ -103,3 +105,5 @@ void ctn_inode_fs(const struct inode *inode, struct ctn_fs_facts *out);
 void ctn_dentry_fs(const struct dentry *dentry, struct ctn_fs_facts *out);
 struct iattr;
 unsigned int ctn_iattr_valid(const struct iattr *attr);
+bool ctn_dentry_name_begins(const struct dentry *dentry, const u8 *prefix, size_t len);
+unsigned long ctn_function_size(unsigned long addr);

@@ -42,8 +42,11 @@
 //!   (see [`privilege::changes_refused`]). A kernel interface's names and modes are the
 //!   host's: `chmod 0222 /proc/sysrq-trigger` or a cgroup made, an EFI variable or a pinned
 //!   BPF map removed, a tracefs instance made. The POSIX message queues' one name space (per
-//!   IPC namespace, whatever the root) holds the host's queues: `mq_open(O_CREAT)` and
-//!   `mq_unlink` end here, and `mq_open` of an existing queue at `security_file_open`.
+//!   IPC namespace, whatever the root) holds the host's queues and every container's: a
+//!   member opens, makes, removes or changes there only names that begin with its
+//!   container's prefix (which `mqueue.rs` gives the names of its `mq_open` and
+//!   `mq_unlink`), through `mq_open` or a mounted `/dev/mqueue` alike; the host's queues, the
+//!   other containers' and the directory itself (its listing) are refused with `EACCES`.
 //! - `security_key_alloc` and `security_key_permission`, asked when a key or keyring is made
 //!   and whenever one is used (add_key, keyctl, request_key, and the kernel on the caller's
 //!   behalf): keyrings belong to users, and uid 0 inside is the host's uid 0 (its user
@@ -77,7 +80,8 @@ pub(crate) enum FileSystem {
     Interface,
     /// Interfaces to the kernel's memory and activity: debugfs, tracefs.
     Internals,
-    /// POSIX message queues (mqueue): one name space for the host and every container.
+    /// POSIX message queues (mqueue): one name space for the host and every container, each
+    /// container's names under its prefix.
     MessageQueues,
 }
 
@@ -190,6 +194,27 @@ const DATA_WITHOUT_DEVICE: [u64; 23] = [
     bindings::HOSTFS_SUPER_MAGIC as u64,
 ];
 
+/// The name of a file the caller holds (its dentry), for whose queue it is.
+pub(crate) struct FileName(*const bindings::dentry);
+
+impl FileName {
+    /// The name of `dentry`.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` is a dentry the caller holds for as long as the `FileName` lives.
+    unsafe fn of(dentry: usize) -> Self {
+        Self(dentry as *const bindings::dentry)
+    }
+
+    /// Whether the name begins with `prefix`.
+    pub(crate) fn begins_with(&self, prefix: &[u8]) -> bool {
+        // SAFETY: the dentry is held (`of`'s contract); the helper reads its name under RCU,
+        // at most `prefix.len()` bytes and not past its NUL.
+        unsafe { bindings::ctn_dentry_name_begins(self.0, prefix.as_ptr(), prefix.len()) }
+    }
+}
+
 /// What an open is of, as `security_file_open` sees it.
 pub(crate) struct OpenFacts {
     /// The inode's type and permission bits (`S_IF*`).
@@ -202,6 +227,8 @@ pub(crate) struct OpenFacts {
     pub(crate) fs: FileSystem,
     /// Whether the file is opened for writing.
     pub(crate) writes: bool,
+    /// The name it is opened by.
+    pub(crate) name: FileName,
 }
 
 impl OpenFacts {
@@ -220,6 +247,8 @@ impl OpenFacts {
             sb_info: raw.sb_info as usize,
             fs: FileSystem::of(&raw.fs),
             writes: raw.writes,
+            // SAFETY: the open holds its path (caller's contract) while the facts are used.
+            name: unsafe { FileName::of(raw.dentry as usize) },
         }
     }
 
@@ -246,6 +275,9 @@ pub(crate) trait HostConfigPolicy: Divert + Clone {
     /// for a device node, `EACCES` for anything else (see [`open_errno`]). A refusal counts.
     /// Must not sleep.
     fn open_refusal(&self, open: &OpenFacts) -> Option<Error>;
+    /// Whether the message queue `name` is the current task's to open, make, remove or
+    /// change. Must not sleep.
+    fn owns_queue(&self, name: &FileName) -> bool;
 }
 
 /// The errno of a refused open: the device cgroup's for a device node, the VFS's for a file.
@@ -272,10 +304,11 @@ enum Check {
     /// `int security_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)`,
     /// and `security_file_ioctl_compat` of the same arguments.
     Ioctl,
-    /// A name made, removed or moved in the directories (`struct inode *dir`) at these
-    /// argument positions: `security_inode_create`, `_unlink`, `_mkdir`, `_rmdir`,
-    /// `_mknod`, `_symlink` (`dir` first), `_link` (second), `_rename` (first and third).
-    Names(&'static [u32]),
+    /// A name made, removed or moved in a directory: pairs of the argument positions of the
+    /// directory (`struct inode *`) and of the name (`struct dentry *`):
+    /// `security_inode_create`, `_unlink`, `_mkdir`, `_rmdir`, `_mknod`, `_symlink` (0, 1),
+    /// `_link` (1, 2), `_rename` (0, 1 and 2, 3).
+    Names(&'static [(u32, u32)]),
     /// A file's mode or owner changed: `int security_inode_setattr(struct mnt_idmap *,
     /// struct dentry *, struct iattr *)` (a size or times alone pass: `O_TRUNC` of a
     /// process's own `/proc/PID/` file sets the size).
@@ -339,13 +372,16 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // SAFETY: argument 1 of `proc_reg_open` is the file being opened.
                 let open = unsafe { OpenFacts::of(args.word(1)) };
                 // An entry the kernel registers is one of its interfaces.
-                privilege::file_refusal(FileSystem::Interface, open.writes, open.private())
+                privilege::file_refusal(FileSystem::Interface, open.writes, open.private(), false)
                     .is_some()
             }
-            Check::Names(dirs) => dirs.iter().any(|&dir| {
+            Check::Names(names) => names.iter().any(|&(dir, entry)| {
                 // SAFETY: the argument at `dir` is a directory a name is made, removed or
-                // moved in, which the caller holds (locked).
-                privilege::changes_refused(unsafe { FileSystem::of_inode(args.word(dir)) })
+                // moved in, which the caller holds (locked), and the one at `entry` that
+                // name, held too.
+                unsafe {
+                    self.change_refused(FileSystem::of_inode(args.word(dir)), args.word(entry))
+                }
             }),
             Check::Owner => {
                 const OWNER: u32 = bindings::ATTR_MODE | bindings::ATTR_UID | bindings::ATTR_GID;
@@ -353,17 +389,20 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // asked of, both held by the caller.
                 unsafe {
                     bindings::ctn_iattr_valid(args.word(2) as *const bindings::iattr) & OWNER != 0
-                        && privilege::changes_refused(FileSystem::of_dentry(args.word(1)))
+                        && self.change_refused(FileSystem::of_dentry(args.word(1)), args.word(1))
                 }
             }
             Check::Attributes => {
                 // SAFETY: argument 1 is the file whose attributes change, which the caller
                 // holds.
-                privilege::changes_refused(unsafe { FileSystem::of_dentry(args.word(1)) })
+                unsafe { self.change_refused(FileSystem::of_dentry(args.word(1)), args.word(1)) }
             }
             Check::Lock => {
                 // SAFETY: argument 0 of `security_file_lock` is an open file the caller holds.
-                privilege::changes_refused(unsafe { OpenFacts::of(args.word(0)) }.fs)
+                let open = unsafe { OpenFacts::of(args.word(0)) };
+                let own_queue =
+                    open.fs == FileSystem::MessageQueues && self.policy.owns_queue(&open.name);
+                privilege::changes_refused(open.fs, own_queue)
             }
             Check::ModuleRequest | Check::Bpf | Check::KeyAlloc | Check::KeyUse => true,
             // The kernel takes `cmd` as an unsigned int.
@@ -373,6 +412,21 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
             self.policy.refused(self.check.errno());
         }
         refused
+    }
+}
+
+impl<P: HostConfigPolicy> Gate<P> {
+    /// Whether a change of the file `entry` (a dentry), on a file system of kind `fs`, is
+    /// refused to the current task.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is a dentry the caller holds.
+    unsafe fn change_refused(&self, fs: FileSystem, entry: usize) -> bool {
+        // SAFETY: held (caller's contract), for this call.
+        let own_queue = fs == FileSystem::MessageQueues
+            && self.policy.owns_queue(&unsafe { FileName::of(entry) });
+        privilege::changes_refused(fs, own_queue)
     }
 }
 
@@ -419,7 +473,7 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
         kernel::c_str!("security_file_ioctl_compat"),
         Check::Ioctl,
     ))?;
-    const DIR: &[u32] = &[0];
+    const DIR: &[(u32, u32)] = &[(0, 1)];
     for symbol in [
         kernel::c_str!("security_inode_create"),
         kernel::c_str!("security_inode_unlink"),
@@ -430,10 +484,13 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
     ] {
         hook(symbol, Check::Names(DIR))?;
     }
-    hook(kernel::c_str!("security_inode_link"), Check::Names(&[1]))?;
+    hook(
+        kernel::c_str!("security_inode_link"),
+        Check::Names(&[(1, 2)]),
+    )?;
     hook(
         kernel::c_str!("security_inode_rename"),
-        Check::Names(&[0, 2]),
+        Check::Names(&[(0, 1), (2, 3)]),
     )?;
     hook(kernel::c_str!("security_inode_setattr"), Check::Owner)?;
     hook(kernel::c_str!("security_file_lock"), Check::Lock)?;

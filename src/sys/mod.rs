@@ -16,6 +16,7 @@ pub(crate) mod ipc;
 pub(crate) mod isolate;
 pub(crate) mod miscdev;
 pub(crate) mod mm;
+pub(crate) mod mqueue;
 pub(crate) mod net;
 pub(crate) mod open;
 pub(crate) mod pty;

@@ -62,6 +62,10 @@ pub enum Call {
     SetrlimitAs,
     /// sysinfo(2) (`struct compat_sysinfo`): prints `totalram=BYTES`.
     Sysinfo,
+    /// mq_open(--name, O_RDONLY) (the compat entry; the name without the C library's `/`).
+    MqOpen,
+    /// mq_unlink(--name).
+    MqUnlink,
 }
 
 /// i386 system call numbers.
@@ -78,6 +82,8 @@ mod nr {
     pub const REBOOT: u32 = 88;
     pub const OLDUNAME: u32 = 109;
     pub const UNAME: u32 = 122;
+    pub const MQ_OPEN: u32 = 277;
+    pub const MQ_UNLINK: u32 = 278;
     pub const ADJTIMEX: u32 = 124;
     pub const INIT_MODULE: u32 = 128;
     pub const DELETE_MODULE: u32 = 129;
@@ -373,6 +379,13 @@ fn call(which: Call, pid: i32, target: &str, name: &str) -> Result<String, Errno
                 let at = low.str(name);
                 ok(int80(nr::SETHOSTNAME, [at, name.len() as u32, 0, 0, 0]))
             }
+            Call::MqOpen => {
+                let at = low.str(name);
+                let fd = result(int80(nr::MQ_OPEN, [at, libc::O_RDONLY as u32, 0, 0, 0]))?;
+                libc::close(fd);
+                Ok("ok".into())
+            }
+            Call::MqUnlink => ok(int80(nr::MQ_UNLINK, [low.str(name), 0, 0, 0, 0])),
         }
     }
 }

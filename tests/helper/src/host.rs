@@ -77,7 +77,8 @@ pub enum Host {
     /// Writes TEXT to PATH (open O_WRONLY, then write(2)).
     Write { path: String, text: String },
     /// Changes a name or an attribute of PATH (chmod MODE in octal, chown to UID:GID,
-    /// mkdir, rmdir, unlink, rename to ARG, symlink ARG -> PATH).
+    /// create a file (O_CREAT|O_EXCL), mkdir, rmdir, unlink, rename to ARG, symlink ARG ->
+    /// PATH).
     Change {
         #[arg(value_enum)]
         op: ChangeOp,
@@ -188,6 +189,7 @@ pub enum RtnlOp {
 pub enum ChangeOp {
     Chmod,
     Chown,
+    Create,
     Mkdir,
     Rmdir,
     Unlink,
@@ -822,6 +824,17 @@ fn change(op: ChangeOp, path: &str, arg: &str) -> Result<(), Errno> {
                 let uid = uid.parse().map_err(|_| Errno::EINVAL)?;
                 let gid = gid.parse().map_err(|_| Errno::EINVAL)?;
                 libc::chown(p.as_ptr(), uid, gid)
+            }
+            ChangeOp::Create => {
+                let fd = libc::open(
+                    p.as_ptr(),
+                    libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY,
+                    0o600,
+                );
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+                fd.min(0)
             }
             ChangeOp::Mkdir => libc::mkdir(p.as_ptr(), 0o755),
             ChangeOp::Rmdir => libc::rmdir(p.as_ptr()),
