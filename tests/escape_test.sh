@@ -5,7 +5,7 @@
 # 127.0.31.2 with a service on it), full (a task limit it has reached). A host process and a
 # host service stand for what a container must not reach.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 139
+ktap_plan 140
 
 ctn_load || { echo "Bail out! cannot load ctn"; exit 1; }
 # The host's queues as files (systemd mounts them there), before a root binds /dev.
@@ -550,9 +550,27 @@ t_mq_fs() {
     refused "remove the host's queue through /dev/mqueue" EACCES ctntest host change unlink $q
     refused "chmod it" EPERM ctntest host change chmod $q 666
     refused "make a queue in the host's names" EACCES ctntest host change create /dev/mqueue/ctn-made
-    expect_eq "its mode is unchanged" 600 "$(stat -c %a $q)"
+    refused "truncate it (its size)" EPERM ctntest host change truncate $q
+    refused "set its times" EPERM ctntest host change utime $q
+    refused "stat it (its times tell when it is used)" EACCES ctntest host stat $q
+    refused "watch the directory (names of every queue made)" EACCES ctntest host watch /dev/mqueue
+    refused "watch the queue" EACCES ctntest host watch $q
+    expect_eq "its mode and size are unchanged" 600:80 "$(stat -c %a:%s $q)"
+    [ "$(stat -c %Y $q)" != 0 ] || fail "its times were set"
     [ ! -e /dev/mqueue/ctn-made ] || fail "a queue was made in the host's names"
     mq_kept
+}
+t_mq_other() {
+    [ -e /proc/sys/fs/mqueue ] || skip "no POSIX message queues (CONFIG_POSIX_MQUEUE)"
+    expect_eq "other makes a queue" ok "$(ctnctl exec other -- ctntest ipc mq-put /ctn-o secret)"
+    oq=$(ls /dev/mqueue | grep -E '^ctn\.[0-9a-f]{16}\.ctn-o$')
+    [ -n "$oq" ] || fail "no queue of other's: $(ls /dev/mqueue)"
+    refused "open other's queue by the name it is filed under" EACCES ctntest host read /dev/mqueue/$oq
+    refused "make one under other's prefix" EACCES ctntest host change create /dev/mqueue/${oq%ctn-o}planted
+    refused "remove other's queue" EACCES ctntest host change unlink /dev/mqueue/$oq
+    [ ! -e /dev/mqueue/${oq%ctn-o}planted ] || fail "a queue was planted under other's prefix"
+    expect_eq "other's message is kept" text=secret "$(ctnctl exec other -- ctntest ipc mq-get /ctn-o)"
+    ctnctl exec other -- ctntest ipc mq-unlink /ctn-o >/dev/null
 }
 t_mq_own() {
     [ -e /proc/sys/fs/mqueue ] || skip "no POSIX message queues (CONFIG_POSIX_MQUEUE)"
@@ -561,6 +579,7 @@ t_mq_own() {
     own=$(ls /dev/mqueue | grep -E '^ctn\.[0-9a-f]{16}\.ctn-own$')
     [ -n "$own" ] || fail "the host sees no prefixed queue: $(ls /dev/mqueue)"
     expect_match "it reads its own through /dev/mqueue" '^ok' "$($IN ctntest host read /dev/mqueue/$own)"
+    expect_match "and stats it" '^ok mode=600' "$($IN ctntest host stat /dev/mqueue/$own)"
     expect_eq "and takes its message" text=jail-mq "$($IN ctntest ipc mq-get /ctn-own)"
     expect_eq "it removes its own" ok "$($IN ctntest ipc mq-unlink /ctn-own)"
     [ ! -e /dev/mqueue/$own ] || fail "its queue is still there"
@@ -760,7 +779,8 @@ run_case "msgsnd to the host's queue by id: EINVAL" t_msg_id
 run_case "semop on the host's semaphore by id: EINVAL" t_sem_id
 run_case "connect to the host's abstract unix socket: ECONNREFUSED" t_abstract
 run_case "POSIX message queues of the host by name (also through int \$0x80): ENOENT, kept" t_mq
-run_case "the host's /dev/mqueue: read, list, remove, chmod, create: EACCES/EPERM" t_mq_fs
+run_case "the host's /dev/mqueue: read, list, watch, stat, remove, chmod, truncate, create: EACCES/EPERM" t_mq_fs
+run_case "another container's queue by its filed name: EACCES, kept" t_mq_other
 run_case "a queue of its own works, filed under its prefix" t_mq_own
 run_case "the host root's user keyring: ENOKEY, nothing added, its key unchanged" t_keyring_user
 run_case "double chroot through int \$0x80: EPERM" t_int80_chroot

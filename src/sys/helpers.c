@@ -504,6 +504,12 @@ notrace unsigned int ctn_iattr_valid(const struct iattr *attr)
 	return attr->ia_valid;
 }
 
+/* The dentry of a path the caller holds; called from an ftrace callback. */
+notrace const struct dentry *ctn_path_dentry(const struct path *path)
+{
+	return path->dentry;
+}
+
 /*
  * Whether the name of `dentry` (held by the caller) begins with the `len` bytes at `prefix`.
  * The name is read under RCU and compared up to its NUL, so a concurrent rename (which frees

@@ -105,5 +105,7 @@ void ctn_inode_fs(const struct inode *inode, struct ctn_fs_facts *out);
 void ctn_dentry_fs(const struct dentry *dentry, struct ctn_fs_facts *out);
 struct iattr;
 unsigned int ctn_iattr_valid(const struct iattr *attr);
+struct path;
+const struct dentry *ctn_path_dentry(const struct path *path);
 bool ctn_dentry_name_begins(const struct dentry *dentry, const u8 *prefix, size_t len);
 unsigned long ctn_function_size(unsigned long addr);

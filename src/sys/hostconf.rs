@@ -47,6 +47,9 @@
 //!   container's prefix (which `mqueue.rs` gives the names of its `mq_open` and
 //!   `mq_unlink`), through `mq_open` or a mounted `/dev/mqueue` alike; the host's queues, the
 //!   other containers' and the directory itself (its listing) are refused with `EACCES`.
+//!   Every change of such a queue is refused (its size and times too), and so are
+//!   `security_inode_getattr` (stat: a queue's times tell when it is used) and
+//!   `security_path_notify` (an inotify watch on the directory names every queue made).
 //! - `security_key_alloc` and `security_key_permission`, asked when a key or keyring is made
 //!   and whenever one is used (add_key, keyctl, request_key, and the kernel on the caller's
 //!   behalf): keyrings belong to users, and uid 0 inside is the host's uid 0 (its user
@@ -316,6 +319,11 @@ enum Check {
     /// A file's extended attributes changed, its file (`struct dentry *`) the second
     /// argument: `security_inode_setxattr`, `_removexattr`, `_set_acl`, `_remove_acl`.
     Attributes,
+    /// A file's attributes read or its events watched, the file (`const struct path *`)
+    /// first: `security_inode_getattr` (stat), `security_path_notify` (inotify, fanotify,
+    /// dnotify). Refused only for another's message queue (its times say when it is used,
+    /// a watch on the directory names every queue made and removed).
+    Look,
     /// `int security_file_lock(struct file *, unsigned int cmd)`: a lease (F_SETLEASE) or a
     /// flock(2) lock. A lease on a kernel interface's file makes every host process that
     /// opens it for writing wait out the lease break time (the owner check passes: a
@@ -341,6 +349,7 @@ impl Check {
             | Check::Open
             | Check::Names(_)
             | Check::Lock
+            | Check::Look
             | Check::KeyUse => EACCES,
             Check::ModuleRequest
             | Check::Bpf
@@ -385,12 +394,29 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
             }),
             Check::Owner => {
                 const OWNER: u32 = bindings::ATTR_MODE | bindings::ATTR_UID | bindings::ATTR_GID;
+                let file = args.word(1);
                 // SAFETY: argument 2 is the change asked for, argument 1 the file it is
                 // asked of, both held by the caller.
-                unsafe {
-                    bindings::ctn_iattr_valid(args.word(2) as *const bindings::iattr) & OWNER != 0
-                        && self.change_refused(FileSystem::of_dentry(args.word(1)), args.word(1))
-                }
+                let (changes, fs) = unsafe {
+                    (
+                        bindings::ctn_iattr_valid(args.word(2) as *const bindings::iattr),
+                        FileSystem::of_dentry(file),
+                    )
+                };
+                // A queue's size and times are its owner's too (a truncate forges its size).
+                let owners = changes & OWNER != 0 || fs == FileSystem::MessageQueues;
+                // SAFETY: `file` is held by the caller.
+                owners && unsafe { self.change_refused(fs, file) }
+            }
+            Check::Look => {
+                // SAFETY: argument 0 is a path the caller holds, and so its dentry.
+                let file = unsafe {
+                    bindings::ctn_path_dentry(args.word(0) as *const bindings::path) as usize
+                };
+                // SAFETY: as above.
+                let fs = unsafe { FileSystem::of_dentry(file) };
+                // SAFETY: as above.
+                fs == FileSystem::MessageQueues && unsafe { self.change_refused(fs, file) }
             }
             Check::Attributes => {
                 // SAFETY: argument 1 is the file whose attributes change, which the caller
@@ -494,6 +520,8 @@ pub(crate) fn add<P: HostConfigPolicy + 'static>(
     )?;
     hook(kernel::c_str!("security_inode_setattr"), Check::Owner)?;
     hook(kernel::c_str!("security_file_lock"), Check::Lock)?;
+    hook(kernel::c_str!("security_inode_getattr"), Check::Look)?;
+    hook(kernel::c_str!("security_path_notify"), Check::Look)?;
     for symbol in [
         kernel::c_str!("security_inode_setxattr"),
         kernel::c_str!("security_inode_removexattr"),

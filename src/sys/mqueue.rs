@@ -91,9 +91,10 @@ pub(crate) fn add<P: QueueNamePolicy + 'static>(
     };
     let mut returns = [0; MAX_CALLS];
     let mut taken = 0;
-    let mut found = [false; 2];
+    let (mut found, mut present) = ([false; 2], false);
     for (path, callers) in [&OPEN[..], &UNLINK[..]].into_iter().enumerate() {
         for site in hooks.sites_of(callers)?.iter().filter_map(|s| s.ok()) {
+            present = true;
             // SAFETY: both are fentry sites (found by kprobes).
             for at in unsafe { ftrace::call_returns(site, callee) } {
                 if !returns.iter().take(taken).any(|&r| r == at) {
@@ -107,7 +108,8 @@ pub(crate) fn add<P: QueueNamePolicy + 'static>(
         }
     }
     if found != [true; 2] {
-        if found != [false; 2] {
+        // A kernel without POSIX_MQUEUE has none of the functions: nothing to say.
+        if present {
             pr_warn!("ctn: mq_open's or mq_unlink's name lookup not found: members use no queue\n");
         }
         return Ok(());

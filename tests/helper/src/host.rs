@@ -77,8 +77,8 @@ pub enum Host {
     /// Writes TEXT to PATH (open O_WRONLY, then write(2)).
     Write { path: String, text: String },
     /// Changes a name or an attribute of PATH (chmod MODE in octal, chown to UID:GID,
-    /// create a file (O_CREAT|O_EXCL), mkdir, rmdir, unlink, rename to ARG, symlink ARG ->
-    /// PATH).
+    /// create a file (O_CREAT|O_EXCL), truncate to 0, set its times to 0 (utime), mkdir,
+    /// rmdir, unlink, rename to ARG, symlink ARG -> PATH).
     Change {
         #[arg(value_enum)]
         op: ChangeOp,
@@ -89,6 +89,10 @@ pub enum Host {
     /// Opens PATH with O_RDONLY|O_NONBLOCK and reads up to 64 bytes (a read that would
     /// block is `ok` too: the open is the check).
     Read { path: String },
+    /// stat(2) of PATH: prints `ok mode=OCTAL size=N`.
+    Stat { path: String },
+    /// inotify_add_watch(PATH, every event): `ok`.
+    Watch { path: String },
     /// Makes --count pseudo-terminals (open DIR/ptmx, unlockpt) of the devpts at --dir
     /// (default /dev/pts, through /dev/ptmx), opens each DIR/N, prints `ok DIR/N` for each,
     /// and keeps them open for --hold SECONDS.
@@ -190,6 +194,8 @@ pub enum ChangeOp {
     Chmod,
     Chown,
     Create,
+    Truncate,
+    Utime,
     Mkdir,
     Rmdir,
     Unlink,
@@ -687,6 +693,23 @@ fn host(h: &Host) -> Result<String, Errno> {
             Ok("ok".into())
         }
         Host::Change { op, path, arg } => change(*op, path, arg).map(|()| "ok".into()),
+        Host::Stat { path } => {
+            let st = nix::sys::stat::stat(path.as_str())?;
+            Ok(format!(
+                "ok mode={:o} size={}",
+                st.st_mode & 0o7777,
+                st.st_size
+            ))
+        }
+        Host::Watch { path } => {
+            // SAFETY: plain system calls on a NUL-terminated path that lives across them.
+            unsafe {
+                let fd = ret(libc::inotify_init1(libc::IN_CLOEXEC).into())? as i32;
+                let _fd = OwnedFd::from_raw_fd(fd);
+                ret(libc::inotify_add_watch(fd, c(path).as_ptr(), libc::IN_ALL_EVENTS).into())?;
+            }
+            Ok("ok".into())
+        }
         Host::Read { path } => {
             use std::io::Read;
             use std::os::unix::fs::OpenOptionsExt;
@@ -835,6 +858,14 @@ fn change(op: ChangeOp, path: &str, arg: &str) -> Result<(), Errno> {
                     libc::close(fd);
                 }
                 fd.min(0)
+            }
+            ChangeOp::Truncate => libc::truncate(p.as_ptr(), 0),
+            ChangeOp::Utime => {
+                let zero = [libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                }; 2];
+                libc::utimensat(libc::AT_FDCWD, p.as_ptr(), zero.as_ptr(), 0)
             }
             ChangeOp::Mkdir => libc::mkdir(p.as_ptr(), 0o755),
             ChangeOp::Rmdir => libc::rmdir(p.as_ptr()),
