@@ -150,3 +150,65 @@ pub(crate) fn fixed_str<const N: usize>(s: impl AsRef<[u8]>) -> [u8; N] {
     out[..len].copy_from_slice(&s[..len]);
     out
 }
+
+/// A valid container name: 1-63 bytes of `[A-Za-z0-9_.-]`, not `.` or `..` (a name becomes a
+/// directory and a file name on the host), stored NUL-filled.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Name([u8; uapi::CTN_NAME_LEN]);
+
+impl Name {
+    /// Validates a name from the ABI: NUL-terminated, allowed characters, zeros after the NUL.
+    pub(crate) fn parse(raw: &[u8; uapi::CTN_NAME_LEN]) -> Result<Self> {
+        let len = raw.iter().position(|&b| b == 0).ok_or(EINVAL)?;
+        let ok_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+        let name = &raw[..len];
+        if len == 0
+            || !name.iter().all(ok_char)
+            || name == b"."
+            || name == b".."
+            || raw[len..].iter().any(|&b| b != 0)
+        {
+            return Err(EINVAL);
+        }
+        Ok(Self(*raw))
+    }
+
+    pub(crate) fn is_empty_raw(raw: &[u8; uapi::CTN_NAME_LEN]) -> bool {
+        raw.iter().all(|&b| b == 0)
+    }
+
+    pub(crate) fn bytes(&self) -> [u8; uapi::CTN_NAME_LEN] {
+        self.0
+    }
+
+    /// The name without its NUL filling.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        &self.0[..len]
+    }
+}
+
+/// Which container a request is about, validated.
+#[derive(Clone, Copy)]
+pub(crate) enum Target {
+    Id(u32),
+    Name(Name),
+}
+
+impl Target {
+    /// Whether `raw` names nothing (all zero).
+    pub(crate) fn is_empty(raw: &uapi::CtnTarget) -> bool {
+        raw.id == 0 && raw.reserved0 == 0 && Name::is_empty_raw(&raw.name)
+    }
+
+    pub(crate) fn parse(raw: &uapi::CtnTarget) -> Result<Self> {
+        if raw.reserved0 != 0 {
+            return Err(EINVAL);
+        }
+        match raw.id {
+            0 => Ok(Self::Name(Name::parse(&raw.name)?)),
+            id if Name::is_empty_raw(&raw.name) => Ok(Self::Id(id)),
+            _ => Err(EINVAL),
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod limits;
 mod live;
 mod network;
 mod opened;
+mod policies;
 mod privilege;
 mod process;
 mod registry;

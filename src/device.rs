@@ -15,11 +15,12 @@ use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserPtr;
 
 use crate::abi::{capacity, fixed_str, read_request, write_entries};
+use crate::abi::{Name, Target};
 use crate::hooks::Hooks;
 use crate::identity;
 use crate::network::{self, Addresses};
 use crate::privilege;
-use crate::registry::{Name, Registry, Target};
+use crate::registry::Registry;
 use crate::sys::cred;
 use crate::sys::ftrace::Sites;
 use crate::sys::miscdev::IoctlHandler;

@@ -6,9 +6,8 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use crate::identity::Identity;
-use crate::network::Network;
-use crate::process::{ProcessHooks, SchedHooks};
+use crate::policies::Policy;
+use crate::process::SchedHooks;
 use crate::registry::Registry;
 use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
@@ -44,24 +43,24 @@ impl Hooks {
     pub(crate) fn install(registry: &Arc<Registry>, sites: &mut Sites) -> Result<Self> {
         let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
-        let process = || ProcessHooks(registry.clone());
+        let policy = || Policy(registry.clone());
         let mut functions = HookSetBuilder::new(sites);
-        clone::add(&mut functions, process())?;
-        tids::add(&mut functions, process())?;
-        uts::add(&mut functions, Identity(registry.clone()))?;
-        net::add(&mut functions, Network(registry.clone()))?;
-        mm::add(&mut functions, process())?;
-        files::add(&mut functions, process())?;
-        write::add(&mut functions, process())?;
-        resource_view::add(&mut functions, process())?;
-        confine::add(&mut functions, process())?;
-        isolate::add(&mut functions, process())?;
-        capable::add(&mut functions, process())?;
-        hostconf::add(&mut functions, process())?;
-        ipc::add(&mut functions, process())?;
-        unix::add(&mut functions, process())?;
-        mqueue::add(&mut functions, process())?;
-        pty::add(&mut functions, process())?;
+        clone::add(&mut functions, policy())?;
+        tids::add(&mut functions, policy())?;
+        uts::add(&mut functions, policy())?;
+        net::add(&mut functions, policy())?;
+        mm::add(&mut functions, policy())?;
+        files::add(&mut functions, policy())?;
+        write::add(&mut functions, policy())?;
+        resource_view::add(&mut functions, policy())?;
+        confine::add(&mut functions, policy())?;
+        isolate::add(&mut functions, policy())?;
+        capable::add(&mut functions, policy())?;
+        hostconf::add(&mut functions, policy())?;
+        ipc::add(&mut functions, policy())?;
+        unix::add(&mut functions, policy())?;
+        mqueue::add(&mut functions, policy())?;
+        pty::add(&mut functions, policy())?;
         let functions = functions.install()?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         Ok(Self {
@@ -82,7 +81,7 @@ impl Hooks {
         match (needed, self.recorder.is_some()) {
             (true, false) => {
                 let mut recorder = HookSetBuilder::new(sites);
-                open::add(&mut recorder, ProcessHooks(registry.clone()))?;
+                open::add(&mut recorder, Policy(registry.clone()))?;
                 self.recorder = Some(recorder.install()?);
             }
             (false, true) => self.recorder = None,

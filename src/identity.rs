@@ -5,12 +5,9 @@
 //! container see the UTS namespace as before and pay one table load per call.
 
 use kernel::prelude::*;
-use kernel::sync::Arc;
 
-use crate::abi::fixed_str;
-use crate::registry::{Name, Registry};
-use crate::sys::ftrace::Divert;
-use crate::sys::uts::{UtsField, UtsName, UtsPolicy};
+use crate::abi::{fixed_str, Name};
+use crate::sys::uts::UtsName;
 
 /// What a container shows as its domain name until one is set (the kernel's own default).
 const DEFAULT_DOMAIN: &[u8] = b"(none)";
@@ -40,25 +37,5 @@ pub(crate) fn effective_domain(domain: &UtsName) -> UtsName {
         fixed_str(DEFAULT_DOMAIN)
     } else {
         *domain
-    }
-}
-
-/// The registry as seen by the UTS hooks.
-#[derive(Clone)]
-pub(crate) struct Identity(pub(crate) Arc<Registry>);
-
-impl Divert for Identity {
-    fn divert(&self) -> bool {
-        self.0.current_is_member()
-    }
-}
-
-impl UtsPolicy for Identity {
-    fn copy_names(&self, host: &mut UtsName, domain: &mut UtsName) -> bool {
-        self.0.uts_names_of_current(host, domain)
-    }
-
-    fn set(&self, which: UtsField, name: UtsName) -> Result {
-        self.0.set_uts_name_of_current(which, name)
     }
 }

@@ -19,11 +19,8 @@
 //! A container without an address uses the host's network unchanged.
 
 use kernel::prelude::*;
-use kernel::sync::Arc;
 
-use crate::registry::Registry;
-use crate::sys::ftrace::Divert;
-use crate::sys::net::{eaddrnotavail, AddressRules, Ipv4, NetPolicy};
+use crate::sys::net::{eaddrnotavail, AddressRules, Ipv4};
 
 /// A container's addresses.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -117,49 +114,25 @@ pub(crate) fn mac_bytes(word: u64) -> [u8; 6] {
     [b[2], b[3], b[4], b[5], b[6], b[7]]
 }
 
-/// The registry as seen by the network hooks.
-#[derive(Clone)]
-pub(crate) struct Network(pub(crate) Arc<Registry>);
-
-impl Divert for Network {
-    fn divert(&self) -> bool {
-        self.0.current_is_member()
-    }
+/// A container's private loopback address, if it has one (`net`: `Addresses::pack`).
+pub(crate) fn private_loopback(net: u64) -> Option<u32> {
+    Addresses::unpack(net)
+        .filter(|a| a.loopback != a.ip)
+        .map(|a| a.loopback.0)
 }
 
-impl NetPolicy for Network {
-    type Rules = Addresses;
-
-    fn rules(&self) -> Option<Addresses> {
-        self.0.addresses_of_current()
-    }
-
-    fn mac(&self) -> Option<[u8; 6]> {
-        self.0.mac_of_current().map(mac_bytes)
-    }
-
-    fn may_reach(&self, rules: &Addresses, dst: Ipv4) -> bool {
-        // Its own loopback, or no container's.
-        dst == rules.loopback || !self.0.is_private_loopback(dst.0)
-    }
-
-    fn send_gate(&self, bytes: u64, for_rules: impl FnOnce(Option<Addresses>) -> bool) -> bool {
-        self.0.send_gate(bytes, for_rules)
-    }
-
-    fn admit_send(&self, bytes: u64) -> core::result::Result<(), u64> {
-        self.0.admit_send(bytes)
-    }
-
-    fn send_wait(&self) -> u64 {
-        self.0.send_wait_of_current()
-    }
-
-    fn send_held_back(&self, ns: u64, first: bool) {
-        self.0.send_held_back(ns, first);
-    }
-
-    fn received(&self, bytes: u64) {
-        self.0.count_received(bytes);
-    }
+/// The keys of the registry's address owners (`Control::owners`) a network identity takes: its address, its loopback address
+/// (when different) and its MAC, in separate key spaces. 0 marks an unused entry.
+pub(crate) fn owner_keys(net: u64, mac: u64) -> [u64; 3] {
+    const ADDRESS: u64 = 1 << 56;
+    const MAC: u64 = 2 << 56;
+    let (ip, lo) = Addresses::unpack(net).map_or((0, 0), |a| {
+        let lo = if a.loopback == a.ip {
+            0
+        } else {
+            ADDRESS | u64::from(a.loopback.0)
+        };
+        (ADDRESS | u64::from(a.ip.0), lo)
+    });
+    [ip, lo, if mac == 0 { 0 } else { MAC | mac }]
 }
