@@ -45,9 +45,6 @@ impl<P: CapabilityPolicy> Divert for Gate<P> {
     /// `int cap_capable(const struct cred *cred, struct user_namespace *ns, int cap,
     /// unsigned int opts)`.
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.0.divert() {
-            return false;
-        }
         // SAFETY: reads the current task's `cred` pointer; no reference is taken.
         let own = unsafe { bindings::ctn_current_cred() } as usize;
         if args.word(0) != own {

@@ -6,7 +6,7 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{original, Divert, HookSetBuilder, Hooked};
+use super::ftrace::{self, original, Divert, HookSetBuilder, Hooked};
 
 /// Who may create tasks. Its [`Divert`] says whose clones are subject to `admit`; tasks it
 /// says no to pay only that check.
@@ -48,9 +48,8 @@ unsafe extern "C" fn kernel_clone_replacement<P: ClonePolicy>(
     args: *mut bindings::kernel_clone_args,
     hooked: *const Hooked<P>,
 ) -> i32 {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `args` is the caller's `kernel_clone_args`, valid for the call.
     let flags = unsafe { (*args).flags };
     let ticket = match hooked.policy().admit(flags) {

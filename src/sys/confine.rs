@@ -94,9 +94,6 @@ impl<P: ConfinePolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.policy.divert() {
-            return false;
-        }
         if let Some(abi) = [Abi::X64, Abi::Ia32]
             .into_iter()
             .zip(self.unshare)

@@ -28,9 +28,6 @@ impl<P: FilesPolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
-        if !self.0.divert() {
-            return false;
-        }
         // SAFETY: reads the current task's descriptor table, which it cannot lose while it
         // runs this call.
         let now = u64::from(unsafe { bindings::ctn_current_open_files() });

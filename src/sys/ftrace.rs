@@ -32,12 +32,14 @@ use crate::live::{self, Live};
 /// sleep, and must not call the function it hooks. A policy that can do its whole work
 /// without sleeping may do it here and divert only the calls it refuses (see `mm.rs`).
 pub(crate) trait Divert: Send + Sync {
+    /// Whether the current task's calls are the policy's at all, asked first for every call
+    /// (for ctn: whether it is a member, one load); a task it says no to pays nothing more.
     fn divert(&self) -> bool;
 
-    /// The same decision with the call's arguments at hand, for hooks that divert only some
-    /// calls of a task (the default looks at the task only).
+    /// Which of those calls are diverted, with the call's arguments at hand, for hooks that
+    /// divert only some calls of a task (the default: all).
     fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
-        self.divert()
+        true
     }
 }
 
@@ -151,13 +153,30 @@ impl<D: Divert> Hooked<D> {
         } as usize)
     }
 
-    /// Marks the calling task as running the replacement until the guard is dropped. A
-    /// replacement takes it first, before anything that may sleep, and holds it until it
-    /// returns: removal waits for it (see `HookSet::drop`).
-    pub(crate) fn enter(&self) -> InFlight<'_> {
+    /// Marks the calling task as running the replacement until the guard is dropped (see
+    /// [`entered`]).
+    fn enter(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         InFlight(&self.in_flight)
     }
+}
+
+/// A replacement's first statement: the hook state it was passed, and the guard that marks
+/// the task as running it until the replacement returns (removal waits for it, see
+/// `HookSet::drop`), taken before anything that may sleep:
+/// `let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };`.
+///
+/// # Safety
+///
+/// `hooked` is the context argument the hook's redirection passed to the replacement (the
+/// state lives in its `HookSet`, which outlives every diverted call), and the replacement
+/// holds the guard until it returns.
+pub(crate) unsafe fn entered<'a, D: Divert>(
+    hooked: *const Hooked<D>,
+) -> (&'a Hooked<D>, InFlight<'a>) {
+    // SAFETY: the caller's contract.
+    let hooked = unsafe { &*hooked };
+    (hooked, hooked.enter())
 }
 
 /// A value passed to or returned by a hooked function in one register.
@@ -314,7 +333,7 @@ impl<D: Divert> Hook for Hooked<D> {
         if args.caller() == original_return() && args.word(5) == self.original {
             return;
         }
-        if !self.policy.divert_call(args) {
+        if !self.policy.divert() || !self.policy.divert_call(args) {
             return;
         }
         // SAFETY: `args.fregs` is the traced call's register frame, which the trampoline
@@ -716,8 +735,9 @@ pub(crate) trait Observe: Send + Sync {
 pub(crate) struct Observing<O>(O);
 
 impl<O: Observe> Divert for Observing<O> {
+    /// Every task's calls are seen (an observer picks its own).
     fn divert(&self) -> bool {
-        false
+        true
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
@@ -745,9 +765,8 @@ unsafe extern "C" fn refuse<D: Refuse>(
     _a4: usize,
     hooked: *const Hooked<D>,
 ) -> i64 {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { entered(hooked) };
     hooked.policy().refusal_of(a0)
 }
 

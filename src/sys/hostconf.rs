@@ -367,9 +367,6 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.policy.divert() {
-            return false;
-        }
         let refused = match self.check {
             Check::Write => args.word(2) & MAY_CHANGE != 0,
             Check::Open => {

@@ -29,7 +29,7 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Refuse};
+use super::ftrace::{self, original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Refuse};
 use super::task;
 
 /// Who owns which objects. Its [`Divert`] says whose calls are checked.
@@ -118,9 +118,6 @@ impl<P: IpcPolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.policy.divert() {
-            return false;
-        }
         let object = args.word(0);
         if object == 0 {
             return false; // *_INFO: counts of the whole system
@@ -156,9 +153,8 @@ unsafe extern "C" fn add_id<P: IpcPolicy>(
     limit: i32,
     hooked: *const Hooked<P>,
 ) -> i32 {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `original` is the start of `ipc_addid`, whose type `AddId` is; the arguments
     // are the caller's, unchanged.
     let index: i32 = unsafe { hooked.call_original((ids, new, limit)) };
@@ -183,9 +179,8 @@ unsafe extern "C" fn obtain_check<P: IpcPolicy>(
     id: i32,
     hooked: *const Hooked<P>,
 ) -> usize {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `original` is the start of `ipc_obtain_object_check`, whose type `ObtainCheck`
     // is; the arguments are the caller's, unchanged.
     let object: usize = unsafe { hooked.call_original((ids, id)) };

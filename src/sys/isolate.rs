@@ -86,9 +86,6 @@ impl<P: IsolationPolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.policy.divert() {
-            return false;
-        }
         let pid = match self.call {
             Call::Signal => {
                 let info = args.word(1) as *const bindings::kernel_siginfo;

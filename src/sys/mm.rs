@@ -49,9 +49,6 @@ impl<P: MemoryPolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.0.divert() {
-            return false;
-        }
         let mm = args.word(0) as *mut bindings::mm_struct;
         // SAFETY: reads the current task's `mm` pointer.
         if !core::ptr::eq(mm, unsafe { bindings::ctn_current_mm() }) {

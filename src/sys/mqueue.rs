@@ -69,8 +69,7 @@ impl<P: QueueNamePolicy> Divert for QueueCalls<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        // The call site first: most calls are not mq's.
-        self.returns.contains(&args.caller()) && self.policy.divert()
+        self.returns.contains(&args.caller())
     }
 }
 
@@ -135,9 +134,8 @@ unsafe extern "C" fn lookup_queue<P: QueueNamePolicy>(
     len: c_int,
     hooked: *const Hooked<QueueCalls<P>>,
 ) -> *mut bindings::dentry {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     let mut filed = [0u8; ipc::QUEUE_NAME_MAX];
     let answer = match (hooked.policy().policy.queue_prefix(), usize::try_from(len)) {
         (Some(prefix), Ok(n)) => {

@@ -18,7 +18,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 use super::bindings;
 use super::clock;
 use super::ftrace::{
-    optional, original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Original,
+    self, optional, original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Original,
 };
 use super::task;
 
@@ -355,9 +355,6 @@ impl<P: NetPolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.policy.divert() {
-            return false;
-        }
         if self.op == Op::Query {
             return true;
         }
@@ -504,9 +501,8 @@ unsafe extern "C" fn bind<P: NetPolicy>(
     len: c_int,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `uaddr` is the operation's address buffer of `len` bytes (see the module doc).
     let addr = unsafe { KernelSockaddr::new(uaddr, len) };
     let verdict = match (hooked.policy().policy.rules(), addr) {
@@ -533,9 +529,8 @@ unsafe extern "C" fn listen<P: NetPolicy>(
     backlog: c_int,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: as in `bind`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     let verdict = match hooked.policy().policy.rules() {
         // INVARIANT: `sock` is the AF_INET/AF_INET6 socket inet_listen was called on.
         Some(rules) => to_ret(InetSocket(sock).bind_source(rules.own())),
@@ -562,9 +557,8 @@ unsafe extern "C" fn connect<P: NetPolicy>(
     flags: c_int,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: as in `bind`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: as in `bind`.
     let addr = unsafe { KernelSockaddr::new(uaddr, len) };
     let verdict = match (hooked.policy().policy.rules(), addr) {
@@ -596,9 +590,8 @@ unsafe extern "C" fn sendmsg<P: NetPolicy>(
     size: usize,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: as in `bind`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     if let Err(wait) = hooked.policy().policy.admit_send(size as u64) {
         // SAFETY: `msg` is the operation's message header, in kernel memory.
         let nonblocking = unsafe { (*msg).msg_flags } & bindings::MSG_DONTWAIT != 0;
@@ -675,9 +668,8 @@ unsafe extern "C" fn dev_ioctl<P: NetPolicy>(
     need_copyout: *mut bool,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: as in `bind`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: as in `bind`.
     let ret: c_int = unsafe { hooked.call_original((net, cmd, ifr, data, need_copyout)) };
     if ret == 0 && cmd == bindings::SIOCGIFHWADDR {
@@ -719,9 +711,8 @@ unsafe extern "C" fn devinet_ioctl<P: NetPolicy>(
     ifr: *mut bindings::ifreq,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: as in `bind`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: as in `bind`.
     let ret: c_int = unsafe { hooked.call_original((net, cmd, ifr)) };
     let query = matches!(
@@ -774,9 +765,8 @@ unsafe extern "C" fn dev_ifconf<P: NetPolicy>(
     uifc: *mut c_void,
     hooked: *const Hooked<Gate<P>>,
 ) -> c_int {
-    // SAFETY: as in `bind`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // The 32-bit layout (`compat_ifconf`, 32-byte entries) is not rewritten: refused to a
     // member, rather than the host's addresses shown.
     let rules = hooked.policy().policy.rules();

@@ -11,7 +11,7 @@ use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
-use super::ftrace::{optional, original, Divert, HookSetBuilder, Hooked, Original};
+use super::ftrace::{self, optional, original, Divert, HookSetBuilder, Hooked, Original};
 use super::syscall::{call_original, entries, Abi};
 
 /// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
@@ -223,9 +223,8 @@ unsafe extern "C" fn sysinfo<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: the hook state outlives every diverted call.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `hooked` hooks a syscall wrapper; `regs` is passed through.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
@@ -282,9 +281,8 @@ unsafe extern "C" fn getrlimit<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `sysinfo`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: as in `sysinfo`.
     let ret = unsafe { call_original(hooked, regs) };
     if ret != 0 {
@@ -309,9 +307,8 @@ unsafe extern "C" fn setrlimit<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `sysinfo`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: as in `sysinfo`.
     let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
     if let Some(cap) = hooked.policy().rlimit_cap(0, arg(0) as u32) {
@@ -334,9 +331,8 @@ unsafe extern "C" fn prlimit64<P: ViewPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `sysinfo`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
     let arg = |n| unsafe { Abi::of(IA32).arg(regs, n) };
     let (pid, resource) = (arg(0) as i32, arg(1) as u32);
@@ -433,9 +429,8 @@ unsafe extern "C" fn meminfo<P: ViewPolicy>(
     v: *mut core::ffi::c_void,
     hooked: *const Hooked<P>,
 ) -> kernel::ffi::c_int {
-    // SAFETY: as in `sysinfo`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     if let Some(memory) = hooked.policy().memory() {
         write_meminfo(m, memory);
         return 0;

@@ -45,9 +45,6 @@ impl<P: UnixNamePolicy> Divert for FileNames<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.0.divert() {
-            return false;
-        }
         let Some(prefix) = self.0.name_prefix() else {
             return false;
         };

@@ -11,7 +11,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 use super::bindings;
 use super::cred;
-use super::ftrace::{optional, original, Divert, HookSetBuilder, Hooked};
+use super::ftrace::{self, optional, original, Divert, HookSetBuilder, Hooked};
 use super::syscall::{call_original, entries, Abi};
 
 /// Length of a name field of `struct new_utsname`, including the NUL.
@@ -94,9 +94,8 @@ unsafe extern "C" fn newuname<P: UtsPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: the hook state outlives every diverted call (`HookSet` invariant).
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `regs` is the syscall's register frame, of the entry `IA32` says.
     let buf = unsafe { Abi::of(IA32).arg(regs, 0) } as UserPtr;
     // SAFETY: reads the current task's personality.
@@ -191,9 +190,8 @@ unsafe extern "C" fn sethostname<P: UtsPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `newuname`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
     unsafe { set_name(hooked.policy(), UtsField::Host, regs, Abi::of(IA32)) }
 }
@@ -207,9 +205,8 @@ unsafe extern "C" fn setdomainname<P: UtsPolicy, const IA32: bool>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `newuname`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `regs` is the frame of a call entered through the entry `IA32` says.
     unsafe { set_name(hooked.policy(), UtsField::Domain, regs, Abi::of(IA32)) }
 }
@@ -226,9 +223,8 @@ unsafe extern "C" fn olduname<P: UtsPolicy, const FIELD: usize>(
     regs: *const bindings::pt_regs,
     hooked: *const Hooked<P>,
 ) -> c_long {
-    // SAFETY: as in `newuname`.
-    let hooked = unsafe { &*hooked };
-    let _in_flight = hooked.enter();
+    // SAFETY: the redirection's context argument (this function's contract).
+    let (hooked, _in_flight) = unsafe { ftrace::entered(hooked) };
     // SAFETY: `hooked` hooks this system call entry; `regs` is the caller's frame, passed
     // through.
     let ret = unsafe { call_original(hooked, regs) };

@@ -114,9 +114,6 @@ impl<P: WritePolicy> Divert for Gate<P> {
     }
 
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
-        if !self.policy.divert() {
-            return false;
-        }
         let bytes = (self.measure)(args);
         bytes != 0 && !self.policy.admit_write(bytes)
     }
