@@ -83,10 +83,13 @@ fn call(op: &'static str, ret: nix::Result<i32>) -> Result<(), Error> {
     ret.map(|_| ()).map_err(|e| Error::Ioctl(op, e))
 }
 
-/// Fills a caller-supplied array, growing it until everything fits.
+/// The one way a variable-length answer is fetched: `ask` fills the array it is given and says
+/// how many entries there are in all (`total`); the array grows until everything fits, or
+/// until the kernel gives fewer than there is room for (what it keeps is bounded).
 fn fetch_all<E: Default + Clone>(
     mut ask: impl FnMut(&mut uapi::CtnBuffer) -> Result<(), Error>,
 ) -> Result<Vec<E>, Error> {
+    const MOST: usize = 1 << 16;
     let mut cap = 64usize;
     loop {
         let mut entries = vec![E::default(); cap];
@@ -97,11 +100,11 @@ fn fetch_all<E: Default + Clone>(
             ..Default::default()
         };
         ask(&mut out)?;
-        if out.total <= out.count || cap >= 1 << 16 {
+        if out.total <= out.count || out.count < out.capacity || cap >= MOST {
             entries.truncate(out.count as usize);
             return Ok(entries);
         }
-        cap = (out.total as usize + 16).min(1 << 16);
+        cap = (out.total as usize + 16).min(MOST);
     }
 }
 
@@ -258,26 +261,20 @@ impl Device {
 
     /// The files a recording container's processes opened, and how many were dropped.
     pub fn files(&self, name: &str) -> Result<(Vec<String>, u64), Error> {
-        let mut entries = vec![
-            uapi::CtnPath {
-                path: [0; uapi::CTN_PATH_LEN]
-            };
-            4096
-        ];
-        let mut r = request!(uapi::CtnFiles {
-            target: target(name),
-            out: uapi::CtnBuffer {
-                buf: entries.as_mut_ptr() as u64,
-                capacity: entries.len() as u32,
-                entry_size: size_of::<uapi::CtnPath>() as u32,
-                ..Default::default()
-            },
-        });
-        // SAFETY: see `list`; `out.buf` points to `out.capacity` entries.
-        call("files", unsafe { ioc_files(self.fd(), &mut r) })?;
-        entries.truncate(r.out.count as usize);
+        let mut dropped = 0;
+        let entries: Vec<uapi::CtnPath> = fetch_all(|out| {
+            let mut r = request!(uapi::CtnFiles {
+                target: target(name),
+                out: *out
+            });
+            // SAFETY: see `list`; `out.buf` points to `out.capacity` entries.
+            call("files", unsafe { ioc_files(self.fd(), &mut r) })?;
+            *out = r.out;
+            dropped = r.dropped;
+            Ok(())
+        })?;
         let paths = entries.iter().map(|p| c_string(&p.path)).collect();
-        Ok((paths, r.dropped))
+        Ok((paths, dropped))
     }
 
     /// A second handle on the same open device (for a child process).
@@ -388,32 +385,20 @@ impl Device {
     /// Events numbered `since` and later; returns them, the next number to ask for, and how
     /// many wanted events the history no longer held.
     pub fn events(&self, name: &str, since: u64) -> Result<(Vec<uapi::CtnEvent>, u64, u64), Error> {
-        let mut all = Vec::new();
-        let mut since = since;
-        let mut lost = 0;
-        loop {
-            let mut entries = vec![uapi::CtnEvent::default(); 512];
+        let (mut next, mut lost) = (since, 0);
+        let events = fetch_all(|out| {
             let mut r = request!(uapi::CtnEvents {
                 target: target(name),
                 since: since,
-                out: uapi::CtnBuffer {
-                    buf: entries.as_mut_ptr() as u64,
-                    capacity: entries.len() as u32,
-                    entry_size: size_of::<uapi::CtnEvent>() as u32,
-                    ..Default::default()
-                },
+                out: *out
             });
             // SAFETY: see `list`.
             call("events", unsafe { ioc_events(self.fd(), &mut r) })?;
-            entries.truncate(r.out.count as usize);
-            lost += r.lost;
-            let done = entries.len() < 512;
-            all.extend(entries);
-            since = r.next;
-            if done {
-                return Ok((all, since, lost));
-            }
-        }
+            *out = r.out;
+            (next, lost) = (r.next, r.lost);
+            Ok(())
+        })?;
+        Ok((events, next, lost))
     }
 }
 
