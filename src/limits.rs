@@ -160,7 +160,7 @@ pub(crate) struct Limits {
 }
 
 /// Page size, for limits given in bytes.
-pub(crate) const PAGE_SIZE: u64 = 4096;
+pub(crate) const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
 
 impl Limits {
     /// Sets the limits `flags` names (`CTN_LIMIT_*`), from a request in bytes and tasks.

@@ -10,7 +10,7 @@
 
 use kernel::prelude::*;
 
-use crate::sys::hostconf::{FileSystem, Ioctl};
+use crate::sys::hostconf::{majors, FileSystem, Ioctl};
 use crate::uapi;
 
 /// Every capability the kernel knows.
@@ -35,8 +35,8 @@ pub(crate) fn grants(set: u64, cap: u32) -> bool {
 /// zero, full, random, urandom, tty and ptmx. A pty's `/dev/pts/N` is its maker's (see
 /// [`pty_index`]).
 pub(crate) fn device_allowed(major: u32, minor: u32) -> bool {
-    const MEM: u32 = 1; // 3 null, 5 zero, 7 full, 8 random, 9 urandom
-    const TTYAUX: u32 = 5; // 0 tty, 2 ptmx
+    const MEM: u32 = majors::MEM; // 3 null, 5 zero, 7 full, 8 random, 9 urandom
+    const TTYAUX: u32 = majors::TTYAUX; // 0 tty, 2 ptmx
     match major {
         MEM => matches!(minor, 3 | 5 | 7 | 8 | 9),
         TTYAUX => matches!(minor, 0 | 2),
@@ -50,8 +50,7 @@ pub(crate) const PTY_INDICES: usize = 1 << 20;
 /// The pty index of the device node `major:minor`, if it is a pty's `/dev/pts/N`: devpts
 /// numbers them `MKDEV(UNIX98_PTY_SLAVE_MAJOR, N)`, N below 2^20 (the minor's width).
 pub(crate) fn pty_index(major: u32, minor: u32) -> Option<u32> {
-    const UNIX98_PTY_SLAVE_MAJOR: u32 = 136;
-    (major == UNIX98_PTY_SLAVE_MAJOR && (minor as usize) < PTY_INDICES).then_some(minor)
+    (major == majors::PTY_SLAVE && (minor as usize) < PTY_INDICES).then_some(minor)
 }
 
 /// Why a member may not open a file (not a device node) on a file system of kind `fs`, if

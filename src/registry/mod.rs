@@ -46,7 +46,7 @@ use crate::sys::net::eaddrinuse;
 use crate::sys::rcu::{self, RcuBox, ReadGuard, Retired};
 use crate::sys::resource_view;
 use crate::sys::table;
-use crate::sys::task::{self, TaskRef};
+use crate::sys::task::{self, TaskRef, SIGKILL, SIGXCPU};
 use crate::sys::uts::{self, UtsField, UtsName};
 use crate::sys::write;
 use crate::uapi;
@@ -59,10 +59,6 @@ mod report;
 
 pub(crate) use container::Container;
 pub(crate) use hooks::CloneTicket;
-
-/// Signals the CPU-time limit sends (x86 numbers, as the ABI's).
-const SIGXCPU: i32 = 24;
-const SIGKILL: i32 = 9;
 
 /// A `members` entry: the container's slot, and `CLONING` while the task is inside a task
 /// creation that reserved its new task (see `admit_clone`).

@@ -40,5 +40,9 @@
 #include <linux/random.h>
 #include <linux/ipc.h>
 #include <linux/un.h>
+#include <linux/major.h>
+#include <linux/err.h>
+#include <linux/resource.h>
+#include <linux/ptrace.h>
 
 #include "helpers.h"

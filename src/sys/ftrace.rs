@@ -859,8 +859,8 @@ impl Sites {
     }
 }
 
-/// `KPROBE_FLAG_DISABLED` (include/linux/kprobes.h): registered, not armed.
-const KPROBE_FLAG_DISABLED: u32 = 2;
+/// Registered, not armed.
+const KPROBE_FLAG_DISABLED: u32 = bindings::KPROBE_FLAG_DISABLED;
 
 /// The fentry call sites of `symbols` (symbol + 4 with IBT; 0 for a symbol the kernel does
 /// not have), from short-lived kprobes removed together (one grace period). The probes are

@@ -64,7 +64,7 @@ use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
 use crate::privilege;
 
 /// `MAY_WRITE | MAY_APPEND` of `inode_permission`'s mask.
-const MAY_CHANGE: usize = 0x2 | 0x8;
+const MAY_CHANGE: usize = (bindings::MAY_WRITE | bindings::MAY_APPEND) as usize;
 
 /// The kinds of file system, for what a member may open there.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -162,6 +162,18 @@ impl Ioctl {
             Ioctl::Other
         }
     }
+}
+
+/// The device majors the device rule names (`linux/major.h`).
+pub(crate) mod majors {
+    use super::bindings;
+
+    /// null, zero, full, random, urandom, ...
+    pub(crate) const MEM: u32 = bindings::MEM_MAJOR;
+    /// tty, console, ptmx.
+    pub(crate) const TTYAUX: u32 = bindings::TTYAUX_MAJOR;
+    /// The `/dev/pts/N` of Unix98 ptys.
+    pub(crate) const PTY_SLAVE: u32 = bindings::UNIX98_PTY_SLAVE_MAJOR;
 }
 
 /// Magic numbers no kernel header exports: POSIX message queues (`ipc/mqueue.c`), UBIFS

@@ -165,7 +165,7 @@ unsafe extern "C" fn add_id<P: IpcPolicy>(
 }
 
 /// The largest errno an `ERR_PTR` carries (`MAX_ERRNO`).
-const MAX_ERRNO: usize = 4095;
+const MAX_ERRNO: usize = bindings::MAX_ERRNO as usize;
 
 /// `struct kern_ipc_perm *ipc_obtain_object_check(struct ipc_ids *ids, int id)` (the object or
 /// an `ERR_PTR`), for picked tasks: an object out of reach is not found.

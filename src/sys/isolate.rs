@@ -78,7 +78,7 @@ struct Gate<P> {
 }
 
 /// `PTRACE_TRACEME`: the caller asks its parent to trace it.
-const PTRACE_TRACEME: u64 = 0;
+const PTRACE_TRACEME: u64 = bindings::PTRACE_TRACEME as u64;
 
 impl<P: IsolationPolicy> Divert for Gate<P> {
     fn divert(&self) -> bool {

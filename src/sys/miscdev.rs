@@ -97,7 +97,7 @@ impl<T: IoctlHandler> MiscDevice<T> {
 impl<T: IoctlHandler> MiscDevice<T> {
     /// The device's number (`MKDEV(MISC_MAJOR, minor)`, the kernel's encoding).
     pub(crate) fn rdev(&self) -> u32 {
-        const MISC_MAJOR: u32 = 10;
+        const MISC_MAJOR: u32 = bindings::MISC_MAJOR;
         // SAFETY: `misc` is registered (type invariant); `misc_register` wrote the dynamic
         // minor before returning and nothing writes it again.
         let minor = unsafe { (*self.inner.misc.get()).minor } as u32;

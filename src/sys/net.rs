@@ -102,7 +102,7 @@ const AF_INET6: u16 = bindings::AF_INET6 as u16;
 const AF_UNSPEC: u16 = bindings::AF_UNSPEC as u16;
 const SIN_LEN: usize = core::mem::size_of::<bindings::sockaddr_in>();
 /// The shortest IPv6 address the kernel accepts (`SIN6_LEN_RFC2133`: without `scope_id`).
-const SIN6_MIN_LEN: usize = 24;
+const SIN6_MIN_LEN: usize = bindings::SIN6_LEN_RFC2133 as usize;
 const SIN_ADDR: usize = core::mem::offset_of!(bindings::sockaddr_in, sin_addr);
 const SIN6_ADDR: usize = core::mem::offset_of!(bindings::sockaddr_in6, sin6_addr);
 const V4_MAPPED_PREFIX: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];

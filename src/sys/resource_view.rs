@@ -14,10 +14,10 @@ use super::bindings;
 use super::ftrace::{self, optional, original, Divert, HookSetBuilder, Hooked, Original};
 use super::syscall::{call_original, entries, Abi};
 
-/// `RLIMIT_*` numbers (asm-generic/resource.h) of the limits a policy may cap.
-pub(crate) const RLIMIT_NPROC: u32 = 6;
-pub(crate) const RLIMIT_NOFILE: u32 = 7;
-pub(crate) const RLIMIT_AS: u32 = 9;
+/// The `RLIMIT_*` numbers of the limits a policy may cap.
+pub(crate) const RLIMIT_NPROC: u32 = bindings::RLIMIT_NPROC;
+pub(crate) const RLIMIT_NOFILE: u32 = bindings::RLIMIT_NOFILE;
+pub(crate) const RLIMIT_AS: u32 = bindings::RLIMIT_AS;
 
 /// What a task is allowed, as it sees it.
 pub(crate) trait ViewPolicy: Divert + Clone {

@@ -11,7 +11,11 @@ use super::bindings;
 use super::rcu::ReadGuard;
 
 /// Length of a task's command name (`TASK_COMM_LEN`), including the NUL.
-pub(crate) const COMM_LEN: usize = 16;
+pub(crate) const COMM_LEN: usize = bindings::TASK_COMM_LEN as usize;
+
+/// Signals ctn sends (`signal_process`): the CPU-time limit's.
+pub(crate) const SIGKILL: i32 = bindings::SIGKILL as i32;
+pub(crate) const SIGXCPU: i32 = bindings::SIGXCPU as i32;
 
 /// A task that stays alive (its `task_struct` is not freed) for at least `'a`.
 ///

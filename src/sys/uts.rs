@@ -15,7 +15,7 @@ use super::ftrace::{self, optional, original, Divert, HookSetBuilder, Hooked};
 use super::syscall::{call_original, entries, Abi};
 
 /// Length of a name field of `struct new_utsname`, including the NUL.
-pub(crate) const UTS_LEN: usize = 65;
+pub(crate) const UTS_LEN: usize = bindings::__NEW_UTS_LEN as usize + 1;
 
 /// A host or domain name as uname(2) returns it: NUL-filled.
 pub(crate) type UtsName = [u8; UTS_LEN];
@@ -75,7 +75,7 @@ pub(crate) fn add<P: UtsPolicy + Clone + 'static>(
 }
 
 /// Length of a field of `struct oldold_utsname` (`__OLD_UTS_LEN` + 1), for oldolduname(2).
-const OLD_UTS_LEN: usize = 9;
+const OLD_UTS_LEN: usize = bindings::__OLD_UTS_LEN as usize + 1;
 
 // SAFETY: `new_utsname` is six byte arrays: no padding, every byte initialised.
 unsafe impl kernel::types::AsBytes for bindings::new_utsname {}
