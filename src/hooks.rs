@@ -41,6 +41,13 @@ impl Periodic for CpuWatch {
 impl Hooks {
     /// Installs every hook but the recorder, finding functions through `sites`.
     pub(crate) fn install(registry: &Arc<Registry>, sites: &mut Sites) -> Result<Self> {
+        let hooks = Self::build(registry, sites);
+        // The lookups' probes go with one grace period, whatever the outcome.
+        sites.release();
+        hooks
+    }
+
+    fn build(registry: &Arc<Registry>, sites: &mut Sites) -> Result<Self> {
         let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
         let policy = || Policy(registry.clone());
@@ -81,8 +88,10 @@ impl Hooks {
         match (needed, self.recorder.is_some()) {
             (true, false) => {
                 let mut recorder = HookSetBuilder::new(sites);
-                open::add(&mut recorder, Policy(registry.clone()))?;
-                self.recorder = Some(recorder.install()?);
+                let installed = open::add(&mut recorder, Policy(registry.clone()))
+                    .and_then(|()| recorder.install());
+                sites.release();
+                self.recorder = Some(installed?);
             }
             (false, true) => self.recorder = None,
             _ => {}
