@@ -656,15 +656,20 @@ impl<'a> HookSetBuilder<'a> {
             GFP_KERNEL,
         )?;
         let ops = inner.ops.get();
+        // One filter update for every site (one per site copied the growing hash each time).
+        let mut ips = KVec::with_capacity(self.sites.len(), GFP_KERNEL)?;
         for &(site, _) in self.sites.iter() {
-            // SAFETY: `ops` is pinned and outlives the registration (type invariant); `site`
-            // is an ftrace location; the filter adds to what is there.
-            let ret = unsafe { bindings::ftrace_set_filter_ip(ops, site as c_ulong, 0, 0) };
-            if ret != 0 {
-                // SAFETY: the filter is set on `ops`, which is not registered.
-                unsafe { bindings::ftrace_free_filter(ops) };
-                return Err(Error::from_errno(ret));
-            }
+            ips.push(site as c_ulong, GFP_KERNEL)?;
+        }
+        // SAFETY: `ops` is pinned and outlives the registration (type invariant); every
+        // address in `ips` (`ips.len()` of them) is an ftrace location.
+        let ret = unsafe {
+            bindings::ftrace_set_filter_ips(ops, ips.as_mut_ptr(), ips.len() as u32, 0, 0)
+        };
+        if ret != 0 {
+            // SAFETY: the filter may be partly set on `ops`, which is not registered.
+            unsafe { bindings::ftrace_free_filter(ops) };
+            return Err(Error::from_errno(ret));
         }
         // SAFETY: as above; on failure the filter is released before `inner` is freed.
         let ret = unsafe { bindings::register_ftrace_function(ops) };
