@@ -807,18 +807,18 @@ impl Drop for HookSet {
 pub(crate) struct Sites {
     /// (symbol, site as found; 0: not in this kernel)
     known: KVec<(&'static CStr, usize)>,
-    /// The probes that found them, still registered (disabled: never armed) until
-    /// [`Sites::release`], which removes them all with one grace period: a hook set's build
-    /// looks symbols up many times, and a grace period each cost most of the first
-    /// container's start.
-    probes: KVec<Probes>,
+    /// The kprobes of the lookups since the last [`Sites::release`].
+    probes: Probes,
 }
 
-/// One lookup's kprobes: `registered` holds the addresses of those in `_all` that are
-/// registered (`_all` is never resized, so they stay put).
+/// Lookups' kprobes: `kept` holds them (a vector per lookup, never resized, so they stay
+/// put), `registered` those still registered (disabled: never armed), which `release`
+/// removes all at once, with one grace period: a hook set's build looks symbols up many
+/// times, and a grace period each cost most of the first container's start.
+#[derive(Default)]
 struct Probes {
-    _all: KVec<bindings::kprobe>,
-    registered: KVec<usize>,
+    kept: KVec<KVec<bindings::kprobe>>,
+    registered: KVec<*mut bindings::kprobe>,
 }
 
 // SAFETY: the probes are only registered and unregistered through `Sites`, from whichever
@@ -832,41 +832,21 @@ impl Sites {
     pub(crate) fn new() -> Self {
         Self {
             known: KVec::new(),
-            probes: KVec::new(),
+            probes: Probes::default(),
         }
     }
 
     /// Removes the probes of every lookup since the last release, with one grace period.
     pub(crate) fn release(&mut self) {
-        if self.probes.is_empty() {
-            return;
+        let registered = &mut self.probes.registered;
+        if !registered.is_empty() {
+            // SAFETY: every pointer is a probe `fentry_sites` registered, still registered, in
+            // `kept`, which is emptied only below, after this.
+            unsafe {
+                bindings::unregister_kprobes(registered.as_mut_ptr(), registered.len() as i32)
+            };
         }
-        let count = self.probes.iter().map(|p| p.registered.len()).sum();
-        let mut all = KVec::new();
-        if all.reserve(count, GFP_KERNEL).is_ok() {
-            for p in self.probes.iter() {
-                for &kp in p.registered.iter() {
-                    // Cannot fail: the capacity is reserved.
-                    let _ = all.push(kp as *mut bindings::kprobe, GFP_KERNEL);
-                }
-            }
-            // SAFETY: every pointer is a probe registered by `fentry_sites` and still
-            // registered, in a `Probes` that is dropped only below, after this.
-            unsafe { unregister(&mut all) };
-        } else {
-            for p in self.probes.iter_mut() {
-                let mut one = KVec::new();
-                for &kp in p.registered.iter() {
-                    if one.push(kp as *mut bindings::kprobe, GFP_KERNEL).is_err() {
-                        // SAFETY: as above, one at a time.
-                        unsafe { bindings::unregister_kprobe(kp as *mut bindings::kprobe) };
-                    }
-                }
-                // SAFETY: as above.
-                unsafe { unregister(&mut one) };
-            }
-        }
-        self.probes = KVec::new();
+        self.probes = Probes::default();
     }
 
     /// The fentry site of `symbol`.
@@ -887,10 +867,10 @@ impl Sites {
             }
         }
         if !unknown.is_empty() {
-            self.probes.reserve(1, GFP_KERNEL)?;
-            let (found, probes) = fentry_sites(&unknown)?;
+            self.probes.kept.reserve(1, GFP_KERNEL)?;
+            let (found, probes) = fentry_sites(&unknown, &mut self.probes.registered)?;
             // Cannot fail: the capacity is reserved (and the probes must be kept).
-            let _ = self.probes.push(probes, GFP_KERNEL);
+            let _ = self.probes.kept.push(probes, GFP_KERNEL);
             self.known.reserve(unknown.len(), GFP_KERNEL)?;
             for (&symbol, &site) in unknown.iter().zip(found.iter()) {
                 self.known.push((symbol, site), GFP_KERNEL)?;
@@ -923,29 +903,33 @@ impl Sites {
 const KPROBE_FLAG_DISABLED: u32 = bindings::KPROBE_FLAG_DISABLED;
 
 /// The fentry call sites of `symbols` (symbol + 4 with IBT; 0 for a symbol the kernel does
-/// not have), from kprobes that the caller removes later ([`Sites::release`]). The probes are
-/// registered disabled: the kernel resolves their address but never arms them, so no
-/// kernel text is patched (arming one on an ftrace site would patch it twice, and a live
-/// kprobe would make the IPMODIFY ftrace registration fail).
-fn fentry_sites(symbols: &[&'static CStr]) -> Result<(KVec<usize>, Probes)> {
-    let mut all = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+/// not have), from kprobes the caller keeps (the vector returned) and removes later: those
+/// registered are added to `registered` ([`Sites::release`]). The probes are registered
+/// disabled: the kernel resolves their address but never arms them, so no kernel text is
+/// patched (arming one on an ftrace site would patch it twice, and a live kprobe would make
+/// the IPMODIFY ftrace registration fail).
+fn fentry_sites(
+    symbols: &[&'static CStr],
+    registered: &mut KVec<*mut bindings::kprobe>,
+) -> Result<(KVec<usize>, KVec<bindings::kprobe>)> {
+    let mut probes = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
     for &symbol in symbols {
         let kp = bindings::kprobe {
             symbol_name: symbol.as_char_ptr(),
             flags: KPROBE_FLAG_DISABLED as _,
             ..Default::default()
         };
-        all.push(kp, GFP_KERNEL)?;
+        probes.push(kp, GFP_KERNEL)?;
     }
-    let mut registered = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
+    registered.reserve(symbols.len(), GFP_KERNEL)?;
     let mut sites = KVec::with_capacity(symbols.len(), GFP_KERNEL)?;
-    for kp in all.iter_mut() {
-        // SAFETY: `kp` is a zeroed, disabled kprobe naming a symbol, in `all`, which is not
-        // resized and outlives the registration: the `Probes` returned keeps it until
-        // `Sites::release` unregisters it.
+    for kp in probes.iter_mut() {
+        // SAFETY: `kp` is a zeroed, disabled kprobe naming a symbol, in `probes`, which is not
+        // resized and outlives the registration: the caller keeps it until it unregisters
+        // what `registered` lists.
         let addr = if unsafe { bindings::register_kprobe(kp) } == 0 {
             // Cannot fail: the capacity is reserved (and no `?` may lose a registered probe).
-            let _ = registered.push(kp as *mut bindings::kprobe as usize, GFP_KERNEL);
+            let _ = registered.push(kp as *mut bindings::kprobe, GFP_KERNEL);
             kp.addr as usize
         } else {
             0
@@ -953,25 +937,7 @@ fn fentry_sites(symbols: &[&'static CStr]) -> Result<(KVec<usize>, Probes)> {
         // Cannot fail: the capacity is reserved.
         let _ = sites.push(addr, GFP_KERNEL);
     }
-    Ok((
-        sites,
-        Probes {
-            _all: all,
-            registered,
-        },
-    ))
-}
-
-/// Unregisters the probes at `probes` together (one grace period).
-///
-/// # Safety
-///
-/// Every pointer is a registered kprobe, which stays where it is until this returns.
-unsafe fn unregister(probes: &mut KVec<*mut bindings::kprobe>) {
-    if !probes.is_empty() {
-        // SAFETY: the caller's contract.
-        unsafe { bindings::unregister_kprobes(probes.as_mut_ptr(), probes.len() as i32) };
-    }
+    Ok((sites, probes))
 }
 
 impl Drop for Sites {
