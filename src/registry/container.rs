@@ -68,6 +68,11 @@ impl Container {
         )
     }
 
+    /// Whether the message queue `name` is its own (filed under its prefix).
+    pub(super) fn owns_queue(&self, name: &FileName) -> bool {
+        name.begins_with(&self.ipc.queue_prefix())
+    }
+
     pub(crate) fn is_sealed(&self) -> bool {
         self.sealed.load(Ordering::Relaxed)
     }

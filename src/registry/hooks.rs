@@ -381,8 +381,7 @@ impl Lockless {
                         .is_some_and(|i| self.pty_is(i, open.sb_info, c.slot));
                 (!allowed).then(|| hostconf::open_errno(open))
             } else {
-                let own_queue = open.fs == FileSystem::MessageQueues
-                    && open.name.begins_with(&c.ipc.queue_prefix());
+                let own_queue = open.fs == FileSystem::MessageQueues && c.owns_queue(&open.name);
                 privilege::file_refusal(open.fs, open.writes, open.private(), own_queue)
             };
             if let Some(errno) = refusal {
@@ -535,8 +534,7 @@ impl Lockless {
     /// Whether the queue `name` (a file of the queues' file system) is the current task's
     /// container's (a host task: every queue is).
     pub(crate) fn current_owns_queue(&self, name: &FileName) -> bool {
-        self.on_current(|c| name.begins_with(&c.ipc.queue_prefix()))
-            .unwrap_or(true)
+        self.on_current(|c| c.owns_queue(name)).unwrap_or(true)
     }
 
     /// Whether some container records the files its processes open.

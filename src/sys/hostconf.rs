@@ -398,7 +398,10 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // moved in, which the caller holds (locked), and the one at `entry` that
                 // name, held too.
                 unsafe {
-                    self.change_refused(FileSystem::of_inode(args.word(dir)), args.word(entry))
+                    self.change_refused(
+                        FileSystem::of_inode(args.word(dir)),
+                        &FileName::of(args.word(entry)),
+                    )
                 }
             }),
             Check::Owner => {
@@ -415,7 +418,7 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // A queue's size and times are its owner's too (a truncate forges its size).
                 let owners = changes & OWNER != 0 || fs == FileSystem::MessageQueues;
                 // SAFETY: `file` is held by the caller.
-                owners && unsafe { self.change_refused(fs, file) }
+                owners && self.change_refused(fs, &unsafe { FileName::of(file) })
             }
             Check::Look => {
                 // SAFETY: argument 0 is a path the caller holds, and so its dentry.
@@ -425,19 +428,23 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
                 // SAFETY: as above.
                 let fs = unsafe { FileSystem::of_dentry(file) };
                 // SAFETY: as above.
-                fs == FileSystem::MessageQueues && unsafe { self.change_refused(fs, file) }
+                fs == FileSystem::MessageQueues
+                    && self.change_refused(fs, &unsafe { FileName::of(file) })
             }
             Check::Attributes => {
                 // SAFETY: argument 1 is the file whose attributes change, which the caller
                 // holds.
-                unsafe { self.change_refused(FileSystem::of_dentry(args.word(1)), args.word(1)) }
+                unsafe {
+                    self.change_refused(
+                        FileSystem::of_dentry(args.word(1)),
+                        &FileName::of(args.word(1)),
+                    )
+                }
             }
             Check::Lock => {
                 // SAFETY: argument 0 of `security_file_lock` is an open file the caller holds.
                 let open = unsafe { OpenFacts::of(args.word(0)) };
-                let own_queue =
-                    open.fs == FileSystem::MessageQueues && self.policy.owns_queue(&open.name);
-                privilege::changes_refused(open.fs, own_queue)
+                self.change_refused(open.fs, &open.name)
             }
             Check::ModuleRequest | Check::Bpf | Check::KeyAlloc | Check::KeyUse => true,
             // The kernel takes `cmd` as an unsigned int.
@@ -451,16 +458,10 @@ impl<P: HostConfigPolicy> Divert for Gate<P> {
 }
 
 impl<P: HostConfigPolicy> Gate<P> {
-    /// Whether a change of the file `entry` (a dentry), on a file system of kind `fs`, is
-    /// refused to the current task.
-    ///
-    /// # Safety
-    ///
-    /// `entry` is a dentry the caller holds.
-    unsafe fn change_refused(&self, fs: FileSystem, entry: usize) -> bool {
-        // SAFETY: held (caller's contract), for this call.
-        let own_queue = fs == FileSystem::MessageQueues
-            && self.policy.owns_queue(&unsafe { FileName::of(entry) });
+    /// Whether a change of the file `name`, on a file system of kind `fs`, is refused to
+    /// the current task.
+    fn change_refused(&self, fs: FileSystem, name: &FileName) -> bool {
+        let own_queue = fs == FileSystem::MessageQueues && self.policy.owns_queue(name);
         privilege::changes_refused(fs, own_queue)
     }
 }
