@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 23
+ktap_plan 24
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -211,6 +211,19 @@ t_disk_every_way() {
     rm -f /tmp/dw.*
     ctnctl destroy dw >/dev/null
 }
+t_disk_truncate_race() {
+    # 1000 files of 1M made by the host, a container with no quota left: in each, one thread
+    # truncates it to 0 while another truncates it back to 1M. Growing it again needs quota
+    # there is none of: however the two interleave, no file has its 1M again (the growth is
+    # read under the lock the kernel truncates under, not before it).
+    for i in $(seq 0 999); do dd if=/dev/null of=/tmp/dt.$i bs=1 seek=1048576 2>/dev/null; done
+    ctnctl create dt --max-disk 4K >/dev/null || fail "create --max-disk"
+    out=$(ctnctl exec dt -- ctntest res truncate-race /tmp/dt 1M 1000)
+    expect_match "racing truncates never regrow a file" '^regrown=0 ' "$out"
+    expect_eq "nothing counted" 0 "$(field "$(usage dt)" disk 1)"
+    rm -f /tmp/dt.*
+    ctnctl destroy dt >/dev/null
+}
 t_disk_counted_once() {
     # A request larger than its data costs its data only (splice of 1G from a 64K pipe).
     ctnctl create dw1 --max-disk 1M >/dev/null || fail "create --max-disk"
@@ -327,6 +340,7 @@ run_case "admission: memory reservations fit in physical memory; --dry-run" t_ad
 run_case "ctnctl refuses bad limits with exit 2" t_cli_refusals
 run_case "open files: container-wide, EMFILE beyond" t_files
 run_case "disk: bytes written to files, EDQUOT beyond" t_disk
+run_case "disk: truncates racing each other cannot regrow a file past the quota" t_disk_truncate_race
 run_case "disk: writev, pwritev2, fallocate, truncate, copy_file_range, sendfile, splice, AIO, memfd, SysV shm all count" t_disk_every_way
 run_case "disk: a request costs the bytes it writes" t_disk_counted_once
 run_case "disk: a member's core dump counts, cut at the quota" t_disk_core

@@ -297,16 +297,22 @@ notrace bool ctn_is_sysv_shm_name(const char *name)
 	return name && name[0] == 'S' && name[1] == 'Y' && name[2] == 'S' && name[3] == 'V';
 }
 
-/* What truncating the file of dentry to length adds to its size (0 if not a regular file). */
-notrace long long ctn_truncate_growth(struct dentry *dentry, loff_t length)
+/*
+ * What a change of the attributes of dentry adds to its file's size: the growth of a regular
+ * file by ATTR_SIZE, else 0. notify_change runs under the inode lock, which every other
+ * change of the size holds too, so the size read is the one the change starts from. The
+ * call overlayfs makes on its own inode is 0: its inner call on the upper file counts.
+ */
+notrace long long ctn_setattr_growth(struct dentry *dentry, const struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
 	loff_t size;
 
-	if (!inode || !S_ISREG(inode->i_mode))
+	if (!(attr->ia_valid & ATTR_SIZE) || !inode || !S_ISREG(inode->i_mode) ||
+	    inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC)
 		return 0;
 	size = i_size_read(inode);
-	return length > size ? length - size : 0;
+	return attr->ia_size > size ? attr->ia_size - size : 0;
 }
 
 u64 ctn_total_ram_bytes(void)

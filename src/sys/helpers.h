@@ -43,7 +43,8 @@ long long ctn_write_check_iter(const struct kiocb *iocb, const struct iov_iter *
 bool ctn_file_takes_data(struct file *file);
 bool ctn_is_sysv_shm_name(const char *name);
 struct dentry;
-long long ctn_truncate_growth(struct dentry *dentry, long long length);
+struct iattr;
+long long ctn_setattr_growth(struct dentry *dentry, const struct iattr *attr);
 unsigned long ctn_mm_total_vm(struct mm_struct *mm);
 u64 ctn_total_ram_bytes(void);
 struct delayed_work;

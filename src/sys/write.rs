@@ -12,8 +12,10 @@
 //!   has it inlined, that function is hooked too (`checks_inline`);
 //! - `vfs_fallocate`, for the space fallocate(2) allocates (`len`, unless the mode punches
 //!   or collapses a range; overlayfs's inner call on its backing file is not counted again);
-//! - `do_truncate`, for what truncate(2), ftruncate(2) add to a file's size (a file then
-//!   written through `mmap` is written within that size: counted here once);
+//! - `notify_change`, for what truncate(2), ftruncate(2) (and any other change of a size)
+//!   add to a file's size, measured under the inode lock it is called with, so two
+//!   truncates at once cannot both start from the same size (a file then written through
+//!   `mmap` is written within that size: counted here once);
 //! - `shmem_kernel_file_setup` and `hugetlb_file_setup`, for the size of a SysV shared memory
 //!   segment (the shmem or hugetlbfs file that shmat maps; only segments, by their name).
 //!
@@ -81,13 +83,17 @@ fn fallocated(args: &CallArgs<'_>) -> u64 {
     u64::try_from(args.word(3) as i64).unwrap_or(0)
 }
 
-/// `int do_truncate(struct mnt_idmap *, struct dentry *, loff_t length, unsigned int
-/// time_attrs, struct file *)`: what the new length adds to a regular file.
-fn truncated(args: &CallArgs<'_>) -> u64 {
-    let dentry = args.word(1) as *mut bindings::dentry;
-    // SAFETY: argument 1 of `do_truncate` is the dentry of the file being truncated, which
-    // the caller holds.
-    let growth = unsafe { bindings::ctn_truncate_growth(dentry, args.word(2) as i64) };
+/// `int notify_change(struct mnt_idmap *, struct dentry *, struct iattr *, struct inode
+/// **)`: what a new size adds to a regular file.
+fn resized(args: &CallArgs<'_>) -> u64 {
+    // SAFETY: arguments 1 and 2 of `notify_change` are the dentry whose inode the caller
+    // holds locked and the attributes to set, in kernel memory for the call.
+    let growth = unsafe {
+        bindings::ctn_setattr_growth(
+            args.word(1) as *mut bindings::dentry,
+            args.word(2) as *const bindings::iattr,
+        )
+    };
     u64::try_from(growth).unwrap_or(0)
 }
 
@@ -161,7 +167,7 @@ pub(crate) fn add<P: WritePolicy + Clone + 'static>(
         gate(WRITE_CHECKS, write_checked_iter)?;
     }
     gate(kernel::c_str!("vfs_fallocate"), fallocated)?;
-    gate(kernel::c_str!("do_truncate"), truncated)?;
+    gate(kernel::c_str!("notify_change"), resized)?;
     gate(kernel::c_str!("shmem_kernel_file_setup"), shm_sized)?;
     // Only with HUGETLBFS.
     super::ftrace::optional(gate(kernel::c_str!("hugetlb_file_setup"), shm_sized))

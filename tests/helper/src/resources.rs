@@ -68,6 +68,15 @@ pub enum Resources {
     /// Open and close /dev/null ROUNDS times in each of THREADS threads at once; prints
     /// `refused=N` (opens that failed).
     Churn { threads: u32, rounds: u32 },
+    /// Race two threads on each of ROUNDS files PREFIX.0, PREFIX.1, ... (SIZE large, K/M
+    /// suffixes): one truncates it to 0, the other, at the same moment, to SIZE. Prints
+    /// `regrown=N`, the files left at SIZE (each a growth from 0 that had to be counted), and
+    /// `grown=N`, the second thread's truncates that succeeded (to SIZE, or left it there).
+    TruncateRace {
+        prefix: String,
+        size: String,
+        rounds: u32,
+    },
     /// Write SIZE bytes (K/M suffixes) to FILE in 64 KiB write(2) calls; prints
     /// `written=N errno=E` (E: none, or why a write failed).
     Write { file: String, size: String },
@@ -138,6 +147,11 @@ pub fn run(cmd: &Resources) -> ExitCode {
         Resources::Rlimit { resource, pid, set } => rlimit(resource, *pid, set.as_deref()),
         Resources::Open { n, hold } => open(*n, *hold),
         Resources::Churn { threads, rounds } => churn(*threads, *rounds),
+        Resources::TruncateRace {
+            prefix,
+            size,
+            rounds,
+        } => truncate_race(prefix, size, *rounds),
         Resources::Write { file, size } => write(file, size),
         Resources::WriteCount { file, count } => write_count(file, *count),
         Resources::Fill {
@@ -458,6 +472,58 @@ fn churn(threads: u32, rounds: u32) -> ExitCode {
         .collect();
     let refused: usize = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
     println!("refused={refused}");
+    ExitCode::SUCCESS
+}
+
+fn truncate_race(prefix: &str, size: &str, rounds: u32) -> ExitCode {
+    use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+    let Some(size) = parse_size(size) else {
+        eprintln!("ctntest: bad size {size}");
+        return ExitCode::from(2);
+    };
+    let size = size as libc::off_t;
+    // Round r: the main thread opens file r, sets `started` to r and truncates it to 0; the
+    // other thread, seeing it, truncates the same file to SIZE at once, and sets `done`.
+    let (started, done, fd) = (AtomicU32::new(0), AtomicU32::new(0), AtomicI32::new(-1));
+    let wait_for = |flag: &AtomicU32, round: u32| {
+        while flag.load(Ordering::Acquire) < round {
+            std::hint::spin_loop();
+        }
+    };
+    let counts = std::thread::scope(|s| {
+        let grower = s.spawn(|| {
+            let mut grown = 0u32;
+            for round in 1..=rounds {
+                wait_for(&started, round);
+                // SAFETY: the main thread keeps the descriptor open until `done` is set.
+                grown +=
+                    u32::from(unsafe { libc::ftruncate(fd.load(Ordering::Relaxed), size) } == 0);
+                done.store(round, Ordering::Release);
+            }
+            grown
+        });
+        let mut regrown = 0u32;
+        for round in 1..=rounds {
+            let path = format!("{prefix}.{}", round - 1);
+            let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                eprintln!("ctntest: cannot open {path}");
+                started.store(u32::MAX, Ordering::Release);
+                let _ = grower.join();
+                return None;
+            };
+            fd.store(file.as_raw_fd(), Ordering::Relaxed);
+            started.store(round, Ordering::Release);
+            let _ = file.set_len(0);
+            wait_for(&done, round);
+            regrown += u32::from(file.metadata().is_ok_and(|m| m.len() == size as u64));
+        }
+        Some((regrown, grower.join().unwrap_or(0)))
+    });
+    let Some((regrown, grown)) = counts else {
+        return ExitCode::from(2);
+    };
+    println!("regrown={regrown} grown={grown}");
     ExitCode::SUCCESS
 }
 
