@@ -52,12 +52,20 @@ impl ClonePolicy for Policy {
             self.0.confined_call_refused();
             return Err(EPERM);
         }
-        self.0.admit_clone(flags)
+        self.0.admit_clone()
     }
 
     fn done(&self, ticket: CloneTicket, _created: bool) {
         // Whether a task was created is what the fork tracepoint saw (see `clone_done`).
         self.0.clone_done(ticket);
+    }
+
+    fn admit_copy(&self, tgid: i32, pages: u64) -> bool {
+        self.0.admit_copy(tgid, pages)
+    }
+
+    fn copy_dropped(&self, tgid: i32) {
+        self.0.copy_dropped(tgid);
     }
 }
 

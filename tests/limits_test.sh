@@ -2,7 +2,7 @@
 # Resource limits checked when the system call arrives: tasks (EAGAIN, exact) and address
 # space (ENOMEM), their accounting, refusals in the history, and the ioctl's checks.
 . "$(dirname "$0")/lib.sh"
-ktap_plan 24
+ktap_plan 25
 ctn_load || { echo "# cannot load $CTN_KO"; exit 1; }
 
 # usage NAME: "ok tasks=usage/peak/limit/failcnt memory=usage/peak/limit/failcnt"
@@ -101,6 +101,21 @@ t_memory_given_back() {
     wait_for "the first process to map and unmap" has_line /tmp/mem.released '^(ok|errno=)'
     expect_eq "memory given back by another process counts" ok "$(ctnctl exec mem -- ctntest res grow mmap 40M)"
     wait
+}
+t_memory_fork_race() {
+    # A thread maps what the limit leaves beside its process and one copy, and unmaps it,
+    # over and over, while the main thread forks: a child that took the mapping along
+    # would hold it a second time, past the limit. The copy is charged when the kernel has
+    # made it (its exact size), where the fork can still fail: none gets through.
+    ctnctl create fr --max-memory 64M >/dev/null || fail "create --max-memory"
+    out=$(ctnctl exec fr -- ctntest res fork-race 64M 400)
+    expect_match "no child holds the mapping a second time" '^copied=0 forks=[1-9]' "$out"
+    expect_match "forks that would copy past the limit get ENOMEM" ' refused=[1-9]' "$out"
+    expect_match "the other thread mapped meanwhile" ' mapped=[1-9]' "$out"
+    peak=$(field "$(usage fr)" memory 2)
+    [ "$peak" -le $((64 << 20)) ] || fail "peak $peak above the limit ($out)"
+    expect_eq "nothing left charged" 0 "$(field "$(usage fr)" memory 1)"
+    ctnctl destroy fr >/dev/null
 }
 t_memory_reported() {
     out=$(ctnctl stats mem)
@@ -334,6 +349,7 @@ run_case "memory limit: mmap, brk, mremap beyond it get ENOMEM" t_memory_each_gr
 run_case "memory in 1 MiB steps: ENOMEM at the limit, not killed" t_memory_steps
 run_case "memory limit is container-wide and freed at exit" t_memory_container_wide
 run_case "memory unmapped by another member counts before a refusal" t_memory_given_back
+run_case "memory: a fork racing another thread's mmap cannot copy past the limit" t_memory_fork_race
 run_case "memory usage, peak, limit, refusals in stats" t_memory_reported
 run_case "CTN_IOC_SET_LIMITS/GET_USAGE refuse malformed requests" t_ioctl_refusals
 run_case "admission: memory reservations fit in physical memory; --dry-run" t_admission

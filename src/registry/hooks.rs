@@ -6,11 +6,9 @@
 
 use super::*;
 
-/// What `Registry::admit_clone` reserved for a creation: a task, and the pages of the
-/// address space a new process copies.
+/// What `Registry::admit_clone` reserved for a creation: a task.
 pub(crate) struct CloneTicket {
     task: bool,
-    pages: u64,
 }
 
 impl Lockless {
@@ -84,8 +82,9 @@ impl Lockless {
             c.task_added();
         }
         if child.pid() == child.tgid() {
-            // A new process is charged what it holds: its own copy of the address space and
-            // of the descriptors, or the ones it shares with its creator (vfork, CLONE_VM,
+            // A new process is charged what it holds: its own copy of the address space
+            // (which `admit_copy` admitted and charged already: the same size) and of the
+            // descriptors, or the ones it shares with its creator (vfork, CLONE_VM,
             // CLONE_FILES), counted twice then, until it execs or exits: shared ones outlive
             // the creator (a creator that exits after a CLONE_VM child is made left the
             // whole address space held and charged to no one).
@@ -209,20 +208,12 @@ impl Lockless {
         (cap != 0).then_some(cap)
     }
 
-    /// Whether the current task may create a task now, with clone `flags`. A member's
-    /// creation takes its task from the limit now (exactly: concurrent creations cannot
-    /// overshoot) and marks the creator `CLONING`; the fork tracepoint then does not count
-    /// the new task again, and `clone_done` gives the task back if none was created.
-    ///
-    /// A new process without `CLONE_VM` gets a copy of the creator's address space: it must
-    /// fit beside the container's other memory (`ENOMEM` otherwise, as a growth would get),
-    /// so the creation reserves the creator's size until `clone_done`, by when the fork
-    /// tracepoint has charged the child with its own.
-    pub(crate) fn admit_clone(&self, flags: u64) -> Result<CloneTicket> {
-        let none = CloneTicket {
-            task: false,
-            pages: 0,
-        };
+    /// Whether the current task may create a task now. A member's creation takes its task
+    /// from the limit now (exactly: concurrent creations cannot overshoot) and marks the
+    /// creator `CLONING`; the fork tracepoint then does not count the new task again, and
+    /// `clone_done` gives the task back if none was created. (Its memory is `admit_copy`'s.)
+    pub(crate) fn admit_clone(&self) -> Result<CloneTicket> {
+        let none = CloneTicket { task: false };
         let pid = task::current_pid();
         let guard = ReadGuard::new();
         let (Some(c), Some(entry)) = (self.container_of(pid, &guard), self.member_slot(pid)) else {
@@ -231,31 +222,39 @@ impl Lockless {
         if c.is_sealed() {
             return Err(EAGAIN);
         }
-        let pages = if flags & clone::CLONE_VM == 0 {
-            mm::current_total_vm()
-        } else {
-            0
-        };
-        let memory = &c.limits.memory;
-        if !memory.try_add(pages) && !(c.recount_due() && self.recounted(c, &guard, pages)) {
-            memory.refused();
-            c.refused(ENOMEM);
-            return Err(ENOMEM);
-        }
         if !c.limits.tasks.try_add(1) {
-            memory.add(-(pages as i64));
             c.limits.tasks.refused();
             c.refused(EAGAIN);
             return Err(EAGAIN);
         }
         entry.fetch_or(CLONING, Ordering::SeqCst);
-        Ok(CloneTicket { task: true, pages })
+        Ok(CloneTicket { task: true })
     }
 
-    /// Recounts `c`'s processes, then takes `pages` of memory if they fit.
-    pub(super) fn recounted(&self, c: &Container, guard: &ReadGuard, pages: u64) -> bool {
-        self.recount(c, guard);
-        c.limits.memory.try_add(pages)
+    /// Whether the current task's new process `tgid` may hold `pages` of its own, its copy
+    /// of the creator's address space, complete by now: it must fit beside the container's
+    /// other memory (`ENOMEM` otherwise, as a growth would get). It is charged to the new
+    /// process until the fork tracepoint charges what it holds (the same, unless the copy
+    /// failed) or `copy_dropped` gives it back.
+    ///
+    /// Runs in `copy_process`, in the creator's context, before the new process is visible.
+    pub(crate) fn admit_copy(&self, tgid: i32, pages: u64) -> bool {
+        self.admit(
+            pages,
+            (tgid, 0),
+            ENOMEM,
+            |c| &c.limits.memory,
+            &self.pages,
+            |_| (),
+        )
+    }
+
+    /// The creation of process `tgid` failed after `admit_copy` charged its copy.
+    pub(crate) fn copy_dropped(&self, tgid: i32) {
+        let guard = ReadGuard::new();
+        if let Some(c) = self.container_of(task::current_pid(), &guard) {
+            self.pages.set(&c.limits.memory, tgid, 0);
+        }
     }
 
     /// The creation `admit_clone` admitted (`ticket`) is over.
@@ -266,9 +265,6 @@ impl Lockless {
         let pid = task::current_pid();
         let guard = ReadGuard::new();
         let c = self.container_of(pid, &guard);
-        if let Some(c) = c {
-            c.limits.memory.add(-(ticket.pages as i64));
-        }
         let Some(entry) = self.member_slot(pid) else {
             return;
         };
@@ -291,7 +287,7 @@ impl Lockless {
     pub(crate) fn admit_pages(&self, pages: u64, now: u64) -> bool {
         self.admit(
             pages,
-            now,
+            (task::current_tgid(), now),
             ENOMEM,
             |c| &c.limits.memory,
             &self.pages,
@@ -304,7 +300,7 @@ impl Lockless {
     pub(crate) fn admit_file(&self, now: u64) -> bool {
         self.admit(
             1,
-            now,
+            (task::current_tgid(), now),
             EMFILE,
             |c| &c.limits.files,
             &self.files,
@@ -584,12 +580,13 @@ impl Lockless {
         false
     }
 
-    /// A request of the current process for `n` more of a resource it holds `now` of;
-    /// `admitted` runs on its container if it is granted.
+    /// A request of the current task for `n` more of a resource for `process` (its tgid and
+    /// what it holds now: the current process's, or the new one it is making); `admitted`
+    /// runs on its container if it is granted.
     pub(super) fn admit(
         &self,
         n: u64,
-        now: u64,
+        process: (i32, u64),
         errno: Error,
         counter: impl Fn(&Container) -> &Counter,
         charges: &Charges,
@@ -599,7 +596,7 @@ impl Lockless {
         let Some(c) = self.container_of(task::current_pid(), &guard) else {
             return true;
         };
-        let tgid = task::current_tgid();
+        let (tgid, now) = process;
         let granted = charges.admit(counter(c), tgid, now, n)
             || (c.recount_due() && {
                 self.recount(c, &guard);

@@ -39,7 +39,6 @@ use crate::network::{owner_keys, private_loopback, Addresses};
 use crate::opened::OpenedFiles;
 use crate::privilege;
 use crate::sys::clock;
-use crate::sys::clone;
 use crate::sys::hostconf::{self, FileName, FileSystem, OpenFacts};
 use crate::sys::mm;
 use crate::sys::net::eaddrinuse;

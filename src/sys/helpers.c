@@ -227,6 +227,18 @@ notrace unsigned long ctn_mm_total_vm(struct mm_struct *mm)
 	return READ_ONCE(mm->total_vm);
 }
 
+/*
+ * The pages of address space that child, a task copy_process is making, holds of its own:
+ * its copy of its creator's (complete once copy_mm ran), or 0 if it shares the creator's
+ * (CLONE_VM) or has none (a kernel thread).
+ */
+notrace unsigned long ctn_fork_copy_pages(struct task_struct *child)
+{
+	struct mm_struct *mm = child->mm;
+
+	return mm && mm != current->mm ? READ_ONCE(mm->total_vm) : 0;
+}
+
 /* Descriptors open in `files`. */
 static notrace unsigned int ctn_files_open(struct files_struct *files)
 {

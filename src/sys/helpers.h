@@ -46,6 +46,7 @@ struct dentry;
 struct iattr;
 long long ctn_setattr_growth(struct dentry *dentry, const struct iattr *attr);
 unsigned long ctn_mm_total_vm(struct mm_struct *mm);
+unsigned long ctn_fork_copy_pages(struct task_struct *child);
 u64 ctn_total_ram_bytes(void);
 struct delayed_work;
 struct work_struct;

@@ -20,18 +20,6 @@ pub(crate) fn total_ram_bytes() -> u64 {
     unsafe { bindings::ctn_total_ram_bytes() }
 }
 
-/// The current process's address space, in pages (`total_vm`; 0 for a kernel thread).
-pub(crate) fn current_total_vm() -> u64 {
-    // SAFETY: reads the current task's `mm` pointer.
-    let mm = unsafe { bindings::ctn_current_mm() };
-    if mm.is_null() {
-        return 0;
-    }
-    // SAFETY: `mm` is the current task's, live while it runs; `total_vm` is a word the kernel
-    // reads without locks too.
-    unsafe { bindings::ctn_mm_total_vm(mm) as u64 }
-}
-
 /// Whose address spaces may grow. Its [`Divert`] says whose growth is checked; tasks it says
 /// no to pay only that check.
 pub(crate) trait MemoryPolicy: Divert {

@@ -77,6 +77,13 @@ pub enum Resources {
         size: String,
         rounds: u32,
     },
+    /// Fork ROUNDS times while another thread maps (as each fork starts) and unmaps (after
+    /// it) as much as the container's LIMIT (K/M suffixes) leaves beside this process and one
+    /// copy of it: a fork whose copy took that mapping along would hold it twice, past the
+    /// limit. Each child looks at its own size (/proc/self/statm) and exits; prints
+    /// `copied=N` (children that had the mapping), `forks=N`, `refused=N` (ENOMEM),
+    /// `mapped=N` (the other thread's maps).
+    ForkRace { limit: String, rounds: u32 },
     /// Write SIZE bytes (K/M suffixes) to FILE in 64 KiB write(2) calls; prints
     /// `written=N errno=E` (E: none, or why a write failed).
     Write { file: String, size: String },
@@ -152,6 +159,7 @@ pub fn run(cmd: &Resources) -> ExitCode {
             size,
             rounds,
         } => truncate_race(prefix, size, *rounds),
+        Resources::ForkRace { limit, rounds } => fork_race(limit, *rounds),
         Resources::Write { file, size } => write(file, size),
         Resources::WriteCount { file, count } => write_count(file, *count),
         Resources::Fill {
@@ -524,6 +532,103 @@ fn truncate_race(prefix: &str, size: &str, rounds: u32) -> ExitCode {
         return ExitCode::from(2);
     };
     println!("regrown={regrown} grown={grown}");
+    ExitCode::SUCCESS
+}
+
+/// This process's address space, in bytes (the first field of /proc/self/statm). Only
+/// async-signal-safe calls and no allocation: it runs in a fork's child too.
+fn vm_size() -> usize {
+    let mut buf = [0u8; 64];
+    // SAFETY: a NUL-terminated path; `buf` is ours, of the length given.
+    let n = unsafe {
+        let fd = libc::open(c"/proc/self/statm".as_ptr(), libc::O_RDONLY);
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n
+    };
+    let pages = buf[..usize::try_from(n).unwrap_or(0)]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0usize, |v, b| v * 10 + usize::from(b - b'0'));
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize
+}
+
+fn fork_race(limit: &str, rounds: u32) -> ExitCode {
+    use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    let Some(limit) = parse_size(limit) else {
+        eprintln!("ctntest: bad limit {limit}");
+        return ExitCode::from(2);
+    };
+    // Round r: the main thread sets `started` to r and forks; the mapper, seeing it, maps
+    // at once (while the fork runs, most often), and unmaps when `forked` is r.
+    let (started, forked, unmapped) = (AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0));
+    let mapped = AtomicU64::new(0);
+    // What the mapper maps: set once this process's own size is known.
+    let mapping = AtomicUsize::new(0);
+    let wait_for = |flag: &AtomicU32, round: u32| {
+        while flag.load(Ordering::Acquire) < round {
+            std::hint::spin_loop();
+        }
+    };
+    let (copied, forks, refused) = std::thread::scope(|s| {
+        s.spawn(|| {
+            for round in 1..=rounds {
+                wait_for(&started, round);
+                let size = mapping.load(Ordering::Relaxed);
+                // SAFETY: a new private anonymous mapping, unmapped again untouched.
+                let p = unsafe {
+                    libc::mmap(
+                        std::ptr::null_mut(),
+                        size,
+                        libc::PROT_READ | libc::PROT_WRITE,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                        -1,
+                        0,
+                    )
+                };
+                wait_for(&forked, round);
+                if p != libc::MAP_FAILED {
+                    mapped.fetch_add(1, Ordering::Relaxed);
+                    // SAFETY: the mapping made above.
+                    unsafe { libc::munmap(p, size) };
+                }
+                unmapped.store(round, Ordering::Release);
+            }
+        });
+        // With the mapper's stack in it: what this process and one copy take, and what
+        // the limit leaves beside them (less a MiB for the children's own growth).
+        let base = vm_size();
+        let size = limit.saturating_sub(2 * base + (1 << 20));
+        mapping.store(size, Ordering::Relaxed);
+        let (mut copied, mut forks, mut refused) = (0u32, 0u32, 0u32);
+        for round in 1..=rounds {
+            started.store(round, Ordering::Release);
+            // SAFETY: the child makes async-signal-safe calls only, then _exit.
+            match unsafe { libc::fork() } {
+                0 => {
+                    let had = vm_size() > base + size / 2;
+                    // SAFETY: ends the child without running anything of the parent's.
+                    unsafe { libc::_exit(i32::from(had)) };
+                }
+                -1 => refused += u32::from(Errno::last() == Errno::ENOMEM),
+                child => {
+                    forks += 1;
+                    let mut status = 0;
+                    // SAFETY: waits for our own child.
+                    unsafe { libc::waitpid(child, &mut status, 0) };
+                    copied += u32::from(libc::WEXITSTATUS(status) == 1);
+                }
+            }
+            forked.store(round, Ordering::Release);
+            wait_for(&unmapped, round);
+        }
+        (copied, forks, refused)
+    });
+    println!(
+        "copied={copied} forks={forks} refused={refused} mapped={}",
+        mapped.load(Ordering::Relaxed)
+    );
     ExitCode::SUCCESS
 }
 
