@@ -46,20 +46,21 @@ pub(crate) fn add<P: ClonePolicy + Clone + 'static>(
             policy.clone(),
         )?;
     }
+    // Only with CGROUPS (without it both are empty inlines: a fork's copy is not checked).
     // SAFETY: `can_fork_replacement::<P>` has `cgroup_can_fork`'s two parameters followed by
     // `*const Hooked<P>`, returns `int`, holds an `InFlight` guard throughout and calls the
     // original through `Hooked::call_original`.
-    unsafe {
+    ftrace::optional(unsafe {
         hooks.hook(
             original!(kernel::c_str!("cgroup_can_fork")),
             2,
             can_fork_replacement::<P> as usize,
             policy.clone(),
-        )?;
-    }
+        )
+    })?;
     // What `cgroup_can_fork` admitted is undone by `cgroup_cancel_fork` when a later step of
     // `copy_process` fails.
-    hooks.observing(kernel::c_str!("cgroup_cancel_fork"), CopyDropped(policy))
+    ftrace::optional(hooks.observing(kernel::c_str!("cgroup_cancel_fork"), CopyDropped(policy)))
 }
 
 /// The pages of address space the new task `child` holds of its own: its copy of its
