@@ -122,8 +122,9 @@ while [ $r -lt "$SREPS" ]; do
 done
 # A container's whole life, ctn against namespaces (ctntest bench ctn-lifecycle and
 # ns-lifecycle), with another container defined, as on a host that runs containers (the
-# hooks stay installed). Then the first container's: it installs every hook, and
-# destroying it (the last) removes them.
+# hooks stay armed). Then the first container's: it arms every hook and destroying it (the
+# last) parks them; and the first container after loading the module, which installs them
+# (unloading removes them).
 r=0
 while [ $r -lt "$REPS" ]; do
     ctntest bench ctn-lifecycle --iterations 20 --batches "$BATCHES" |
@@ -137,6 +138,13 @@ r=0
 while [ $r -lt 3 ]; do
     set -- $(ctntest bench ctn-lifecycle --iterations 1 --batches 1)
     echo "RESULT lifecycle first_container_hooks $2"
+    r=$((r + 1))
+done
+r=0
+while [ $r -lt 3 ]; do
+    rmmod ctn && insmod /ctn/ctn.ko
+    set -- $(ctntest bench ctn-lifecycle --iterations 1 --batches 1)
+    echo "RESULT lifecycle first_container_after_load $2"
     r=$((r + 1))
 done
 rmmod ctn

@@ -32,15 +32,17 @@ const MODULE_VERSION: &str = "0.14.0";
 
 /// The handler behind `/dev/ctn`.
 ///
-/// It also owns the hooks, which are installed only while at least one container exists: a
-/// module with no container costs the rest of the system nothing. Creating and destroying a
-/// container holds the `hooks` mutex, so no container (and so no member) exists without them.
+/// It also owns the hooks, which are armed only while at least one container exists: a
+/// module with no container costs the rest of the system nothing. Installed with the first
+/// container, they are parked with the last (see `hooks`) and removed at unload. Creating
+/// and destroying a container holds the `hooks` mutex, so no container (and so no member)
+/// exists without them armed.
 pub(crate) struct Control {
     registry: Arc<Registry>,
     hooks: Pin<KBox<Mutex<HookState>>>,
 }
 
-/// The hooks, while containers exist, and where the hooked functions are (found once).
+/// The hooks, once a container was made, and where the hooked functions are (found once).
 struct HookState {
     hooks: Option<Hooks>,
     sites: Sites,
@@ -122,20 +124,24 @@ impl Control {
         self.require_admin()?;
         let mut state = self.hooks.lock();
         let HookState { hooks, sites } = &mut *state;
-        if hooks.is_none() {
-            *hooks = Some(Hooks::install(&self.registry, sites)?);
-        }
+        let h = match hooks {
+            Some(h) => {
+                h.arm()?;
+                h
+            }
+            None => hooks.insert(Hooks::install(&self.registry, sites)?),
+        };
         let mut created = self.registry.create(name, req.history_len, record);
-        if let (Ok(_), true, Some(h)) = (&created, record, hooks.as_mut()) {
+        if let (Ok(_), true) = (&created, record) {
             // Before it can have a member: the recorder must see its first open.
-            if let Err(e) = h.record_opens(&self.registry, sites, true) {
+            if let Err(e) = h.record_opens(sites, true) {
                 let _ = self.registry.destroy(Target::Name(name));
                 created = Err(e);
             }
         }
         if self.registry.is_empty() {
-            // The first container could not be made: no reason to keep the hooks.
-            *hooks = None;
+            // The first container could not be made: no reason to keep the hooks armed.
+            let _ = h.park();
         }
         drop(state);
         req.id = created?;
@@ -151,11 +157,14 @@ impl Control {
         let mut state = self.hooks.lock();
         let HookState { hooks, sites } = &mut *state;
         self.registry.destroy(target)?;
-        if self.registry.is_empty() {
-            // The last container had no member: nothing needs the hooks any more.
-            *hooks = None;
-        } else if let Some(h) = hooks.as_mut() {
-            h.record_opens(&self.registry, sites, self.registry.is_recording())?;
+        if let Some(h) = hooks.as_mut() {
+            if self.registry.is_empty() {
+                // The last container had no member: nothing needs the hooks any more. If the
+                // kernel cannot park them they stay armed, which costs calls time, not rules.
+                let _ = h.park();
+            } else {
+                h.record_opens(sites, self.registry.is_recording())?;
+            }
         }
         Ok(0)
     }

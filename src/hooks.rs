@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Every hook ctn installs, as one unit: installed with the first container, removed with
-//! the last (see `device::Control`), so that a module with no container costs nothing.
+//! Every hook ctn installs, as one unit: installed with the first container, parked with the
+//! last and armed again with the next first one (see `device::Control`), so that a module
+//! with no container costs nothing; removed when the module unloads. Parking unpatches every
+//! hooked function and unregisters the probes without the RCU-tasks grace periods that
+//! removing them waits out (hundreds of milliseconds).
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -9,7 +12,7 @@ use kernel::sync::Arc;
 use crate::policies::Policy;
 use crate::process::SchedHooks;
 use crate::registry::Registry;
-use crate::sys::ftrace::{HookSet, HookSetBuilder, Sites};
+use crate::sys::ftrace::{Anchor, HookSet, HookSetBuilder, Sites};
 use crate::sys::tracepoint::SchedProbes;
 use crate::sys::work::{Periodic, PeriodicWork};
 use crate::sys::{
@@ -24,9 +27,11 @@ pub(crate) struct Hooks {
     recorder: Option<HookSet>,
     /// Every other function hook, in one ftrace registration: removing a registration costs
     /// RCU-tasks grace periods, which one registration pays once.
-    _functions: HookSet,
-    _sched_probes: SchedProbes<SchedHooks>,
-    _cpu_watch: PeriodicWork<CpuWatch>,
+    functions: HookSet,
+    sched_probes: SchedProbes<SchedHooks>,
+    /// Only while armed.
+    cpu_watch: Option<PeriodicWork<CpuWatch>>,
+    registry: Arc<Registry>,
 }
 
 /// Checks the CPU-time limits every second (see `Registry::watch_cpu`).
@@ -68,33 +73,53 @@ impl Hooks {
         unix::add(&mut functions, policy())?;
         mqueue::add(&mut functions, policy())?;
         pty::add(&mut functions, policy())?;
-        let functions = functions.install()?;
+        let functions = functions.install(Anchor::Hooks)?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         Ok(Self {
             recorder: None,
-            _functions: functions,
-            _sched_probes: sched_probes,
-            _cpu_watch: cpu_watch,
+            functions,
+            sched_probes,
+            cpu_watch: Some(cpu_watch),
+            registry: registry.clone(),
         })
     }
 
-    /// Installs the open recorder if `needed` and it is not, removes it if not `needed`.
-    pub(crate) fn record_opens(
-        &mut self,
-        registry: &Arc<Registry>,
-        sites: &mut Sites,
-        needed: bool,
-    ) -> Result {
-        match (needed, self.recorder.is_some()) {
-            (true, false) => {
+    /// With the last container gone: nothing hooked, nothing probed, nothing watched.
+    /// Failing (the kernel could not allocate the smaller filter) leaves the hooks armed,
+    /// which is correct, only not free.
+    pub(crate) fn park(&mut self) -> Result {
+        self.cpu_watch = None;
+        self.sched_probes.park();
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.park()?;
+        }
+        self.functions.park()
+    }
+
+    /// Before a first container again: everything [`Hooks::park`] stopped, back.
+    pub(crate) fn arm(&mut self) -> Result {
+        self.functions.arm()?;
+        self.sched_probes.arm()?;
+        if self.cpu_watch.is_none() {
+            self.cpu_watch = Some(PeriodicWork::start(CpuWatch(self.registry.clone()), 1000)?);
+        }
+        Ok(())
+    }
+
+    /// Installs (or arms) the open recorder if `needed` and it is not armed, parks it if not
+    /// `needed`.
+    pub(crate) fn record_opens(&mut self, sites: &mut Sites, needed: bool) -> Result {
+        match (needed, self.recorder.as_mut()) {
+            (true, None) => {
                 let mut recorder = HookSetBuilder::new(sites);
-                let installed = open::add(&mut recorder, Policy(registry.clone()))
-                    .and_then(|()| recorder.install());
+                let installed = open::add(&mut recorder, Policy(self.registry.clone()))
+                    .and_then(|()| recorder.install(Anchor::Recorder));
                 sites.release();
                 self.recorder = Some(installed?);
             }
-            (false, true) => self.recorder = None,
-            _ => {}
+            (true, Some(recorder)) => recorder.arm()?,
+            (false, Some(recorder)) => recorder.park()?,
+            (false, None) => {}
         }
         Ok(())
     }

@@ -425,15 +425,19 @@ pub(crate) struct HookSetBuilder<'a> {
 
 /// Installed function hooks: one ftrace registration for every function of every hook in it
 /// (each registration costs RCU-tasks grace periods when it is removed, seconds in a slow
-/// VM), dispatching each call by its address. Dropping it removes every hook and waits until
-/// no task runs any of its replacements.
+/// VM), dispatching each call by its address. It can be parked ([`HookSet::park`]: no
+/// hooked function patched, nothing waited for) and armed again; dropping it removes every
+/// hook and waits until no task runs any of its replacements.
 ///
 /// # Invariants
 ///
-/// `inner.ops` is registered with ftrace, filtered to the sites in `inner.slots`, for the
-/// life of `self`; `inner` does not move and is freed only after the waits in `drop`.
+/// `inner.ops` is registered with ftrace for the life of `self`, filtered to
+/// its [`Anchor`] and, while `armed`, to the sites in `sites` (those of
+/// `inner.slots`); `inner` does not move and is freed only after the waits in `drop`.
 pub(crate) struct HookSet {
     inner: Pin<KBox<Shared>>,
+    sites: KVec<c_ulong>,
+    armed: bool,
 }
 
 // SAFETY: the ftrace_ops is written before registration only, then read by ftrace; the
@@ -618,7 +622,7 @@ impl<'a> HookSetBuilder<'a> {
     }
 
     /// Installs the hooks put together: from here on their policies see every call.
-    pub(crate) fn install(self) -> Result<HookSet> {
+    pub(crate) fn install(self, anchor: Anchor) -> Result<HookSet> {
         if self.sites.is_empty() {
             return Err(EINVAL); // an ops with no filter would trace every function
         }
@@ -657,28 +661,94 @@ impl<'a> HookSetBuilder<'a> {
         )?;
         let ops = inner.ops.get();
         // One filter update for every site (one per site copied the growing hash each time).
-        let mut ips = KVec::with_capacity(self.sites.len(), GFP_KERNEL)?;
+        let mut sites = KVec::with_capacity(self.sites.len(), GFP_KERNEL)?;
         for &(site, _) in self.sites.iter() {
-            ips.push(site as c_ulong, GFP_KERNEL)?;
+            sites.push(site as c_ulong, GFP_KERNEL)?;
         }
+        let mut anchor = [anchor.address()];
         // SAFETY: `ops` is pinned and outlives the registration (type invariant); every
-        // address in `ips` (`ips.len()` of them) is an ftrace location.
-        let ret = unsafe {
-            bindings::ftrace_set_filter_ips(ops, ips.as_mut_ptr(), ips.len() as u32, 0, 0)
-        };
+        // address given is an ftrace location (or a function's start, which ftrace maps to
+        // its location).
+        let mut ret = unsafe { bindings::ftrace_set_filter_ips(ops, anchor.as_mut_ptr(), 1, 0, 0) };
+        if ret == 0 {
+            // SAFETY: as above.
+            ret = unsafe {
+                bindings::ftrace_set_filter_ips(ops, sites.as_mut_ptr(), sites.len() as u32, 0, 0)
+            };
+        }
+        if ret == 0 {
+            // SAFETY: as above.
+            ret = unsafe { bindings::register_ftrace_function(ops) };
+        }
         if ret != 0 {
             // SAFETY: the filter may be partly set on `ops`, which is not registered.
             unsafe { bindings::ftrace_free_filter(ops) };
             return Err(Error::from_errno(ret));
         }
-        // SAFETY: as above; on failure the filter is released before `inner` is freed.
-        let ret = unsafe { bindings::register_ftrace_function(ops) };
-        if ret != 0 {
-            // SAFETY: the filter was set on `ops` above; the ops is not registered.
-            unsafe { bindings::ftrace_free_filter(ops) };
-            return Err(Error::from_errno(ret));
+        Ok(HookSet {
+            inner,
+            sites,
+            armed: true,
+        })
+    }
+}
+
+/// What a parked registration is filtered to (see ftrace_anchor.c): each registration its
+/// own, since two ops that modify the IP cannot share a function.
+#[derive(Clone, Copy)]
+pub(crate) enum Anchor {
+    Hooks,
+    Recorder,
+}
+
+impl Anchor {
+    fn address(self) -> c_ulong {
+        let f: unsafe extern "C" fn() = match self {
+            Anchor::Hooks => bindings::ctn_ftrace_anchor_hooks,
+            Anchor::Recorder => bindings::ctn_ftrace_anchor_recorder,
+        };
+        f as usize as c_ulong
+    }
+}
+
+impl HookSet {
+    /// Unpatches every hooked function (the registration stays, with only the anchor in its
+    /// filter): calls already diverted finish, the hooks stay alive, no grace period is
+    /// waited for. Removing the registration instead waits out RCU-tasks grace periods.
+    pub(crate) fn park(&mut self) -> Result {
+        if self.armed {
+            self.filter(true)?;
+            self.armed = false;
         }
-        Ok(HookSet { inner })
+        Ok(())
+    }
+
+    /// Patches the hooked functions again after [`HookSet::park`].
+    pub(crate) fn arm(&mut self) -> Result {
+        if !self.armed {
+            self.filter(false)?;
+            self.armed = true;
+        }
+        Ok(())
+    }
+
+    /// Adds the sites to the registration's filter, or removes them: in one update, which
+    /// changes nothing if it fails.
+    fn filter(&mut self, remove: bool) -> Result {
+        let ops = self.inner.ops.get();
+        // SAFETY: `ops` is registered and pinned (type invariant), its filter holds the
+        // anchor whatever happens (never empty: an empty filter traces every function);
+        // `sites` are ftrace locations, in the filter exactly when removing.
+        let ret = unsafe {
+            bindings::ftrace_set_filter_ips(
+                ops,
+                self.sites.as_mut_ptr(),
+                self.sites.len() as u32,
+                remove as i32,
+                0,
+            )
+        };
+        kernel::error::to_result(ret)
     }
 }
 

@@ -28,6 +28,9 @@ unsigned long ctn_call_original(unsigned long a0, unsigned long a1, unsigned lon
 				unsigned long a3, unsigned long a4, unsigned long fn);
 bool ctn_in_compat_syscall(void);
 void ctn_tracepoint_synchronize_unregister(void);
+/* ftrace_anchor.c: traceable, never called (see there). */
+void ctn_ftrace_anchor_hooks(void);
+void ctn_ftrace_anchor_recorder(void);
 struct new_utsname;
 const struct new_utsname *ctn_utsname(void);
 bool ctn_uname_personality_rewrites(void);

@@ -29,16 +29,19 @@ pub(crate) trait SchedObserver: Send + Sync {
     fn on_runtime(&self, task: TaskRef<'_>, ns: u64);
 }
 
-/// Registered probes on `sched_process_{fork,exec,exit}` and `sched_stat_runtime`; dropping
-/// them unregisters them and waits until no probe is running.
+/// Probes on `sched_process_{fork,exec,exit}` and `sched_stat_runtime`: registered, or parked
+/// (unregistered without waiting, [`SchedProbes::park`]) and armed again; dropping them
+/// unregisters them and waits until no probe is running.
 ///
 /// # Invariants
 ///
-/// Each `(tracepoint, probe)` in `registered` is registered with `observer`'s address as data;
-/// `observer` stays alive until they are unregistered and synchronised (in `drop`).
+/// While `armed`, each `(tracepoint, probe)` in `probes` is registered with `observer`'s
+/// address as data; `observer` stays alive until they are unregistered and synchronised (in
+/// `drop`: a parked probe may still be running on another CPU).
 pub(crate) struct SchedProbes<T: SchedObserver> {
     observer: Arc<T>,
-    registered: KVec<(*mut bindings::tracepoint, *mut c_void)>,
+    probes: KVec<(*mut bindings::tracepoint, *mut c_void)>,
+    armed: bool,
     _live: Live,
 }
 
@@ -50,12 +53,7 @@ unsafe impl<T: SchedObserver> Sync for SchedProbes<T> {}
 
 impl<T: SchedObserver> SchedProbes<T> {
     pub(crate) fn register(observer: Arc<T>) -> Result<Self> {
-        let mut this = Self {
-            observer,
-            registered: KVec::with_capacity(4, GFP_KERNEL)?,
-            _live: Live::new(&live::PROBE_SETS),
-        };
-        let probes: [(&CStr, *mut c_void); 4] = [
+        let named: [(&CStr, *mut c_void); 4] = [
             (
                 kernel::c_str!("sched_process_fork"),
                 fork_probe::<T> as *mut c_void,
@@ -73,30 +71,64 @@ impl<T: SchedObserver> SchedProbes<T> {
                 runtime_probe::<T> as *mut c_void,
             ),
         ];
-        // On error, `this` is dropped and unregisters what was registered so far.
-        for (name, probe) in probes {
-            let tp = find(name).ok_or(ENOENT)?;
-            let data = observer_data(&this.observer);
+        let mut probes = KVec::with_capacity(named.len(), GFP_KERNEL)?;
+        for (name, probe) in named {
+            probes.push((find(name).ok_or(ENOENT)?, probe), GFP_KERNEL)?;
+        }
+        let mut this = Self {
+            observer,
+            probes,
+            armed: false,
+            _live: Live::new(&live::PROBE_SETS),
+        };
+        this.arm()?;
+        Ok(this)
+    }
+
+    /// Registers every probe (after [`SchedProbes::park`]); none if one fails.
+    pub(crate) fn arm(&mut self) -> Result {
+        if self.armed {
+            return Ok(());
+        }
+        let data = observer_data(&self.observer);
+        for (n, &(tp, probe)) in self.probes.iter().enumerate() {
             // SAFETY: `tp` is a kernel tracepoint; `probe` has the signature of its prototype
             // (checked against include/trace/events/sched.h: see the probe functions) and
-            // `data` stays valid until the probe is unregistered (type invariant).
-            kernel::error::to_result(unsafe {
-                bindings::tracepoint_probe_register(tp, probe, data)
-            })?;
-            this.registered.push((tp, probe), GFP_KERNEL)?;
+            // `data` stays valid until the probe is unregistered and synchronised (type
+            // invariant).
+            let ret = unsafe { bindings::tracepoint_probe_register(tp, probe, data) };
+            if ret != 0 {
+                self.unregister(n);
+                return Err(Error::from_errno(ret));
+            }
         }
-        Ok(this)
+        self.armed = true;
+        Ok(())
+    }
+
+    /// Unregisters every probe without waiting for those still running (`drop` does).
+    pub(crate) fn park(&mut self) {
+        if self.armed {
+            self.unregister(self.probes.len());
+            self.armed = false;
+        }
+    }
+
+    /// Unregisters the first `n` probes.
+    fn unregister(&self, n: usize) {
+        let data = observer_data(&self.observer);
+        for &(tp, probe) in self.probes.iter().take(n) {
+            // SAFETY: registered with this data (by `arm`, which calls this for the `n` it
+            // registered, or `armed`). Unregistering only fails for a probe that is not
+            // registered.
+            unsafe { bindings::tracepoint_probe_unregister(tp, probe, data) };
+        }
     }
 }
 
 impl<T: SchedObserver> Drop for SchedProbes<T> {
     fn drop(&mut self) {
-        let data = observer_data(&self.observer);
-        for &(tp, probe) in self.registered.iter() {
-            // SAFETY: registered in `register` with this data (type invariant). Unregistering
-            // only fails for a probe that is not registered.
-            unsafe { bindings::tracepoint_probe_unregister(tp, probe, data) };
-        }
+        self.park();
         // SAFETY: waits for probes still running on other CPUs; sleepable context (unload).
         unsafe { bindings::ctn_tracepoint_synchronize_unregister() };
         // `observer` is released after this, when the fields are dropped.

@@ -666,7 +666,16 @@ fn create_container(
 ) -> Result<u32, Error> {
     let id = dev
         .create(name, history, record_files)
-        .map_err(|e| explain(e, name))?;
+        .map_err(|e| match device::errno(&e) {
+            // Only the first container's hooks can be busy: the kernel refused them.
+            Some(nix::errno::Errno::EBUSY) => Error::Refused(format!(
+                "create '{name}': the kernel refused ctn's function hooks: function tracing \
+                 is switched off (kernel.ftrace_enabled=0), or another module (a live \
+                 patch) already modifies a function ctn hooks.\n  Switch tracing on with \
+                 `sysctl kernel.ftrace_enabled=1` (see dmesg for the rest), then try again."
+            )),
+            _ => explain(e, name),
+        })?;
     if caps != ctn_uapi::CTN_CAPS_DEFAULT {
         if let Err(e) = dev.set_caps(name, caps) {
             let _ = dev.destroy(name);
