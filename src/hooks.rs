@@ -56,7 +56,7 @@ impl Hooks {
         let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
         let policy = || Policy(registry.clone());
-        let mut functions = HookSetBuilder::new(sites);
+        let mut functions = HookSetBuilder::new(sites, Arc::new(policy(), GFP_KERNEL)?);
         clone::add(&mut functions, policy())?;
         tids::add(&mut functions, policy())?;
         uts::add(&mut functions, policy())?;
@@ -111,7 +111,10 @@ impl Hooks {
     pub(crate) fn record_opens(&mut self, sites: &mut Sites, needed: bool) -> Result {
         match (needed, self.recorder.as_mut()) {
             (true, None) => {
-                let mut recorder = HookSetBuilder::new(sites);
+                let mut recorder = HookSetBuilder::new(
+                    sites,
+                    Arc::new(Policy(self.registry.clone()), GFP_KERNEL)?,
+                );
                 let installed = open::add(&mut recorder, Policy(self.registry.clone()))
                     .and_then(|()| recorder.install(Anchor::Recorder));
                 sites.release();

@@ -15,7 +15,7 @@ use crate::sys::capable::CapabilityPolicy;
 use crate::sys::clone::ClonePolicy;
 use crate::sys::confine::ConfinePolicy;
 use crate::sys::files::FilesPolicy;
-use crate::sys::ftrace::Divert;
+use crate::sys::ftrace::{Divert, Gate};
 use crate::sys::hostconf::{FileName, HostConfigPolicy, OpenFacts};
 use crate::sys::ipc::IpcPolicy;
 use crate::sys::isolate::IsolationPolicy;
@@ -34,13 +34,16 @@ use crate::sys::write::WritePolicy;
 #[derive(Clone)]
 pub(crate) struct Policy(pub(crate) Arc<Registry>);
 
-/// A hook's first question, before any policy runs: whether the current task is in a
+/// Every hook's first question, before any policy runs: whether the current task is in a
 /// container (one load; a host task is let through here).
-impl Divert for Policy {
-    fn divert(&self) -> bool {
+impl Gate for Policy {
+    fn admits(&self) -> bool {
         self.0.current_is_member()
     }
 }
+
+/// As a hook's own policy (its replacement decides): every call the gate admits is diverted.
+impl Divert for Policy {}
 
 impl ClonePolicy for Policy {
     type Ticket = CloneTicket;

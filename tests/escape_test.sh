@@ -373,6 +373,24 @@ t_host_pty() {
     kill $holder $inst; wait $holder $inst 2>/dev/null
     umount "$mnt"
     expect_match "its own pty opens (ptmx, then its /dev/pts/N)" '^ok /dev/pts/[0-9]+' "$($IN ctntest host pty)"
+    # A member killed while it holds a pty: the kernel frees the pty after the task has
+    # left its container (exit_files runs after the exit tracepoint), and the host's next
+    # pty takes the same number. Both calls come from tasks outside every container: the
+    # number must not stay the container's.
+    rm -f /tmp/esc-pty
+    $IN sh -c 'echo pid $$; exec ctntest host pty --hold 37' > /tmp/esc-pty &
+    wait_for "the member's pty" has_line /tmp/esc-pty '^ok /dev/pts/'
+    mine=$(sed -n 's/^ok \(\/dev\/pts\/[0-9]*\)$/\1/p' /tmp/esc-pty | head -n 1)
+    kill -9 "$(sed -n 's/^pid //p' /tmp/esc-pty)" || fail "cannot kill the member holding $mine"
+    wait 2>/dev/null
+    rm -f /tmp/esc-pty
+    ctntest host pty --hold 30 > /tmp/esc-pty &
+    holder=$!
+    wait_for "the host's pty" has_line /tmp/esc-pty '^ok /dev/pts/'
+    pts=$(sed -n 's/^ok \(\/dev\/pts\/[0-9]*\)$/\1/p' /tmp/esc-pty | head -n 1)
+    expect_eq "the host's new pty has the killed member's number" "$mine" "$pts"
+    refused "open the host's terminal that has the number of a pty it had ($pts)" EPERM ctntest host read "$pts"
+    kill $holder; wait $holder 2>/dev/null || true
 }
 t_lease() {
     f=/proc/sys/kernel/ostype

@@ -25,8 +25,8 @@ use super::ftrace::{CallArgs, Divert, HookSetBuilder, Observe, Refuse};
 /// `CAP_OPT_NOAUDIT`: a probe (`ns_capable_noaudit`), not a request.
 const CAP_OPT_NOAUDIT: usize = 1 << 1;
 
-/// Which capabilities the current task may use. Its [`Divert`] says whose checks it decides.
-pub(crate) trait CapabilityPolicy: Divert + Clone {
+/// Which capabilities the current task may use.
+pub(crate) trait CapabilityPolicy: Send + Sync + Clone {
     /// Whether the current task may use capability `cap`; `audit`: a refusal counts (not a
     /// probe). Must not sleep.
     fn grants(&self, cap: u32, audit: bool) -> bool;
@@ -38,10 +38,6 @@ pub(crate) trait CapabilityPolicy: Divert + Clone {
 struct Gate<P>(P);
 
 impl<P: CapabilityPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.0.divert()
-    }
-
     /// `int cap_capable(const struct cred *cred, struct user_namespace *ns, int cap,
     /// unsigned int opts)`.
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
@@ -68,9 +64,6 @@ struct ExecLimit<P>(P);
 impl<P: CapabilityPolicy> Observe for ExecLimit<P> {
     /// `void security_bprm_committing_creds(const struct linux_binprm *bprm)`.
     fn observe(&self, args: &CallArgs<'_>) {
-        if !self.0.divert() {
-            return;
-        }
         if let Some(set) = self.0.limit() {
             // SAFETY: argument 0 is the exec's `linux_binprm`, whose `cred` are the new
             // credentials, not yet committed: no other task can see them.

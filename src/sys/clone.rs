@@ -12,8 +12,7 @@ use kernel::prelude::*;
 use super::bindings;
 use super::ftrace::{self, original, Divert, HookSetBuilder, Hooked};
 
-/// Who may create tasks. Its [`Divert`] says whose clones are subject to `admit`; tasks it
-/// says no to pay only that check.
+/// Who may create tasks.
 pub(crate) trait ClonePolicy: Divert {
     /// What `admit` hands to `done`.
     type Ticket;
@@ -106,9 +105,6 @@ struct CopyDropped<P>(P);
 
 impl<P: ClonePolicy> ftrace::Observe for CopyDropped<P> {
     fn observe(&self, args: &ftrace::CallArgs<'_>) {
-        if !self.0.divert() {
-            return; // the copies of tasks outside containers are not charged
-        }
         let (tgid, pages) = copy_of(args.word(0) as *mut bindings::task_struct);
         if pages != 0 {
             self.0.copy_dropped(tgid);

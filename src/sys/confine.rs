@@ -75,8 +75,8 @@ const CONFINED_IA32: &[&CStr] = &[
 ];
 const UNSHARE: [&CStr; 2] = entries!("unshare");
 
-/// Whose calls are confined. Its [`Divert`] says who is; others pay only that check.
-pub(crate) trait ConfinePolicy: Divert + Clone {
+/// Whose calls are confined.
+pub(crate) trait ConfinePolicy: Send + Sync + Clone {
     /// A confined call was refused (for the container's accounting; must not sleep).
     fn refused(&self);
 }
@@ -89,10 +89,6 @@ struct Gate<P> {
 }
 
 impl<P: ConfinePolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         if let Some(abi) = [Abi::X64, Abi::Ia32]
             .into_iter()

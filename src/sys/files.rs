@@ -11,9 +11,8 @@ use kernel::prelude::*;
 use super::bindings;
 use super::ftrace::{CallArgs, Divert, HookSetBuilder, Refuse};
 
-/// Who may open descriptors. Its [`Divert`] says whose are checked; tasks it says no to pay
-/// only that check.
-pub(crate) trait FilesPolicy: Divert {
+/// Who may open descriptors.
+pub(crate) trait FilesPolicy: Send + Sync {
     /// Whether the current process, which has `now` descriptors open, may open one more.
     /// Called from the ftrace callback: it must not sleep.
     fn admit_file(&self, now: u64) -> bool;
@@ -23,10 +22,6 @@ pub(crate) trait FilesPolicy: Divert {
 struct Gate<P>(P);
 
 impl<P: FilesPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.0.divert()
-    }
-
     fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
         // SAFETY: reads the current task's descriptor table, which it cannot lose while it
         // runs this call.

@@ -27,17 +27,22 @@ use super::bindings;
 use super::rcu;
 use crate::live::{self, Live};
 
-/// Decides, inside the ftrace callback, whether the current call is diverted. It runs on every
-/// call of the hooked function by any task: it must be cheap for tasks it says no to, must not
-/// sleep, and must not call the function it hooks. A policy that can do its whole work
-/// without sleeping may do it here and divert only the calls it refuses (see `mm.rs`).
-pub(crate) trait Divert: Send + Sync {
-    /// Whether the current task's calls are the policy's at all, asked first for every call
-    /// (for ctn: whether it is a member, one load); a task it says no to pays nothing more.
-    fn divert(&self) -> bool;
+/// Whose calls a hook set's policies see at all, asked first in the ftrace callback of every
+/// call of every hooked function, before the call's hook is looked up: a task it says no to
+/// pays this one question and nothing more (for ctn: whether the task is a member, one
+/// load). Only observers of every task's calls ([`HookSetBuilder::observing_all`]) see the
+/// others. Must be cheap, must not sleep.
+pub(crate) trait Gate: Send + Sync {
+    fn admits(&self) -> bool;
+}
 
-    /// Which of those calls are diverted, with the call's arguments at hand, for hooks that
-    /// divert only some calls of a task (the default: all).
+/// Decides, inside the ftrace callback, whether a call that the set's [`Gate`] admitted is
+/// diverted. It must not sleep and must not call the function it hooks. A policy that can do
+/// its whole work without sleeping may do it here and divert only the calls it refuses (see
+/// `mm.rs`).
+pub(crate) trait Divert: Send + Sync {
+    /// Which calls are diverted, with the call's arguments at hand, for hooks that divert
+    /// only some calls of a task (the default: all).
     fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
         true
     }
@@ -333,7 +338,7 @@ impl<D: Divert> Hook for Hooked<D> {
         if args.caller() == original_return() && args.word(5) == self.original {
             return;
         }
-        if !self.policy.divert() || !self.policy.divert_call(args) {
+        if !self.policy.divert_call(args) {
             return;
         }
         // SAFETY: `args.fregs` is the traced call's register frame, which the trampoline
@@ -366,6 +371,8 @@ struct Slot {
     /// 0 for a free slot, which ends a probe.
     site: usize,
     hook: usize,
+    /// An observer of every task's calls.
+    everyone: bool,
 }
 
 /// The shared registration's state.
@@ -377,29 +384,44 @@ struct Slot {
 #[repr(C)]
 struct Shared {
     ops: Opaque<bindings::ftrace_ops>,
+    gate: Arc<dyn Gate>,
+    /// The sites of observers of every task ([`HookSetBuilder::observing_all`]), as a
+    /// 64-bit filter (see [`everyone_bit`]): a call the gate says no to is looked up only if
+    /// its bit is set, and then diverted only if its hook is one of them (`Slot::everyone`).
+    everyone: u64,
     slots: KVec<Slot>,
     shift: u32,
     hooks: KVec<Arc<dyn Hook>>,
     _live: Live,
 }
 
+/// `site`'s bit in `Shared::everyone`: the hash's top 6 bits.
+fn everyone_bit(site: usize) -> u64 {
+    1u64.wrapping_shl(slot_of(site, usize::BITS - 6) as u32)
+}
+
 fn slot_of(site: usize, shift: u32) -> usize {
-    site.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift
+    // `shift` is below 64 (type invariant of `Shared`); wrapping: no overflow check here.
+    site.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_shr(shift)
 }
 
 impl Shared {
-    fn lookup(&self, site: usize) -> Option<&dyn Hook> {
+    /// The hook of `site`; only one of every task's calls if not `admitted` by the gate.
+    fn lookup(&self, site: usize, admitted: bool) -> Option<&dyn Hook> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut i = slot_of(site, self.shift);
         loop {
             let slot = self.slots.get(i)?;
             if slot.site == site {
+                if !admitted && !slot.everyone {
+                    return None;
+                }
                 return self.hooks.get(slot.hook).map(|hook| &**hook);
             }
             if slot.site == 0 {
                 return None;
             }
-            i = (i + 1) & mask;
+            i = i.wrapping_add(1) & mask;
         }
     }
 }
@@ -418,6 +440,9 @@ pub(crate) fn optional(hook: Result) -> Result {
 pub(crate) struct HookSetBuilder<'a> {
     /// Where the kernel's functions are.
     found: &'a mut Sites,
+    gate: Arc<dyn Gate>,
+    /// The sites of observers of every task.
+    everyone: KVec<usize>,
     /// (fentry site, index in `hooks`)
     sites: KVec<(usize, usize)>,
     hooks: KVec<Arc<dyn Hook>>,
@@ -541,10 +566,12 @@ unsafe fn branches_to(from: usize, len: usize, target: usize) -> impl Iterator<I
 
 impl<'a> HookSetBuilder<'a> {
     /// A builder that finds functions through `sites` (kept by the caller from one
-    /// installation to the next).
-    pub(crate) fn new(sites: &'a mut Sites) -> Self {
+    /// installation to the next), for hooks whose calls `gate` admits.
+    pub(crate) fn new(sites: &'a mut Sites, gate: Arc<dyn Gate>) -> Self {
         Self {
             found: sites,
+            gate,
+            everyone: KVec::new(),
             sites: KVec::new(),
             hooks: KVec::new(),
         }
@@ -639,7 +666,11 @@ impl<'a> HookSetBuilder<'a> {
             while slots[i].site != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = Slot { site, hook };
+            slots[i] = Slot {
+                site,
+                hook,
+                everyone: self.everyone.contains(&site),
+            };
         }
         let ops = bindings::ftrace_ops {
             func: Some(callback),
@@ -652,6 +683,11 @@ impl<'a> HookSetBuilder<'a> {
         let inner = KBox::pin(
             Shared {
                 ops: Opaque::new(ops),
+                gate: self.gate,
+                everyone: self
+                    .everyone
+                    .iter()
+                    .fold(0, |bits, &site| bits | everyone_bit(site)),
                 slots,
                 shift,
                 hooks: self.hooks,
@@ -790,12 +826,25 @@ impl HookSetBuilder<'_> {
     }
 
     /// Hooks `symbol`, a kernel function of at most five arguments, so that `observer` sees
-    /// every call's arguments; every call runs the kernel's function.
+    /// the arguments of every call the set's [`Gate`] admits; every call runs the kernel's
+    /// function.
     pub(crate) fn observing<O: Observe + 'static>(
         &mut self,
         symbol: &'static CStr,
         observer: O,
     ) -> Result {
+        self.refusing(symbol, Observing(observer))
+    }
+
+    /// As [`Self::observing`], for the calls of every task (what the gate says no to too):
+    /// each such function costs every task's calls a lookup.
+    pub(crate) fn observing_all<O: Observe + 'static>(
+        &mut self,
+        symbol: &'static CStr,
+        observer: O,
+    ) -> Result {
+        let site = self.found.site_of(symbol)?;
+        self.everyone.push(site, GFP_KERNEL)?;
         self.refusing(symbol, Observing(observer))
     }
 }
@@ -810,11 +859,6 @@ pub(crate) trait Observe: Send + Sync {
 pub(crate) struct Observing<O>(O);
 
 impl<O: Observe> Divert for Observing<O> {
-    /// Every task's calls are seen (an observer picks its own).
-    fn divert(&self) -> bool {
-        true
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         self.0.observe(args);
         false
@@ -1033,7 +1077,12 @@ unsafe extern "C" fn callback(
     if fregs.is_null() {
         return;
     }
-    let Some(hook) = shared.lookup(ip as usize) else {
+    // The gate first: a task it says no to pays it and a bit test, nothing more.
+    let admitted = shared.gate.admits();
+    if !admitted && shared.everyone & everyone_bit(ip as usize) == 0 {
+        return;
+    }
+    let Some(hook) = shared.lookup(ip as usize, admitted) else {
         return;
     };
     let args = CallArgs {

@@ -281,8 +281,8 @@ impl OpenFacts {
     }
 }
 
-/// Who may change what. Its [`Divert`] says whose calls are checked.
-pub(crate) trait HostConfigPolicy: Divert + Clone {
+/// Who may change what.
+pub(crate) trait HostConfigPolicy: Send + Sync + Clone {
     /// A change of the host's configuration was refused to the current task with `errno`
     /// (must not sleep).
     fn refused(&self, errno: Error);
@@ -374,10 +374,6 @@ impl Check {
 }
 
 impl<P: HostConfigPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         let refused = match self.check {
             Check::Write => args.word(2) & MAY_CHANGE != 0,

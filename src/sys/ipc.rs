@@ -32,7 +32,7 @@ use super::bindings;
 use super::ftrace::{self, original, CallArgs, Divert, HookSetBuilder, Hooked, Observe, Refuse};
 use super::task;
 
-/// Who owns which objects. Its [`Divert`] says whose calls are checked.
+/// Who owns which objects.
 pub(crate) trait IpcPolicy: Divert + Clone {
     /// The key the current task's key `key` (not `IPC_PRIVATE`) is filed under, if the
     /// policy files its keys. Must not sleep.
@@ -67,9 +67,6 @@ struct FileKeys<P>(P);
 
 impl<P: IpcPolicy> Observe for FileKeys<P> {
     fn observe(&self, args: &CallArgs<'_>) {
-        if !self.0.divert() {
-            return;
-        }
         let key = args.word(3) as *mut i32;
         // SAFETY: argument 3 is the caller's `struct ipc_params`, on its stack for the call,
         // used by this task alone; its first member is the key.
@@ -113,10 +110,6 @@ struct Gate<P> {
 }
 
 impl<P: IpcPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         let object = args.word(0);
         if object == 0 {
@@ -198,8 +191,8 @@ unsafe extern "C" fn obtain_check<P: IpcPolicy>(
 struct Lookup<P>(P);
 
 impl<P: IpcPolicy> Divert for Lookup<P> {
-    fn divert(&self) -> bool {
-        self.0.divert() && !task::current_is_exiting()
+    fn divert_call(&self, _args: &CallArgs<'_>) -> bool {
+        !task::current_is_exiting()
     }
 }
 
@@ -279,7 +272,7 @@ pub(crate) fn add<P: IpcPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy
         hooks.refusing(symbol, gate)?;
     }
     for symbol in [shm_free, msg_free, sem_free] {
-        hooks.observing(symbol, Forget(policy.clone()))?;
+        hooks.observing_all(symbol, Forget(policy.clone()))?;
     }
     Ok(())
 }

@@ -48,8 +48,8 @@ use super::ftrace::{optional, CallArgs, Divert, HookSetBuilder, Refuse};
 use super::syscall::{entries, Abi};
 use super::task::TaskRef;
 
-/// Who reaches whom. Its [`Divert`] says whose calls are checked.
-pub(crate) trait IsolationPolicy: Divert + Clone {
+/// Who reaches whom.
+pub(crate) trait IsolationPolicy: Send + Sync + Clone {
     /// Whether the current task may reach task `pid` (signal it, trace it, read its /proc);
     /// a refusal counts as one. Must not sleep.
     fn may_reach(&self, pid: i32) -> bool;
@@ -81,10 +81,6 @@ struct Gate<P> {
 const PTRACE_TRACEME: u64 = bindings::PTRACE_TRACEME as u64;
 
 impl<P: IsolationPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         let pid = match self.call {
             Call::Signal => {

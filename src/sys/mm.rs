@@ -20,9 +20,8 @@ pub(crate) fn total_ram_bytes() -> u64 {
     unsafe { bindings::ctn_total_ram_bytes() }
 }
 
-/// Whose address spaces may grow. Its [`Divert`] says whose growth is checked; tasks it says
-/// no to pay only that check.
-pub(crate) trait MemoryPolicy: Divert {
+/// Whose address spaces may grow.
+pub(crate) trait MemoryPolicy: Send + Sync {
     /// Whether the current task's address space, `now` pages large, may grow by `pages`.
     /// Called from the ftrace callback: it must not sleep.
     fn admit_pages(&self, pages: u64, now: u64) -> bool;
@@ -32,10 +31,6 @@ pub(crate) trait MemoryPolicy: Divert {
 struct Gate<P>(P);
 
 impl<P: MemoryPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.0.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         let mm = args.word(0) as *mut bindings::mm_struct;
         // SAFETY: reads the current task's `mm` pointer.

@@ -26,8 +26,8 @@ use super::bindings;
 use super::ftrace::{self, original, CallArgs, Divert, HookSetBuilder, Hooked};
 use crate::ipc::{self, NamePrefix, QueueName};
 
-/// Whose queue names are filed under which prefix. Its [`Divert`] says whose calls are seen.
-pub(crate) trait QueueNamePolicy: Divert + Clone {
+/// Whose queue names are filed under which prefix.
+pub(crate) trait QueueNamePolicy: Send + Sync + Clone {
     /// The prefix of the current task's queue names, if the policy files them. Must not
     /// sleep.
     fn queue_prefix(&self) -> Option<NamePrefix>;
@@ -64,10 +64,6 @@ struct QueueCalls<P> {
 }
 
 impl<P: QueueNamePolicy> Divert for QueueCalls<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         self.returns.contains(&args.caller())
     }

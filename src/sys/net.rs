@@ -59,9 +59,8 @@ pub(crate) trait AddressRules {
     fn own(&self) -> Ipv4;
 }
 
-/// Who sees which network. Its [`Divert`] says whose calls it looks at; tasks it says no to
-/// pay only that check.
-pub(crate) trait NetPolicy: Divert + Clone {
+/// Who sees which network.
+pub(crate) trait NetPolicy: Send + Sync + Clone {
     type Rules: AddressRules;
     /// The current task's rules; `None`: the host's network, unchanged.
     fn rules(&self) -> Option<Self::Rules>;
@@ -350,10 +349,6 @@ impl<P: NetPolicy> Gate<P> {
 }
 
 impl<P: NetPolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         if self.op == Op::Query {
             return true;
@@ -396,9 +391,6 @@ struct Received<P>(P);
 
 impl<P: NetPolicy> Observe for Received<P> {
     fn observe(&self, args: &CallArgs<'_>) {
-        if !self.0.divert() {
-            return;
-        }
         let skb = args.word(0) as *const bindings::sk_buff;
         // SAFETY: argument 0 of `skb_copy_datagram_iter` is the packet being copied, which the
         // caller holds.

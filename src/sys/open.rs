@@ -8,13 +8,13 @@
 use kernel::prelude::*;
 
 use super::bindings;
-use super::ftrace::{CallArgs, Divert, HookSetBuilder, Observe};
+use super::ftrace::{CallArgs, HookSetBuilder, Observe};
 
 /// Longest name looked at, with its NUL (longer ones reach the policy cut, and it drops them).
 pub(crate) const NAME_LEN: usize = 256;
 
-/// Who is watched. Its [`Divert`] says whose opens are shown to `opened`.
-pub(crate) trait OpenPolicy: Divert {
+/// Who is watched.
+pub(crate) trait OpenPolicy: Send + Sync {
     /// The current task opens `path`, an absolute name of at most `NAME_LEN - 1` bytes, or
     /// a longer one cut to `NAME_LEN` bytes (with no NUL). Must not sleep.
     fn opened(&self, path: &[u8]);
@@ -24,9 +24,6 @@ struct Recorder<P>(P);
 
 impl<P: OpenPolicy> Observe for Recorder<P> {
     fn observe(&self, args: &CallArgs<'_>) {
-        if !self.0.divert() {
-            return;
-        }
         let name = args.word(1) as *const bindings::filename;
         let mut buf = [0u8; NAME_LEN];
         let mut len = 0;

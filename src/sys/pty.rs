@@ -41,7 +41,7 @@ impl<P: PtyPolicy> Observe for Gone<P> {
 /// Adds the observers to `hooks` (none without UNIX98 ptys).
 pub(crate) fn add<P: PtyPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
     super::ftrace::optional(
-        hooks.observing(kernel::c_str!("devpts_pty_new"), Made(policy.clone())),
+        hooks.observing_all(kernel::c_str!("devpts_pty_new"), Made(policy.clone())),
     )?;
-    super::ftrace::optional(hooks.observing(kernel::c_str!("devpts_kill_index"), Gone(policy)))
+    super::ftrace::optional(hooks.observing_all(kernel::c_str!("devpts_kill_index"), Gone(policy)))
 }

@@ -41,5 +41,5 @@ impl<P: TidPolicy> Observe for Exchange<P> {
 
 /// Adds the hook to `hooks`.
 pub(crate) fn add<P: TidPolicy + 'static>(hooks: &mut HookSetBuilder<'_>, policy: P) -> Result {
-    hooks.observing(kernel::c_str!("exchange_tids"), Exchange(policy))
+    hooks.observing_all(kernel::c_str!("exchange_tids"), Exchange(policy))
 }

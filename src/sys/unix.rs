@@ -27,8 +27,8 @@ use crate::ipc::{self, NamePrefix};
 const _: () = assert!(core::mem::size_of::<bindings::sockaddr_un>() == ipc::SOCKADDR_UN_LEN);
 const _: () = assert!(bindings::AF_UNIX as u16 == ipc::AF_UNIX);
 
-/// Whose names are filed under which prefix. Its [`Divert`] says whose calls are seen.
-pub(crate) trait UnixNamePolicy: Divert + Clone {
+/// Whose names are filed under which prefix.
+pub(crate) trait UnixNamePolicy: Send + Sync + Clone {
     /// The prefix of the current task's abstract names, if the policy files them. Must not
     /// sleep.
     fn name_prefix(&self) -> Option<NamePrefix>;
@@ -40,10 +40,6 @@ pub(crate) trait UnixNamePolicy: Divert + Clone {
 struct FileNames<P>(P);
 
 impl<P: UnixNamePolicy> Divert for FileNames<P> {
-    fn divert(&self) -> bool {
-        self.0.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         let Some(prefix) = self.0.name_prefix() else {
             return false;

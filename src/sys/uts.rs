@@ -26,8 +26,7 @@ pub(crate) enum UtsField {
     Domain,
 }
 
-/// Who sees which names. Its [`Divert`] says whose calls it serves; tasks it says no to pay
-/// only that check.
+/// Who sees which names.
 pub(crate) trait UtsPolicy: Divert {
     /// Copies the host and domain names the current task sees, if not the namespace's, into
     /// `host` and `domain` (returns false and leaves them alone otherwise).

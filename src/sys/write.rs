@@ -33,8 +33,8 @@ pub(crate) fn edquot() -> Error {
     Error::from_errno(-(bindings::EDQUOT as i32))
 }
 
-/// Who may write how much. Its [`Divert`] says whose writes are counted.
-pub(crate) trait WritePolicy: Divert {
+/// Who may write how much.
+pub(crate) trait WritePolicy: Send + Sync {
     /// Whether the current task may put `bytes` more into files now (they are counted if
     /// so). Called from the ftrace callback: it must not sleep.
     fn admit_write(&self, bytes: u64) -> bool;
@@ -115,10 +115,6 @@ struct Gate<P> {
 }
 
 impl<P: WritePolicy> Divert for Gate<P> {
-    fn divert(&self) -> bool {
-        self.policy.divert()
-    }
-
     fn divert_call(&self, args: &CallArgs<'_>) -> bool {
         let bytes = (self.measure)(args);
         bytes != 0 && !self.policy.admit_write(bytes)
