@@ -24,10 +24,10 @@ pub(crate) struct Hooks {
     /// The open recorder, only while some container records the files it opens (it sits on
     /// every open of every task). A registration of its own, so that it comes and goes
     /// without touching the others.
-    recorder: Option<HookSet>,
+    recorder: Option<HookSet<Policy>>,
     /// Every other function hook, in one ftrace registration: removing a registration costs
     /// RCU-tasks grace periods, which one registration pays once.
-    functions: HookSet,
+    functions: HookSet<Policy>,
     sched_probes: SchedProbes<SchedHooks>,
     /// Only while armed.
     cpu_watch: Option<PeriodicWork<CpuWatch>>,
@@ -56,7 +56,7 @@ impl Hooks {
         let observer = Arc::new(SchedHooks::new(registry.clone())?, GFP_KERNEL)?;
         let sched_probes = SchedProbes::register(observer)?;
         let policy = || Policy(registry.clone());
-        let mut functions = HookSetBuilder::new(sites, Arc::new(policy(), GFP_KERNEL)?);
+        let mut functions = HookSetBuilder::new(sites);
         clone::add(&mut functions, policy())?;
         tids::add(&mut functions, policy())?;
         uts::add(&mut functions, policy())?;
@@ -73,7 +73,7 @@ impl Hooks {
         unix::add(&mut functions, policy())?;
         mqueue::add(&mut functions, policy())?;
         pty::add(&mut functions, policy())?;
-        let functions = functions.install(Anchor::Hooks)?;
+        let functions = functions.install(policy(), Anchor::Hooks)?;
         let cpu_watch = PeriodicWork::start(CpuWatch(registry.clone()), 1000)?;
         Ok(Self {
             recorder: None,
@@ -111,12 +111,11 @@ impl Hooks {
     pub(crate) fn record_opens(&mut self, sites: &mut Sites, needed: bool) -> Result {
         match (needed, self.recorder.as_mut()) {
             (true, None) => {
-                let mut recorder = HookSetBuilder::new(
-                    sites,
-                    Arc::new(Policy(self.registry.clone()), GFP_KERNEL)?,
-                );
-                let installed = open::add(&mut recorder, Policy(self.registry.clone()))
-                    .and_then(|()| recorder.install(Anchor::Recorder));
+                let mut recorder = HookSetBuilder::new(sites);
+                let installed =
+                    open::add(&mut recorder, Policy(self.registry.clone())).and_then(|()| {
+                        recorder.install(Policy(self.registry.clone()), Anchor::Recorder)
+                    });
                 sites.release();
                 self.recorder = Some(installed?);
             }

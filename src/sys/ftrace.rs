@@ -382,9 +382,10 @@ struct Slot {
 /// `slots` has `1 << (64 - shift)` entries, at most half of them taken, and every taken slot
 /// names an index of `hooks`.
 #[repr(C)]
-struct Shared {
+struct Shared<G> {
     ops: Opaque<bindings::ftrace_ops>,
-    gate: Arc<dyn Gate>,
+    /// Called directly (a type parameter, not a trait object): inlined in the callback.
+    gate: G,
     /// The sites of observers of every task ([`HookSetBuilder::observing_all`]), as a
     /// 64-bit filter (see [`everyone_bit`]): a call the gate says no to is looked up only if
     /// its bit is set, and then diverted only if its hook is one of them (`Slot::everyone`).
@@ -405,7 +406,7 @@ fn slot_of(site: usize, shift: u32) -> usize {
     site.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_shr(shift)
 }
 
-impl Shared {
+impl<G> Shared<G> {
     /// The hook of `site`; only one of every task's calls if not `admitted` by the gate.
     fn lookup(&self, site: usize, admitted: bool) -> Option<&dyn Hook> {
         let mask = self.slots.len().wrapping_sub(1);
@@ -440,7 +441,6 @@ pub(crate) fn optional(hook: Result) -> Result {
 pub(crate) struct HookSetBuilder<'a> {
     /// Where the kernel's functions are.
     found: &'a mut Sites,
-    gate: Arc<dyn Gate>,
     /// The sites of observers of every task.
     everyone: KVec<usize>,
     /// (fentry site, index in `hooks`)
@@ -459,17 +459,17 @@ pub(crate) struct HookSetBuilder<'a> {
 /// `inner.ops` is registered with ftrace for the life of `self`, filtered to
 /// its [`Anchor`] and, while `armed`, to the sites in `sites` (those of
 /// `inner.slots`); `inner` does not move and is freed only after the waits in `drop`.
-pub(crate) struct HookSet {
-    inner: Pin<KBox<Shared>>,
+pub(crate) struct HookSet<G: Gate> {
+    inner: Pin<KBox<Shared<G>>>,
     sites: KVec<c_ulong>,
     armed: bool,
 }
 
 // SAFETY: the ftrace_ops is written before registration only, then read by ftrace; the
 // tables are read-only once built; the hooks are `Send + Sync`.
-unsafe impl Send for HookSet {}
+unsafe impl<G: Gate> Send for HookSet<G> {}
 // SAFETY: as above.
-unsafe impl Sync for HookSet {}
+unsafe impl<G: Gate> Sync for HookSet<G> {}
 
 extern "C" {
     /// The return address of the original's call in `call_original.S` (a code label).
@@ -566,11 +566,10 @@ unsafe fn branches_to(from: usize, len: usize, target: usize) -> impl Iterator<I
 
 impl<'a> HookSetBuilder<'a> {
     /// A builder that finds functions through `sites` (kept by the caller from one
-    /// installation to the next), for hooks whose calls `gate` admits.
-    pub(crate) fn new(sites: &'a mut Sites, gate: Arc<dyn Gate>) -> Self {
+    /// installation to the next).
+    pub(crate) fn new(sites: &'a mut Sites) -> Self {
         Self {
             found: sites,
-            gate,
             everyone: KVec::new(),
             sites: KVec::new(),
             hooks: KVec::new(),
@@ -648,8 +647,9 @@ impl<'a> HookSetBuilder<'a> {
         Ok(())
     }
 
-    /// Installs the hooks put together: from here on their policies see every call.
-    pub(crate) fn install(self, anchor: Anchor) -> Result<HookSet> {
+    /// Installs the hooks put together: from here on their policies see every call that
+    /// `gate` admits (and observers of every task, every call).
+    pub(crate) fn install<G: Gate + 'static>(self, gate: G, anchor: Anchor) -> Result<HookSet<G>> {
         if self.sites.is_empty() {
             return Err(EINVAL); // an ops with no filter would trace every function
         }
@@ -673,7 +673,7 @@ impl<'a> HookSetBuilder<'a> {
             };
         }
         let ops = bindings::ftrace_ops {
-            func: Some(callback),
+            func: Some(callback::<G>),
             // PERMANENT: while it is registered, `kernel.ftrace_enabled=0` is refused
             // (EBUSY) instead of silently switching every rule off.
             flags: (bindings::FTRACE_OPS_FL_IPMODIFY | bindings::FTRACE_OPS_FL_PERMANENT)
@@ -683,7 +683,7 @@ impl<'a> HookSetBuilder<'a> {
         let inner = KBox::pin(
             Shared {
                 ops: Opaque::new(ops),
-                gate: self.gate,
+                gate,
                 everyone: self
                     .everyone
                     .iter()
@@ -747,7 +747,7 @@ impl Anchor {
     }
 }
 
-impl HookSet {
+impl<G: Gate> HookSet<G> {
     /// Unpatches every hooked function (the registration stays, with only the anchor in its
     /// filter): calls already diverted finish, the hooks stay alive, no grace period is
     /// waited for. Removing the registration instead waits out RCU-tasks grace periods.
@@ -889,7 +889,7 @@ unsafe extern "C" fn refuse<D: Refuse>(
     hooked.policy().refusal_of(a0)
 }
 
-impl Drop for HookSet {
+impl<G: Gate> Drop for HookSet<G> {
     fn drop(&mut self) {
         for hook in self.inner.hooks.iter() {
             hook.stop();
@@ -1065,7 +1065,7 @@ impl Drop for Sites {
 /// # Safety
 ///
 /// Called by ftrace only, with the registered `ops` and the `fregs` of the traced call.
-unsafe extern "C" fn callback(
+unsafe extern "C" fn callback<G: Gate>(
     ip: c_ulong,
     parent_ip: c_ulong,
     ops: *mut bindings::ftrace_ops,
@@ -1073,7 +1073,7 @@ unsafe extern "C" fn callback(
 ) {
     // SAFETY: `ops` is the `ops` field (at offset 0, `repr(C)`, `Opaque` is transparent) of a
     // live `Shared` (`HookSet` invariant: it outlives the registration).
-    let shared = unsafe { &*ops.cast::<Shared>() };
+    let shared = unsafe { &*ops.cast::<Shared<G>>() };
     if fregs.is_null() {
         return;
     }

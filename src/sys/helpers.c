@@ -46,12 +46,6 @@ struct task_struct *ctn_current(void)
 	return current;
 }
 
-/* Called from the ftrace callback: notrace, so that a function tracer cannot recurse here. */
-notrace pid_t ctn_current_pid(void)
-{
-	return current->pid;
-}
-
 unsigned int ctn_pid_max_limit(void)
 {
 	return PID_MAX_LIMIT;

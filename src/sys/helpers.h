@@ -7,7 +7,6 @@ struct ftrace_regs;
 struct module;
 
 struct task_struct *ctn_current(void);
-pid_t ctn_current_pid(void);
 unsigned int ctn_pid_max_limit(void);
 void ctn_rcu_read_lock(void);
 void ctn_rcu_read_unlock(void);

@@ -154,10 +154,30 @@ pub(crate) fn online_cpus() -> u32 {
     unsafe { bindings::ctn_online_cpus() }
 }
 
-/// The pid of the current task, cheaply (no reference counting).
+extern "C" {
+    /// x86's per-CPU `struct pcpu_hot` (arch/x86/include/asm/current.h), whose first field
+    /// is `current_task`: what the kernel's own `current` reads.
+    static pcpu_hot: u8;
+}
+
+/// The pid of the current task, cheaply (no reference counting, no call: the ftrace
+/// callback asks it first for every hooked call of every task).
+#[inline(always)]
 pub(crate) fn current_pid() -> i32 {
-    // SAFETY: `current` is always valid in process context, where ctn's hooks and ioctls run.
-    unsafe { bindings::ctn_current_pid() }
+    let task: *const bindings::task_struct;
+    // SAFETY: reads this CPU's `pcpu_hot.current_task` through %gs, as `get_current()` does
+    // (`this_cpu_read_stable`); no memory is written, the stack is not touched.
+    unsafe {
+        core::arch::asm!(
+            "mov {task}, qword ptr gs:[{hot}]",
+            task = out(reg) task,
+            hot = sym pcpu_hot,
+            options(nostack, readonly, preserves_flags, pure),
+        )
+    };
+    // SAFETY: `current` is always a live task in process context, where ctn's hooks and
+    // ioctls run; `pid` is a plain field it does not change while it runs.
+    unsafe { (*task).pid }
 }
 
 /// The current task, as the raw pointer the task_work API takes.
